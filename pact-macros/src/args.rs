@@ -1,0 +1,99 @@
+//! Attribute argument parsing shared by both macros: a list of string literals, bare flags
+//! and `key = value` options, with every error collected rather than the first one returned.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
+
+/// One argument of an attribute.
+#[allow(clippy::large_enum_variant)] // lives only while parsing an attribute
+pub enum Arg {
+    /// A positional string literal.
+    Text(LitStr),
+    /// A flag or a `key = value` option.
+    Option(Meta),
+}
+
+impl Parse for Arg {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        if input.peek(LitStr) {
+            input.parse().map(Arg::Text)
+        } else {
+            input.parse().map(Arg::Option)
+        }
+    }
+}
+
+/// Parses the attribute's arguments.
+pub fn parse_args(args: TokenStream) -> syn::Result<Vec<Arg>> {
+    Punctuated::<Arg, Token![,]>::parse_terminated.parse2(args).map(|args| args.into_iter().collect())
+}
+
+/// The option's name, as written (`crate` included).
+pub fn option_name(meta: &Meta) -> String {
+    meta.path().get_ident().map(ToString::to_string).unwrap_or_else(|| {
+        meta.path().segments.iter().map(|segment| segment.ident.to_string()).collect::<Vec<_>>().join("::")
+    })
+}
+
+/// The string literal of a `key = "value"` option.
+pub fn string_value(meta: &Meta) -> syn::Result<LitStr> {
+    let name = option_name(meta);
+    match meta {
+        Meta::NameValue(pair) => match &pair.value {
+            Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Ok(text.clone()),
+            other => {
+                Err(syn::Error::new_spanned(other, format!("`{name}` takes a string literal: `{name} = \"...\"`")))
+            }
+        },
+        other => Err(syn::Error::new_spanned(other, format!("`{name}` takes a value: `{name} = \"...\"`"))),
+    }
+}
+
+/// The integer literal of a `key = 123` option.
+pub fn integer_value(meta: &Meta) -> syn::Result<u64> {
+    let name = option_name(meta);
+    match meta {
+        Meta::NameValue(pair) => match &pair.value {
+            Expr::Lit(ExprLit { lit: Lit::Int(number), .. }) => number.base10_parse(),
+            other => Err(syn::Error::new_spanned(other, format!("`{name}` takes an integer: `{name} = 10000`"))),
+        },
+        other => Err(syn::Error::new_spanned(other, format!("`{name}` takes a value: `{name} = 10000`"))),
+    }
+}
+
+/// Collects errors so a macro can report all of them at once.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    /// Records an error.
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(first) => first.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    /// Records an error at `span`.
+    pub fn at(&mut self, span: Span, message: impl std::fmt::Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    /// The errors as `compile_error!` invocations (empty when there are none).
+    pub fn into_compile_errors(self) -> TokenStream {
+        self.0.map(|error| error.to_compile_error()).unwrap_or_default()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
+/// Parses a `crate = "path"` option.
+pub fn crate_path(meta: &Meta) -> syn::Result<syn::Path> {
+    let text = string_value(meta)?;
+    text.parse::<syn::Path>().map_err(|_| syn::Error::new(text.span(), "`crate` takes a path: `crate = \"my_pact\"`"))
+}

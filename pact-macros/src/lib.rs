@@ -1,0 +1,25 @@
+//! Procedural macros for [`pact-runtime`](https://docs.rs/pact-runtime).
+//!
+//! Do not depend on this crate directly: depend on `pact-runtime`, which re-exports
+//! `#[provider_state]` and `#[pact_provider_test]` and documents them.
+
+use proc_macro::TokenStream;
+
+mod args;
+mod provider_state;
+mod provider_test;
+#[path = "../../pact-runtime/src/registry/pattern.rs"]
+#[allow(dead_code)]
+mod state_pattern;
+
+/// Registers a provider-state function. Documented in `pact_runtime::provider_state`.
+#[proc_macro_attribute]
+pub fn provider_state(args: TokenStream, item: TokenStream) -> TokenStream {
+    provider_state::expand(args.into(), item.into()).into()
+}
+
+/// Generates a provider verification test. Documented in `pact_runtime::pact_provider_test`.
+#[proc_macro_attribute]
+pub fn pact_provider_test(args: TokenStream, item: TokenStream) -> TokenStream {
+    provider_test::expand(args.into(), item.into()).into()
+}

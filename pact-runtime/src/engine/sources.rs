@@ -1,0 +1,159 @@
+//! Where pacts come from: files, directories and URLs.
+
+use std::fmt;
+use std::panic::RefUnwindSafe;
+use std::path::{Path, PathBuf};
+
+use pact_models::pact::{load_pact_from_json, read_pact, Pact};
+
+/// A pact as loaded, with where it came from.
+pub struct LoadedPact {
+    /// The file path or URL, for reports.
+    pub source: String,
+    /// The pact itself.
+    pub pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>,
+}
+
+impl fmt::Debug for LoadedPact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoadedPact")
+            .field("source", &self.source)
+            .field("consumer", &self.pact.consumer().name)
+            .field("provider", &self.pact.provider().name)
+            .finish()
+    }
+}
+
+/// One place to read pacts from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PactSource {
+    /// A single pact file. It must be for the provider being verified.
+    File(PathBuf),
+    /// Every `*.json` pact under a directory (recursively) whose provider is the one being verified.
+    Dir(PathBuf),
+    /// A pact fetched with `GET`.
+    Url(String),
+}
+
+impl PactSource {
+    /// Interprets `spec`: `http://` and `https://` are URLs, existing directories are
+    /// directories, everything else is a file. Relative paths are resolved against `base_dir`.
+    pub fn parse(spec: &str, base_dir: &Path) -> PactSource {
+        let spec = spec.trim();
+        if spec.starts_with("http://") || spec.starts_with("https://") {
+            return PactSource::Url(spec.to_string());
+        }
+        let path = base_dir.join(spec);
+        if path.is_dir() {
+            PactSource::Dir(path)
+        } else {
+            PactSource::File(path)
+        }
+    }
+}
+
+impl fmt::Display for PactSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PactSource::File(path) => write!(f, "file {}", path.display()),
+            PactSource::Dir(path) => write!(f, "directory {}", path.display()),
+            PactSource::Url(url) => write!(f, "URL {url}"),
+        }
+    }
+}
+
+/// A pact source that could not be read. The message names the file or URL and the cause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError(pub String);
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// Loads the pacts for `provider` (or for any provider when `None`) from every source, in order.
+pub async fn load_pacts(
+    sources: &[PactSource],
+    provider: Option<&str>,
+    client: &reqwest::Client,
+) -> Result<Vec<LoadedPact>, SourceError> {
+    let mut pacts = Vec::new();
+    for source in sources {
+        match source {
+            PactSource::File(path) => {
+                let loaded = load_file(path)?;
+                if let Some(provider) = provider {
+                    let actual = loaded.pact.provider().name;
+                    if actual != provider {
+                        return Err(SourceError(format!(
+                            "pact file {} is for provider `{actual}`, not `{provider}`: fix the `provider` option or the path",
+                            path.display()
+                        )));
+                    }
+                }
+                pacts.push(loaded);
+            }
+            PactSource::Dir(dir) => {
+                let mut files = Vec::new();
+                collect_json_files(dir, &mut files)?;
+                files.sort();
+                for file in files {
+                    let loaded = load_file(&file)?;
+                    if provider.is_none_or(|provider| loaded.pact.provider().name == provider) {
+                        pacts.push(loaded);
+                    }
+                }
+            }
+            PactSource::Url(url) => pacts.push(load_url(url, client).await?),
+        }
+    }
+    Ok(pacts)
+}
+
+fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
+    if !path.exists() {
+        return Err(SourceError(format!("pact file {} does not exist", path.display())));
+    }
+    let pact =
+        read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err}", path.display())))?;
+    Ok(LoadedPact { source: path.display().to_string(), pact })
+}
+
+fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
+    let entries = std::fs::read_dir(dir)
+        .map_err(|err| SourceError(format!("cannot read pact directory {}: {err}", dir.display())))?;
+    for entry in entries {
+        let path =
+            entry.map_err(|err| SourceError(format!("cannot read pact directory {}: {err}", dir.display())))?.path();
+        if path.is_dir() {
+            collect_json_files(&path, files)?;
+        } else if path.extension().is_some_and(|extension| extension == "json") {
+            files.push(path);
+        }
+    }
+    Ok(())
+}
+
+async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, SourceError> {
+    let shown = crate::redact::url(url);
+    let response = client
+        .get(url)
+        .header("Accept", "application/hal+json, application/json")
+        .send()
+        .await
+        .map_err(|err| SourceError(format!("cannot fetch pact {shown}: {}", crate::redact::error(&err))))?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(SourceError(format!("cannot fetch pact {shown}: the server answered {status}")));
+    }
+    let json: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::redact::error(&err))))?;
+    let pact =
+        load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err}")))?;
+    Ok(LoadedPact { source: shown, pact })
+}

@@ -1,0 +1,302 @@
+//! The provider-state endpoint: a real HTTP server on loopback that speaks the standard Pact
+//! state-change protocol, so our engine and any other Pact verifier can drive the registered
+//! `#[provider_state]` functions.
+//!
+//! | request | answer |
+//! |---|---|
+//! | `POST {path}` with `{"state", "params", "action"}` (or the same as a query string) | `200` and the JSON object of the function's values |
+//! | an empty `state` (verifiers send one for interactions without states) | `200 {}` |
+//! | malformed JSON, no `state`, an unknown `action`, a body over 64 KiB | `400 {"error": ...}` |
+//! | no function serves the state, two do, or it failed, panicked or timed out | `422 {"error": ...}` |
+//! | any other path | `404` |
+//!
+//! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
+//! failing state function fails the same way every time.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::to_bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use futures::FutureExt;
+use serde_json::{json, Map, Value};
+use tokio::net::TcpListener;
+use tokio::sync::{oneshot, Mutex};
+
+use crate::registry::{LookupError, StateAction, StateCall, StateRegistry};
+
+/// The default path of the state-change endpoint.
+pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
+
+/// The largest state-change body the endpoint accepts.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// A state-change request as the Pact protocol defines it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateChange {
+    /// The state text.
+    pub state: String,
+    /// The V3 params (empty for V1/V2).
+    pub params: Map<String, Value>,
+    /// Setup or teardown.
+    pub action: StateAction,
+}
+
+/// Why a state change could not run. `status` is the HTTP status the endpoint answers with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateChangeError {
+    /// The HTTP status: 400 for a malformed request, 422 for a state that failed.
+    pub status: u16,
+    /// A message that names the state and the fix.
+    pub message: String,
+}
+
+/// A running state endpoint. Dropping it shuts the server down.
+#[derive(Debug)]
+pub struct StateEndpoint {
+    url: String,
+    address: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl StateEndpoint {
+    /// Starts the endpoint on `127.0.0.1` and an ephemeral port, serving `registry` at `path`.
+    /// State changes run one at a time, so a provider's states never interleave.
+    pub async fn start(registry: StateRegistry, path: &str, state_timeout: Duration) -> std::io::Result<StateEndpoint> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let address = listener.local_addr()?;
+        let dispatcher = Arc::new(Dispatcher { registry, state_timeout, serial: Mutex::new(()) });
+        let router = Router::new()
+            .route(path, any(handle_state_change))
+            .fallback(|| async {
+                (StatusCode::NOT_FOUND, error_body("not found: state changes are POSTed to the state path"))
+            })
+            .with_state(dispatcher);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Ok(StateEndpoint { url: format!("http://{address}{path}"), address, shutdown: Some(shutdown) })
+    }
+
+    /// The full URL to POST state changes to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The loopback address the endpoint listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+impl Drop for StateEndpoint {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+struct Dispatcher {
+    registry: StateRegistry,
+    state_timeout: Duration,
+    serial: Mutex<()>,
+}
+
+impl Dispatcher {
+    async fn run(&self, change: StateChange) -> Result<Map<String, Value>, StateChangeError> {
+        if change.state.trim().is_empty() {
+            return Ok(Map::new());
+        }
+        let found = match self.registry.lookup(&change.state, &change.params, change.action) {
+            Ok(found) => found,
+            Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(Map::new()),
+            Err(LookupError::Missing) => {
+                return Err(unprocessable(format!(
+                    "no provider state function serves `{}`: add `#[provider_state({:?})] fn ...`",
+                    change.state, change.state
+                )))
+            }
+            Err(LookupError::Ambiguous(registrations)) => {
+                let locations: Vec<String> = registrations
+                    .iter()
+                    .map(|r| format!("`{}` ({}) at {}", r.pattern, r.function, r.location))
+                    .collect();
+                return Err(unprocessable(format!(
+                    "state `{}` matches more than one {} function: {}",
+                    change.state,
+                    change.action,
+                    locations.join(", ")
+                )));
+            }
+        };
+        let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
+        let function = found.registration.function;
+        let _serial = self.serial.lock().await;
+        let running = AssertUnwindSafe((found.registration.handler)(call)).catch_unwind();
+        match tokio::time::timeout(self.state_timeout, running).await {
+            Ok(Ok(Ok(values))) => Ok(values),
+            Ok(Ok(Err(error))) => Err(unprocessable(format!(
+                "{} of state `{}` failed in `{function}`: {error}",
+                change.action, change.state
+            ))),
+            Ok(Err(panic)) => Err(unprocessable(format!(
+                "{} of state `{}` panicked in `{function}`: {}",
+                change.action,
+                change.state,
+                panic_message(panic.as_ref())
+            ))),
+            Err(_) => Err(unprocessable(format!(
+                "{} of state `{}` timed out after {:?} in `{function}`",
+                change.action, change.state, self.state_timeout
+            ))),
+        }
+    }
+}
+
+async fn handle_state_change(State(dispatcher): State<Arc<Dispatcher>>, request: Request) -> Response {
+    if request.method() != Method::POST {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("state changes use POST"))
+            .into_response();
+    }
+    let query = request.uri().query().map(str::to_string);
+    let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return bad_request(format!("state-change body is larger than {MAX_BODY_BYTES} bytes")),
+    };
+    let change = match parse_state_change(&body, query.as_deref()) {
+        Ok(change) => change,
+        Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
+    };
+    match dispatcher.run(change).await {
+        Ok(values) => (StatusCode::OK, axum::Json(Value::Object(values))).into_response(),
+        Err(error) => (status(error.status), error_body(&error.message)).into_response(),
+    }
+}
+
+/// Parses a state-change request from a JSON body, or from the query string when the body is
+/// empty. In the query form every parameter other than `state` and `action` is a param.
+pub fn parse_state_change(body: &[u8], query: Option<&str>) -> Result<StateChange, StateChangeError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return parse_query(query.unwrap_or_default());
+    }
+    let value: Value =
+        serde_json::from_slice(body).map_err(|err| bad(format!("state-change body is not valid JSON: {err}")))?;
+    let Value::Object(mut object) = value else {
+        return Err(bad(
+            "state-change body must be a JSON object like {\"state\": \"...\", \"params\": {}, \"action\": \"setup\"}",
+        ));
+    };
+    let state = match object.remove("state") {
+        Some(Value::String(state)) => state,
+        Some(other) => return Err(bad(format!("`state` must be a string, got {other}"))),
+        None => return Err(bad("state-change body has no `state`")),
+    };
+    let params = match object.remove("params") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(params)) => params,
+        Some(other) => return Err(bad(format!("`params` must be a JSON object, got {other}"))),
+    };
+    let action = match object.remove("action") {
+        None | Some(Value::Null) => StateAction::Setup,
+        Some(Value::String(action)) => parse_action(&action)?,
+        Some(other) => return Err(bad(format!("`action` must be \"setup\" or \"teardown\", got {other}"))),
+    };
+    Ok(StateChange { state, params, action })
+}
+
+fn parse_query(query: &str) -> Result<StateChange, StateChangeError> {
+    let mut state = None;
+    let mut action = StateAction::Setup;
+    let mut params = Map::new();
+    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
+        match key.as_ref() {
+            "state" => state = Some(value.into_owned()),
+            "action" => action = parse_action(&value)?,
+            _ => {
+                params.insert(key.into_owned(), Value::String(value.into_owned()));
+            }
+        }
+    }
+    let state = state.ok_or_else(|| bad("state-change request has no `state` in its JSON body or query string"))?;
+    Ok(StateChange { state, params, action })
+}
+
+fn parse_action(action: &str) -> Result<StateAction, StateChangeError> {
+    match action {
+        "setup" => Ok(StateAction::Setup),
+        "teardown" => Ok(StateAction::Teardown),
+        other => Err(bad(format!("unknown action `{other}`: use \"setup\" or \"teardown\""))),
+    }
+}
+
+fn bad(message: impl Into<String>) -> StateChangeError {
+    StateChangeError { status: 400, message: message.into() }
+}
+
+fn unprocessable(message: String) -> StateChangeError {
+    StateChangeError { status: 422, message }
+}
+
+fn bad_request(message: String) -> Response {
+    (StatusCode::BAD_REQUEST, error_body(&message)).into_response()
+}
+
+fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+fn error_body(message: &str) -> axum::Json<Value> {
+    axum::Json(json!({ "error": message }))
+}
+
+/// The message of a caught panic payload.
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|text| text.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a non-string panic payload".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_body_and_query_forms() {
+        let change =
+            parse_state_change(br#"{"state":"user 1 exists","params":{"id":1},"action":"teardown"}"#, None).unwrap();
+        assert_eq!(change.state, "user 1 exists");
+        assert_eq!(change.action, StateAction::Teardown);
+        assert_eq!(change.params.get("id"), Some(&json!(1)));
+        let change = parse_state_change(b"", Some("state=user%20exists&action=setup&id=7")).unwrap();
+        assert_eq!(change.state, "user exists");
+        assert_eq!(change.params.get("id"), Some(&json!("7")));
+    }
+
+    #[test]
+    fn rejects_bad_requests_with_400() {
+        for (body, query) in [
+            (&b"{not json"[..], None),
+            (&b"{\"params\":{}}"[..], None),
+            (&b"{\"state\":\"s\",\"action\":\"explode\"}"[..], None),
+            (&b"[]"[..], None),
+            (&b""[..], Some("action=setup")),
+        ] {
+            let error = parse_state_change(body, query).unwrap_err();
+            assert_eq!(error.status, 400, "{error:?}");
+        }
+    }
+}
