@@ -63,6 +63,19 @@ pub fn integer_value(meta: &Meta) -> syn::Result<u64> {
     }
 }
 
+/// The boolean literal of a `key = true` option.
+pub fn bool_value(meta: &Meta) -> syn::Result<bool> {
+    let name = option_name(meta);
+    match meta {
+        Meta::NameValue(pair) => match &pair.value {
+            Expr::Lit(ExprLit { lit: Lit::Bool(flag), .. }) => Ok(flag.value),
+            other => Err(syn::Error::new_spanned(other, format!("`{name}` takes `true` or `false`: `{name} = true`"))),
+        },
+        Meta::Path(_) => Ok(true),
+        other => Err(syn::Error::new_spanned(other, format!("`{name}` takes `true` or `false`: `{name} = true`"))),
+    }
+}
+
 /// Collects errors so a macro can report all of them at once.
 #[derive(Default)]
 pub struct Errors(Option<syn::Error>);

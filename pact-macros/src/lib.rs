@@ -6,6 +6,9 @@
 use proc_macro::TokenStream;
 
 mod args;
+#[path = "../../pact-runtime/src/config/options.rs"]
+#[allow(dead_code)]
+mod options;
 mod provider_state;
 mod provider_test;
 #[path = "../../pact-runtime/src/registry/pattern.rs"]

@@ -5,19 +5,21 @@
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
-use syn::{ItemFn, LitStr, Meta};
+use syn::{ItemFn, LitStr};
 
-use crate::args::{crate_path, integer_value, option_name, parse_args, string_value, Arg, Errors};
-
-const OPTIONS: &str =
-    "`provider = \"Name\"`, `pacts = \"path, dir or URL\"` (repeatable), `state_path = \"/path\"`, `boot_timeout_ms = 10000` and `crate = \"path\"`";
+use crate::args::{bool_value, crate_path, integer_value, option_name, parse_args, string_value, Arg, Errors};
+use crate::options::{find_option, OptionKind, OPTIONS};
 
 struct Options {
-    provider: Option<LitStr>,
-    pacts: Vec<LitStr>,
-    state_path: Option<LitStr>,
-    boot_timeout_ms: Option<u64>,
+    /// `(name, value)` pairs for the runtime, in attribute order.
+    pairs: Vec<(String, String)>,
     krate: syn::Path,
+}
+
+fn option_list() -> String {
+    let names: Vec<String> =
+        OPTIONS.iter().filter_map(|option| option.attribute).map(|name| format!("`{name}`")).collect();
+    format!("{} and `crate`", names.join(", "))
 }
 
 /// Expands the attribute. On errors the function is emitted unchanged beside them, so IDEs
@@ -44,13 +46,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
-    let mut options = Options {
-        provider: None,
-        pacts: Vec::new(),
-        state_path: None,
-        boot_timeout_ms: None,
-        krate: syn::parse_quote!(::pact_runtime),
-    };
+    let mut options = Options { pairs: Vec::new(), krate: syn::parse_quote!(::pact_runtime) };
     let args = match parse_args(args) {
         Ok(args) => args,
         Err(error) => {
@@ -65,44 +61,75 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
                 errors.at(
                     text.span(),
                     format!(
-                        "options are named: write `provider = {}` or `pacts = {}`; the options are {OPTIONS}",
+                        "options are named: write `provider = {}` or `pacts = {}`; the options are {}",
                         text.token(),
-                        text.token()
+                        text.token(),
+                        option_list()
                     ),
                 );
                 continue;
             }
         };
-        let result = match option_name(&meta).as_str() {
-            "provider" => string_value(&meta).map(|value| options.provider = Some(value)),
-            "pacts" => string_value(&meta).map(|value| options.pacts.push(value)),
-            "state_path" => string_value(&meta).and_then(|value| {
-                if value.value().starts_with('/') {
-                    options.state_path = Some(value);
-                    Ok(())
-                } else {
-                    Err(syn::Error::new(
-                        value.span(),
-                        "`state_path` must start with `/`, e.g. `state_path = \"/_pact/provider_states\"`",
-                    ))
-                }
-            }),
-            "boot_timeout_ms" => integer_value(&meta).map(|value| options.boot_timeout_ms = Some(value)),
-            "crate" => crate_path(&meta).map(|path| options.krate = path),
-            name => Err(syn::Error::new(
-                meta_path_span(&meta),
-                format!("unknown option `{name}`: the options are {OPTIONS}"),
-            )),
+        let name = option_name(&meta);
+        if name == "crate" {
+            match crate_path(&meta) {
+                Ok(path) => options.krate = path,
+                Err(error) => errors.push(error),
+            }
+            continue;
+        }
+        let Some(definition) = find_option(&name) else {
+            let hint = if ["username", "password", "token", "broker_username", "broker_password", "broker_token"]
+                .contains(&name.as_str())
+            {
+                "; credentials do not belong in source code: set PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD or PACT_BROKER_TOKEN in the environment".to_string()
+            } else {
+                String::new()
+            };
+            errors.at(meta.path().span(), format!("unknown option `{name}`: the options are {}{hint}", option_list()));
+            continue;
         };
-        if let Err(error) = result {
-            errors.push(error);
+        if !definition.repeatable && options.pairs.iter().any(|(seen, _)| *seen == name) {
+            errors.at(meta.path().span(), format!("option `{name}` is given twice"));
+            continue;
+        }
+        let value = match definition.kind {
+            OptionKind::Text => string_value(&meta).and_then(|text| check_text(&name, &text)),
+            OptionKind::Flag => bool_value(&meta).map(|flag| flag.to_string()),
+            OptionKind::Integer => integer_value(&meta).map(|number| number.to_string()),
+        };
+        match value {
+            Ok(value) => options.pairs.push((name, value)),
+            Err(error) => errors.push(error),
         }
     }
     options
 }
 
-fn meta_path_span(meta: &Meta) -> Span {
-    meta.path().span()
+/// Checks that text options can be checked without running anything.
+fn check_text(name: &str, text: &LitStr) -> syn::Result<String> {
+    let value = text.value();
+    match name {
+        "state_path" if !value.starts_with('/') => Err(syn::Error::new(
+            text.span(),
+            "`state_path` must start with `/`, e.g. `state_path = \"/_pact/provider_states\"`",
+        )),
+        "consumer_version_selectors" => match serde_json::from_str::<serde_json::Value>(&value) {
+            Ok(serde_json::Value::Array(_)) => Ok(value),
+            Ok(_) => Err(syn::Error::new(
+                text.span(),
+                "`consumer_version_selectors` must be a JSON array, e.g. `r#\"[{\"mainBranch\": true}]\"#`",
+            )),
+            Err(err) => {
+                Err(syn::Error::new(text.span(), format!("`consumer_version_selectors` is not valid JSON: {err}")))
+            }
+        },
+        "broker_url" if !(value.starts_with("http://") || value.starts_with("https://")) => {
+            Err(syn::Error::new(text.span(), "`broker_url` must be an `http://` or `https://` URL"))
+        }
+        _ if value.trim().is_empty() => Err(syn::Error::new(text.span(), format!("`{name}` is empty"))),
+        _ => Ok(value),
+    }
 }
 
 fn check_signature(function: &ItemFn, errors: &mut Errors) {
@@ -128,17 +155,8 @@ fn generate_test(function: ItemFn, options: Options) -> TokenStream {
         .cloned()
         .partition(|attr| !attr.path().is_ident("allow") && !attr.path().is_ident("expect"));
     let inner = ItemFn { attrs: inner_attrs, vis: syn::Visibility::Inherited, ..function };
-    let optional = |value: &Option<LitStr>| match value {
-        Some(value) => quote! { ::core::option::Option::Some(#value) },
-        None => quote! { ::core::option::Option::None },
-    };
-    let provider = optional(&options.provider);
-    let state_path = optional(&options.state_path);
-    let pacts = &options.pacts;
-    let boot_timeout_ms = match options.boot_timeout_ms {
-        Some(value) => quote! { ::core::option::Option::Some(#value) },
-        None => quote! { ::core::option::Option::None },
-    };
+    let names = options.pairs.iter().map(|(name, _)| name);
+    let values = options.pairs.iter().map(|(_, value)| value);
     quote! {
         #[::core::prelude::v1::test]
         #(#test_attrs)*
@@ -147,11 +165,8 @@ fn generate_test(function: ItemFn, options: Options) -> TokenStream {
             #krate::__private::run_provider_test(
                 #krate::__private::ProviderTestSpec {
                     test_name: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
-                    provider: #provider,
-                    pacts: &[#(#pacts),*],
-                    state_path: #state_path,
-                    boot_timeout_ms: #boot_timeout_ms,
                     manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                    options: &[#((#names, #values)),*],
                 },
                 #name,
             )

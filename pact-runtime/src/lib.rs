@@ -42,9 +42,10 @@
 #![warn(rustdoc::broken_intra_doc_links)]
 
 pub mod app;
+pub mod broker;
 pub mod config;
 pub mod engine;
-mod redact;
+pub(crate) mod redact;
 pub mod registry;
 pub mod report;
 mod runner;

@@ -29,6 +29,8 @@ pub enum Failure {
     Mismatch {
         /// `StatusMismatch`, `HeaderMismatch`, `BodyMismatch`, ... as Pact names them.
         kind: String,
+        /// What mismatched within its part: the header name, query parameter or body path.
+        path: Option<String>,
         /// Pact's description of the mismatch.
         description: String,
     },
@@ -45,7 +47,7 @@ impl fmt::Display for Failure {
             Failure::StateSetup { state, message } => write!(f, "state setup `{state}` failed: {message}"),
             Failure::StateTeardown { state, message } => write!(f, "state teardown `{state}` failed: {message}"),
             Failure::Request { message } => write!(f, "request failed: {message}"),
-            Failure::Mismatch { kind, description } => write!(f, "{kind}: {description}"),
+            Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),
         }
     }
@@ -64,8 +66,10 @@ pub struct InteractionResult {
     pub states: Vec<String>,
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub interaction_id: Option<String>,
-    /// A pending interaction's failures do not fail the run.
+    /// A pending interaction's failures do not fail the run (the interaction or its pact is pending).
     pub pending: bool,
+    /// The pact is work in progress (included by `includeWipPactsSince`); WIP pacts are pending too.
+    pub wip: bool,
     /// The pact file or URL.
     pub pact_source: String,
     /// Empty when it passed.
@@ -94,6 +98,15 @@ impl InteractionResult {
     }
 }
 
+/// Publishing one pact's verification result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    /// The pact's URL.
+    pub pact_source: String,
+    /// The published result's success flag, or why publishing failed.
+    pub outcome: Result<bool, String>,
+}
+
 /// The results of a whole run, in pact order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VerificationReport {
@@ -101,6 +114,10 @@ pub struct VerificationReport {
     pub provider: String,
     /// One result per interaction.
     pub results: Vec<InteractionResult>,
+    /// The broker's notices, in the order their moments came.
+    pub notices: Vec<String>,
+    /// Verification results published to the broker.
+    pub publications: Vec<Publication>,
     /// Wall time of the run.
     pub duration: Duration,
 }
@@ -109,6 +126,14 @@ impl VerificationReport {
     /// True when no interaction fails the run.
     pub fn is_success(&self) -> bool {
         !self.results.iter().any(InteractionResult::fails_run)
+    }
+
+    /// Publications that failed, with why.
+    pub fn publish_failures(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.publications.iter().filter_map(|publication| match &publication.outcome {
+            Err(error) => Some((publication.pact_source.as_str(), error.as_str())),
+            Ok(_) => None,
+        })
     }
 
     /// The interactions that fail the run.
@@ -160,6 +185,9 @@ impl fmt::Display for VerificationReport {
     /// The console report: a line per interaction, the details of failures, and the counts.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "Verifying provider `{}`", self.provider)?;
+        for notice in &self.notices {
+            writeln!(f, "  broker: {notice}")?;
+        }
         let mut pact = None;
         for result in &self.results {
             if pact != Some(&result.pact_source) {
@@ -171,15 +199,31 @@ impl fmt::Display for VerificationReport {
                 (false, true) => "~ pending-failed",
                 (false, false) => "✗ FAILED",
             };
+            let flags = match (result.wip, result.pending) {
+                (true, _) => " [WIP]",
+                (false, true) => " [pending]",
+                (false, false) => "",
+            };
             writeln!(
                 f,
-                "    {mark}  {} [{}] ({:.1} ms)",
+                "    {mark}  {}{flags} [{}] ({:.1} ms)",
                 result.description,
                 result.states_text(),
                 result.duration.as_secs_f64() * 1000.0
             )?;
             for failure in &result.failures {
                 writeln!(f, "        - {}", indent(&failure.to_string(), "          "))?;
+            }
+        }
+        for publication in &self.publications {
+            match &publication.outcome {
+                Ok(success) => writeln!(
+                    f,
+                    "\n  published {} result for {}",
+                    if *success { "a passing" } else { "a failing" },
+                    publication.pact_source
+                )?,
+                Err(error) => writeln!(f, "\n  publishing the result for {} FAILED: {error}", publication.pact_source)?,
             }
         }
         writeln!(f, "\n{} in {:.2} s", self.counts(), self.duration.as_secs_f64())

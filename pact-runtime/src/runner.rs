@@ -5,10 +5,11 @@ use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::app::{AppError, ProviderApp};
+use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
 use crate::config::{ConfigError, ProviderTestSpec, Settings};
-use crate::engine::{http_client, load_pacts, Engine, EngineConfig, EngineError, SourceError};
+use crate::engine::{http_client, load_pacts, Engine, EngineConfig, EngineError, LoadedPact, SourceError};
 use crate::registry::StateRegistry;
-use crate::report::VerificationReport;
+use crate::report::{InteractionResult, Publication, VerificationReport};
 use crate::state_endpoint::StateEndpoint;
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
@@ -26,6 +27,8 @@ pub enum RunError {
     App(AppError),
     /// The engine or the state endpoint could not start.
     Setup(String),
+    /// The Pact Broker failed or refused.
+    Broker(String),
 }
 
 impl fmt::Display for RunError {
@@ -33,9 +36,10 @@ impl fmt::Display for RunError {
         match self {
             RunError::Config(error) => write!(f, "configuration error: {error}"),
             RunError::Source(error) => write!(f, "{error}"),
-            RunError::NoPacts(message) | RunError::AmbiguousStates(message) | RunError::Setup(message) => {
-                f.write_str(message)
-            }
+            RunError::NoPacts(message)
+            | RunError::AmbiguousStates(message)
+            | RunError::Setup(message)
+            | RunError::Broker(message) => f.write_str(message),
             RunError::App(error) => write!(f, "{error}"),
         }
     }
@@ -67,50 +71,22 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     app: App,
 ) -> Result<VerificationReport, RunError> {
     let client = http_client(settings.request_timeout)?;
-    let pacts = load_pacts(&settings.sources, settings.provider.as_deref(), &client).await.map_err(RunError::Source)?;
-    let sources: Vec<String> = settings.sources.iter().map(ToString::to_string).collect();
-    let provider = match &settings.provider {
-        Some(provider) => provider.clone(),
-        None => {
-            let named: BTreeSet<String> = pacts.iter().map(|loaded| loaded.pact.provider().name).collect();
-            match named.len() {
-                1 => named.into_iter().next().unwrap_or_default(),
-                0 => String::new(),
-                _ => {
-                    return Err(RunError::Config(ConfigError(format!(
-                        "the pacts are for several providers ({}): set `provider = \"...\"` or PACT_PROVIDER_NAME",
-                        named.into_iter().collect::<Vec<_>>().join(", ")
-                    ))))
-                }
-            }
-        }
-    };
+    let (pacts, broker) = fetch_pacts(settings, &client).await?;
+    let provider = provider_name(settings, &pacts)?;
     if pacts.is_empty() {
         let whom = if provider.is_empty() { String::new() } else { format!(" for provider `{provider}`") };
-        return Err(RunError::NoPacts(format!("no pacts found{whom} in {}", sources.join(", "))));
+        let place = match &settings.broker {
+            Some(broker) => format!("the Pact Broker at {} with the given selectors", broker.base_url),
+            None => settings.sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        };
+        return Err(RunError::NoPacts(format!("no pacts found{whom} in {place}")));
     }
+    check_states(&provider)?;
 
-    let registry = StateRegistry::for_provider(&provider);
-    let conflicts = registry.conflicts();
-    if !conflicts.is_empty() {
-        let lines: Vec<String> = conflicts
-            .iter()
-            .map(|(first, second)| {
-                format!(
-                    "  `{}` ({}) at {} overlaps `{}` ({}) at {}",
-                    first.pattern, first.function, first.location, second.pattern, second.function, second.location
-                )
-            })
-            .collect();
-        return Err(RunError::AmbiguousStates(format!(
-            "provider state functions overlap, so some states would be served twice:\n{}",
-            lines.join("\n")
-        )));
-    }
-
-    let endpoint = StateEndpoint::start(registry, &settings.state_path, settings.state_timeout)
-        .await
-        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+    let endpoint =
+        StateEndpoint::start(StateRegistry::for_provider(&provider), &settings.state_path, settings.state_timeout)
+            .await
+            .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
     let mut booted = app.boot().await.map_err(RunError::App)?;
     booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
 
@@ -121,10 +97,109 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         },
         client,
     )?;
-    let report = engine.verify(&provider, &pacts).await;
+    let mut report = engine.verify(&provider, &pacts).await;
     drop(booted);
     drop(endpoint);
+
+    report.notices = notices(&pacts, "before_verification");
+    if let (Some(publish), Some(broker)) = (&settings.publish, &broker) {
+        for pact in pacts.iter().filter(|pact| pact.broker.is_some()) {
+            let results: Vec<&InteractionResult> =
+                report.results.iter().filter(|r| r.pact_source == pact.source).collect();
+            // A partial run must never look like a verification of the whole pact.
+            let outcome = if results.len() == pact.pact.interactions().len() {
+                publish_results(broker, publish, pact, &results).await.map(|outcome| outcome.success).map_err(|e| e.0)
+            } else {
+                Err(format!(
+                    "not published: only {} of {} interactions were verified",
+                    results.len(),
+                    pact.pact.interactions().len()
+                ))
+            };
+            report.publications.push(Publication { pact_source: pact.source.clone(), outcome });
+        }
+    }
+    for pact in &pacts {
+        let Some(context) = &pact.broker else { continue };
+        let success = report.results.iter().filter(|r| r.pact_source == pact.source).all(InteractionResult::passed);
+        let published = report.publications.iter().any(|p| p.pact_source == pact.source && p.outcome.is_ok());
+        let when = format!("after_verification:success_{success}_published_{published}");
+        report.notices.extend(context.notices_when(&when).map(|notice| notice.text.clone()));
+    }
     Ok(report)
+}
+
+/// The pacts to verify, from the first configured place: webhook URL, broker, local sources.
+async fn fetch_pacts(
+    settings: &Settings,
+    client: &reqwest::Client,
+) -> Result<(Vec<LoadedPact>, Option<BrokerClient>), RunError> {
+    let broker_client = |base_url: &str, auth, ca_bundle| {
+        BrokerClient::new(base_url, auth, ca_bundle, settings.request_timeout).map_err(|e| RunError::Broker(e.0))
+    };
+    if let Some(pact_url) = &settings.pact_url {
+        let broker = match &settings.broker {
+            Some(broker) => broker_client(&broker.base_url, broker.auth.clone(), broker.ca_bundle.as_deref())?,
+            None => broker_client(pact_url, None, None)?,
+        };
+        let pact = fetch_webhook_pact(&broker, pact_url).await.map_err(|e| RunError::Broker(e.0))?;
+        return Ok((vec![pact], Some(broker)));
+    }
+    if let Some(settings_broker) = &settings.broker {
+        let provider = settings.provider.as_deref().ok_or_else(|| {
+            RunError::Config(ConfigError(
+                "verifying against a Pact Broker needs the provider name: set `provider = \"...\"` or PACT_PROVIDER_NAME".into(),
+            ))
+        })?;
+        let broker =
+            BrokerClient::for_settings(settings_broker, settings.request_timeout).map_err(|e| RunError::Broker(e.0))?;
+        let pacts = fetch_broker_pacts(&broker, settings_broker, provider).await.map_err(|e| RunError::Broker(e.0))?;
+        return Ok((pacts, Some(broker)));
+    }
+    let pacts = load_pacts(&settings.sources, settings.provider.as_deref(), client).await.map_err(RunError::Source)?;
+    Ok((pacts, None))
+}
+
+fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, RunError> {
+    if let Some(provider) = &settings.provider {
+        return Ok(provider.clone());
+    }
+    let named: BTreeSet<String> = pacts.iter().map(|loaded| loaded.pact.provider().name).collect();
+    if named.len() > 1 {
+        return Err(RunError::Config(ConfigError(format!(
+            "the pacts are for several providers ({}): set `provider = \"...\"` or PACT_PROVIDER_NAME",
+            named.into_iter().collect::<Vec<_>>().join(", ")
+        ))));
+    }
+    Ok(named.into_iter().next().unwrap_or_default())
+}
+
+fn check_states(provider: &str) -> Result<(), RunError> {
+    let conflicts = StateRegistry::for_provider(provider).conflicts();
+    if conflicts.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = conflicts
+        .iter()
+        .map(|(first, second)| {
+            format!(
+                "  `{}` ({}) at {} overlaps `{}` ({}) at {}",
+                first.pattern, first.function, first.location, second.pattern, second.function, second.location
+            )
+        })
+        .collect();
+    Err(RunError::AmbiguousStates(format!(
+        "provider state functions overlap, so some states would be served twice:\n{}",
+        lines.join("\n")
+    )))
+}
+
+fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
+    pacts
+        .iter()
+        .filter_map(|pact| pact.broker.as_ref())
+        .flat_map(|context| context.notices_when(when).map(|notice| notice.text.clone()))
+        .collect()
 }
 
 /// The body of every `#[pact_provider_test]`: runs [`verify_provider`] on a fresh tokio
@@ -145,6 +220,15 @@ pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, a
             println!("{report}");
             if !report.is_success() {
                 panic!("{}", report.failure_summary());
+            }
+            let publish_failures: Vec<String> =
+                report.publish_failures().map(|(pact, error)| format!("{pact}: {error}")).collect();
+            if !publish_failures.is_empty() {
+                panic!(
+                    "{}: verification passed, but publishing results failed:\n{}",
+                    spec.test_name,
+                    publish_failures.join("\n")
+                );
             }
         }
         Err(error) => panic!("{}: {error}", spec.test_name),

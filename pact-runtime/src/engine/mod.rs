@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::panic::RefUnwindSafe;
 use std::time::{Duration, Instant};
 
-use pact_matching::match_response;
+use pact_matching::{match_response, Mismatch};
 use pact_models::generators::GeneratorTestMode;
 use pact_models::interaction::Interaction;
 use pact_models::pact::Pact;
@@ -66,6 +66,17 @@ impl std::fmt::Display for EngineError {
 }
 
 impl std::error::Error for EngineError {}
+
+fn mismatch_failure(mismatch: &Mismatch) -> Failure {
+    let path = match mismatch {
+        Mismatch::QueryMismatch { parameter, .. } => Some(parameter.clone()),
+        Mismatch::HeaderMismatch { key, .. } | Mismatch::MetadataMismatch { key, .. } => Some(key.clone()),
+        Mismatch::BodyMismatch { path, .. } => Some(path.clone()),
+        Mismatch::BodyTypeMismatch { .. } => Some("$".to_string()),
+        _ => None,
+    };
+    Failure::Mismatch { kind: mismatch.mismatch_type().to_string(), path, description: mismatch.description() }
+}
 
 /// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
 /// ring rustls provider first, which `pact_verifier`'s reqwest needs even to build a client.
@@ -152,7 +163,12 @@ impl Engine {
                 results.push(self.verify_interaction(provider, loaded, interaction.as_ref()).await);
             }
         }
-        VerificationReport { provider: provider.to_string(), results, duration: started.elapsed() }
+        VerificationReport {
+            provider: provider.to_string(),
+            results,
+            duration: started.elapsed(),
+            ..VerificationReport::default()
+        }
     }
 
     /// Verifies one interaction of `loaded`: setups, request, teardowns.
@@ -200,7 +216,8 @@ impl Engine {
             description: interaction.description(),
             states: states.iter().map(|state| state.name.clone()).collect(),
             interaction_id: interaction.id(),
-            pending: interaction.pending(),
+            pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
+            wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
             pact_source: loaded.source.clone(),
             failures,
             duration: started.elapsed(),
@@ -243,13 +260,7 @@ impl Engine {
             }
         };
         match match_response(http.response.clone(), actual, pact, &interaction.boxed()).await {
-            Ok(mismatches) => mismatches
-                .iter()
-                .map(|mismatch| Failure::Mismatch {
-                    kind: mismatch.mismatch_type().to_string(),
-                    description: mismatch.description(),
-                })
-                .collect(),
+            Ok(mismatches) => mismatches.iter().map(mismatch_failure).collect(),
             Err(err) => vec![Failure::Request { message: format!("matching the response failed: {err:#}") }],
         }
     }

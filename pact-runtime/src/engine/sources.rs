@@ -6,12 +6,16 @@ use std::path::{Path, PathBuf};
 
 use pact_models::pact::{load_pact_from_json, read_pact, Pact};
 
+use crate::broker::BrokerContext;
+
 /// A pact as loaded, with where it came from.
 pub struct LoadedPact {
     /// The file path or URL, for reports.
     pub source: String,
     /// The pact itself.
     pub pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>,
+    /// What the broker said about it, when it came from one.
+    pub broker: Option<BrokerContext>,
 }
 
 impl fmt::Debug for LoadedPact {
@@ -20,6 +24,7 @@ impl fmt::Debug for LoadedPact {
             .field("source", &self.source)
             .field("consumer", &self.pact.consumer().name)
             .field("provider", &self.pact.provider().name)
+            .field("broker", &self.broker)
             .finish()
     }
 }
@@ -119,7 +124,7 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
     }
     let pact =
         read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err}", path.display())))?;
-    Ok(LoadedPact { source: path.display().to_string(), pact })
+    Ok(LoadedPact { source: path.display().to_string(), pact, broker: None })
 }
 
 fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
@@ -155,5 +160,5 @@ async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, Sou
         .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::redact::error(&err))))?;
     let pact =
         load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err}")))?;
-    Ok(LoadedPact { source: shown, pact })
+    Ok(LoadedPact { source: shown, pact, broker: None })
 }

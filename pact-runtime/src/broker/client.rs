@@ -1,0 +1,226 @@
+//! HTTP to the broker: authentication, bounded retries, HAL links, and errors that say what
+//! went wrong without printing credentials.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use super::{BrokerAuth, BrokerError, BrokerSettings};
+use crate::redact;
+
+/// Attempts per request: the first, then retries on 5xx and 429.
+const ATTEMPTS: u32 = 4;
+/// The longest `Retry-After` we honour, so a broker cannot stall the test.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// A broker connection: one pooled client with the broker's credentials and CA bundle.
+#[derive(Debug, Clone)]
+pub struct BrokerClient {
+    client: reqwest::Client,
+    base_url: String,
+    auth: Option<BrokerAuth>,
+    retry_base: Duration,
+}
+
+impl BrokerClient {
+    /// A client for `settings.base_url`, trusting `settings.ca_bundle` besides the system roots.
+    pub fn new(
+        base_url: &str,
+        auth: Option<BrokerAuth>,
+        ca_bundle: Option<&std::path::Path>,
+        timeout: Duration,
+    ) -> Result<BrokerClient, BrokerError> {
+        crate::install_crypto_provider();
+        let mut builder =
+            reqwest::Client::builder().user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION"))).timeout(timeout);
+        if let Some(path) = ca_bundle {
+            let pem = std::fs::read(path)
+                .map_err(|err| BrokerError(format!("cannot read the CA bundle {}: {err}", path.display())))?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem).map_err(|err| {
+                BrokerError(format!("the CA bundle {} is not PEM certificates: {err}", path.display()))
+            })?;
+            if certificates.is_empty() {
+                return Err(BrokerError(format!("the CA bundle {} holds no certificates", path.display())));
+            }
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let client =
+            builder.build().map_err(|err| BrokerError(format!("cannot build the broker's HTTP client: {err}")))?;
+        Ok(BrokerClient {
+            client,
+            base_url: base_url.trim_end_matches('/').to_string(),
+            auth,
+            retry_base: Duration::from_millis(250),
+        })
+    }
+
+    /// A client for a broker's settings.
+    pub fn for_settings(settings: &BrokerSettings, timeout: Duration) -> Result<BrokerClient, BrokerError> {
+        Self::new(&settings.base_url, settings.auth.clone(), settings.ca_bundle.as_deref(), timeout)
+    }
+
+    /// The base URL, without credentials.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET` a HAL document.
+    pub async fn get(&self, url: &str) -> Result<Value, BrokerError> {
+        self.send(Method::GET, url, None).await
+    }
+
+    /// Sends JSON with `method` and parses the answer (an empty answer is `null`).
+    pub async fn send(&self, method: Method, url: &str, body: Option<&Value>) -> Result<Value, BrokerError> {
+        let url = self.resolve(url);
+        let shown = redact::url(&url);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request =
+                self.client.request(method.clone(), &url).header("Accept", "application/hal+json, application/json");
+            request = match &self.auth {
+                Some(BrokerAuth::Basic { username, password, .. }) => {
+                    request.basic_auth(username, Some(password.expose()))
+                }
+                Some(BrokerAuth::Bearer { token, .. }) => request.bearer_auth(token.expose()),
+                None => request,
+            };
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(err) if attempt < ATTEMPTS && (err.is_connect() || err.is_timeout()) => {
+                    tokio::time::sleep(self.backoff(attempt, None)).await;
+                    continue;
+                }
+                Err(err) => {
+                    return Err(BrokerError(format!(
+                        "cannot reach the Pact Broker at {shown}: {} (after {attempt} attempt(s))",
+                        redact::error(&err)
+                    )))
+                }
+            };
+            let status = response.status();
+            if (status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS) && attempt < ATTEMPTS {
+                let retry_after = response
+                    .headers()
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(|value| value.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs);
+                tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+                continue;
+            }
+            let text = response.text().await.unwrap_or_default();
+            return self.interpret(&method, &shown, status, &text, attempt);
+        }
+    }
+
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        retry_after.map(|wait| wait.min(MAX_RETRY_AFTER)).unwrap_or(self.retry_base * 2u32.pow(attempt - 1))
+    }
+
+    fn interpret(
+        &self,
+        method: &Method,
+        shown: &str,
+        status: StatusCode,
+        text: &str,
+        attempts: u32,
+    ) -> Result<Value, BrokerError> {
+        match status {
+            status if status.is_success() => {
+                if text.trim().is_empty() {
+                    return Ok(Value::Null);
+                }
+                serde_json::from_str(text).map_err(|err| {
+                    BrokerError(format!(
+                        "the Pact Broker's answer to {method} {shown} is not JSON ({err}): {}",
+                        excerpt(text)
+                    ))
+                })
+            }
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                let credentials = match &self.auth {
+                    Some(auth) => format!("the credentials from {} were used (values not shown)", auth.source()),
+                    None => "no credentials were given: set PACT_BROKER_TOKEN, or PACT_BROKER_USERNAME and PACT_BROKER_PASSWORD".to_string(),
+                };
+                Err(BrokerError(format!(
+                    "Pact Broker authentication failed: {method} {shown} answered {status}; {credentials}"
+                )))
+            }
+            status => {
+                let detail = serde_json::from_str::<Value>(text)
+                    .ok()
+                    .and_then(|body| body.get("errors").cloned())
+                    .map(|errors| format_errors(&errors))
+                    .unwrap_or_else(|| excerpt(text));
+                let retried = if attempts > 1 { format!(" after {attempts} attempts") } else { String::new() };
+                Err(BrokerError(format!("the Pact Broker answered {status} to {method} {shown}{retried}: {detail}")))
+            }
+        }
+    }
+
+    /// An absolute URL for a HAL href (brokers may answer relative ones).
+    pub fn resolve(&self, href: &str) -> String {
+        if href.starts_with("http://") || href.starts_with("https://") {
+            href.to_string()
+        } else {
+            format!("{}/{}", self.base_url, href.trim_start_matches('/'))
+        }
+    }
+}
+
+/// The href of link `rel` in a HAL document, with `{name}` template values filled in.
+pub(crate) fn link(document: &Value, rel: &str, values: &[(&str, &str)]) -> Result<String, BrokerError> {
+    let href = document
+        .get("_links")
+        .and_then(|links| links.get(rel))
+        .and_then(|link| link.get("href"))
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            BrokerError(format!(
+                "the Pact Broker's document has no `{rel}` link (is the URL a Pact Broker, and new enough?)"
+            ))
+        })?;
+    Ok(values.iter().fold(href.to_string(), |href, (name, value)| {
+        href.replace(
+            &format!("{{{name}}}"),
+            &url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>().replace('+', "%20"),
+        )
+    }))
+}
+
+fn format_errors(errors: &Value) -> String {
+    match errors {
+        Value::Object(fields) => fields
+            .iter()
+            .map(|(field, messages)| match messages {
+                Value::Array(list) => format!("{field}: {}", list.iter().map(plain).collect::<Vec<_>>().join("; ")),
+                other => format!("{field}: {}", plain(other)),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Value::Array(list) => list.iter().map(plain).collect::<Vec<_>>().join("; "),
+        other => plain(other),
+    }
+}
+
+fn plain(value: &Value) -> String {
+    value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string())
+}
+
+fn excerpt(text: &str) -> String {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return "(empty body)".to_string();
+    }
+    let cut: String = trimmed.chars().take(200).collect();
+    if cut.len() < trimmed.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}

@@ -1,0 +1,424 @@
+//! Configuration of a verification run: attribute options, overridden by environment variables.
+//!
+//! Precedence is fixed: **attribute < environment**. An empty variable counts as unset.
+//! Relative paths in attributes resolve against the crate's directory (`CARGO_MANIFEST_DIR`);
+//! relative paths in `PACT_SOURCES` against the current directory.
+//!
+//! | attribute | environment | default | meaning |
+//! |---|---|---|---|
+//! | `provider` | `PACT_PROVIDER_NAME` | the provider the pacts name | provider to verify; also scopes `provider = ...` states |
+//! | `pacts` (repeatable) | `PACT_SOURCES` (comma-separated) | `pacts` in the crate | pact files, directories or `http(s)://` URLs |
+//! | `state_path` | `PACT_STATE_CHANGE_PATH` | `/_pact/provider_states` | path of the generated state endpoint |
+//! | `boot_timeout_ms` | `PACT_APP_BOOT_TIMEOUT_MS` | `10000` | how long the app may take to accept connections |
+//! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
+//! | `state_timeout_ms` | `PACT_STATE_TIMEOUT_MS` | `30000` | how long one state function may run |
+//! | `broker_url` | `PACT_BROKER_BASE_URL` | none | broker base URL; userinfo credentials are used as basic auth |
+//! | — | `PACT_BROKER_USERNAME`, `PACT_BROKER_PASSWORD` | none | basic auth (overrides URL userinfo) |
+//! | — | `PACT_BROKER_TOKEN` | none | bearer token (PactFlow); conflicts with a username |
+//! | `ca_bundle` | `PACT_BROKER_CA_BUNDLE` | system roots | PEM file of extra CA certificates for the broker |
+//! | `consumer_version_selectors` | `PACT_CONSUMER_VERSION_SELECTORS` | the broker's default | JSON array of selectors |
+//! | `provider_branch` | `PACT_PROVIDER_BRANCH`, then `GIT_BRANCH` | none | provider branch, for pending status and publishing |
+//! | `provider_tags` | `PACT_PROVIDER_TAGS` | none | comma-separated provider tags |
+//! | `enable_pending` | `PACT_ENABLE_PENDING` | `false` | pending pacts' failures do not fail the test |
+//! | `include_wip_pacts_since` | `PACT_INCLUDE_WIP_PACTS_SINCE` | none | include WIP pacts created since `YYYY-MM-DD` |
+//! | `publish` | `PACT_BROKER_PUBLISH_VERIFICATION_RESULTS` | `false` | publish verification results |
+//! | `provider_version` | `PACT_PROVIDER_VERSION`, then `GIT_COMMIT` | none | provider version to publish results for |
+//! | `build_url` | `PACT_BUILD_URL` | none | CI build URL published with the results |
+//! | — | `PACT_URL` (or `PACT_WEBHOOK_CALLBACK_URL`) | none | webhook mode: verify only this pact |
+//!
+//! Where pacts come from, first match wins: `PACT_URL` (webhook mode) → a broker
+//! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
+//! pacts offline and the broker's pacts in CI, where the broker variables are set.
+
+pub mod options;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::broker::{BrokerAuth, BrokerSettings, PublishSettings, Secret};
+use crate::engine::PactSource;
+use crate::state_endpoint::DEFAULT_STATE_PATH;
+use options::OptionKind;
+
+/// What `#[pact_provider_test]` wrote down at compile time.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderTestSpec {
+    /// The test's path, for messages.
+    pub test_name: &'static str,
+    /// The annotated crate's `CARGO_MANIFEST_DIR`.
+    pub manifest_dir: &'static str,
+    /// The attribute's options as `(name, value)` pairs, in order; the macro checked the names.
+    pub options: &'static [(&'static str, &'static str)],
+}
+
+/// A configuration value that cannot be used. The message names the variable or option.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The resolved settings of one verification run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The provider to verify; `None` takes it from the pacts.
+    pub provider: Option<String>,
+    /// Local pact sources, used when neither webhook mode nor a broker is configured.
+    pub sources: Vec<PactSource>,
+    /// The broker to fetch pacts from, if any.
+    pub broker: Option<BrokerSettings>,
+    /// Webhook mode: the one pact URL to verify.
+    pub pact_url: Option<String>,
+    /// Publishing of verification results, when on.
+    pub publish: Option<PublishSettings>,
+    /// Path of the state endpoint.
+    pub state_path: String,
+    /// How long the app may take to accept connections.
+    pub boot_timeout: Duration,
+    /// Timeout of each request to the provider and the broker.
+    pub request_timeout: Duration,
+    /// How long one state function may run.
+    pub state_timeout: Duration,
+}
+
+impl Settings {
+    /// Settings for local `sources` with every other value at its default.
+    pub fn new(sources: Vec<PactSource>) -> Settings {
+        Settings {
+            provider: None,
+            sources,
+            broker: None,
+            pact_url: None,
+            publish: None,
+            state_path: DEFAULT_STATE_PATH.to_string(),
+            boot_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(30),
+            state_timeout: Duration::from_secs(30),
+        }
+    }
+
+    /// Sets the provider name.
+    pub fn provider(mut self, name: impl Into<String>) -> Settings {
+        self.provider = Some(name.into());
+        self
+    }
+
+    /// Resolves a test's attribute options, then lets the process environment override them.
+    pub fn resolve(spec: &ProviderTestSpec) -> Result<Settings, ConfigError> {
+        Self::resolve_with(spec, |name| std::env::var(name).ok())
+    }
+
+    /// [`Settings::resolve`] with an explicit environment, for tests.
+    pub fn resolve_with(
+        spec: &ProviderTestSpec,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let values = Values { spec, env: &|name: &str| env(name).filter(|value| !value.trim().is_empty()) };
+        let manifest_dir = Path::new(spec.manifest_dir);
+        let sources = match values.env_value("pacts") {
+            Some((_, list)) => {
+                let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+                list.split(',')
+                    .filter(|item| !item.trim().is_empty())
+                    .map(|item| PactSource::parse(item, &cwd))
+                    .collect()
+            }
+            None => {
+                let attributes = values.attributes("pacts");
+                let listed = if attributes.is_empty() { vec!["pacts"] } else { attributes };
+                listed.into_iter().map(|item| PactSource::parse(item, manifest_dir)).collect()
+            }
+        };
+        let state_path = values.text("state_path").map(|(_, path)| path).unwrap_or_else(|| DEFAULT_STATE_PATH.into());
+        if !state_path.starts_with('/') {
+            return Err(ConfigError(format!("PACT_STATE_CHANGE_PATH must start with `/`, got `{state_path}`")));
+        }
+        let broker = resolve_broker(&values, manifest_dir)?;
+        let publish = resolve_publish(&values)?;
+        if publish.is_some() && broker.is_none() && values.pact_url().is_none() {
+            return Err(ConfigError(
+                "publishing verification results needs a broker: set PACT_BROKER_BASE_URL (or `broker_url`), or turn publishing off".into(),
+            ));
+        }
+        Ok(Settings {
+            provider: values.text("provider").map(|(_, name)| name),
+            sources,
+            broker,
+            pact_url: values.pact_url(),
+            publish,
+            state_path,
+            boot_timeout: values.millis("boot_timeout_ms", 10_000)?,
+            request_timeout: values.millis("request_timeout_ms", 30_000)?,
+            state_timeout: values.millis("state_timeout_ms", 30_000)?,
+        })
+    }
+}
+
+/// Looks options up: environment first, then the attribute.
+struct Values<'a> {
+    spec: &'a ProviderTestSpec,
+    env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Values<'_> {
+    fn definition(attribute: &str) -> &'static options::OptionDef {
+        options::find_option(attribute).unwrap_or_else(|| panic!("option `{attribute}` is not in the options table"))
+    }
+
+    fn env_value(&self, attribute: &str) -> Option<(String, String)> {
+        Self::definition(attribute).env.iter().find_map(|name| (self.env)(name).map(|value| (name.to_string(), value)))
+    }
+
+    fn attributes(&self, attribute: &str) -> Vec<&'static str> {
+        self.spec.options.iter().filter(|(name, _)| *name == attribute).map(|(_, value)| *value).collect()
+    }
+
+    /// The value and where it came from (a variable name or `attribute option`).
+    fn text(&self, attribute: &str) -> Option<(String, String)> {
+        self.env_value(attribute).map(|(name, value)| (name, value.trim().to_string())).or_else(|| {
+            self.attributes(attribute).last().map(|value| (format!("option `{attribute}`"), value.to_string()))
+        })
+    }
+
+    fn flag(&self, attribute: &str) -> Result<bool, ConfigError> {
+        match self.text(attribute) {
+            None => Ok(false),
+            Some((source, value)) => match value.to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => Ok(true),
+                "false" | "0" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError(format!("{source} must be `true` or `false`, got `{value}`"))),
+            },
+        }
+    }
+
+    fn millis(&self, attribute: &str, default: u64) -> Result<Duration, ConfigError> {
+        debug_assert_eq!(Self::definition(attribute).kind, OptionKind::Integer);
+        match self.text(attribute) {
+            None => Ok(Duration::from_millis(default)),
+            Some((source, value)) => value
+                .parse::<u64>()
+                .map(Duration::from_millis)
+                .map_err(|_| ConfigError(format!("{source} must be a whole number of milliseconds, got `{value}`"))),
+        }
+    }
+
+    fn secret(&self, name: &str) -> Option<Secret> {
+        (self.env)(name).map(Secret::new)
+    }
+
+    fn pact_url(&self) -> Option<String> {
+        ["PACT_URL", "PACT_WEBHOOK_CALLBACK_URL"].iter().find_map(|name| (self.env)(name))
+    }
+}
+
+fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<BrokerSettings>, ConfigError> {
+    let Some((url_source, url)) = values.text("broker_url") else {
+        return Ok(None);
+    };
+    let mut parsed = url::Url::parse(&url)
+        .map_err(|err| ConfigError(format!("{url_source} is not a URL ({err}): `{}`", crate::redact::url(&url))))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(ConfigError(format!("{url_source} must be an http(s) URL, got scheme `{}`", parsed.scheme())));
+    }
+    let mut auth = None;
+    if !parsed.username().is_empty() {
+        let username = percent_decode(parsed.username());
+        let password = percent_decode(parsed.password().unwrap_or_default());
+        auth =
+            Some(BrokerAuth::Basic { username, password: Secret::new(password), source: "the broker URL's userinfo" });
+        let _ = parsed.set_username("");
+        let _ = parsed.set_password(None);
+    }
+    let username = (values.env)("PACT_BROKER_USERNAME");
+    let token = values.secret("PACT_BROKER_TOKEN");
+    if let Some(username) = username {
+        if token.is_some() {
+            return Err(ConfigError(
+                "both PACT_BROKER_TOKEN and PACT_BROKER_USERNAME are set: use a token (PactFlow) or a username and password, not both".into(),
+            ));
+        }
+        let password = values.secret("PACT_BROKER_PASSWORD").unwrap_or_else(|| Secret::new(String::new()));
+        auth = Some(BrokerAuth::Basic { username, password, source: "PACT_BROKER_USERNAME/PACT_BROKER_PASSWORD" });
+    } else if let Some(token) = token {
+        auth = Some(BrokerAuth::Bearer { token, source: "PACT_BROKER_TOKEN" });
+    }
+    let selectors = match values.text("consumer_version_selectors") {
+        None => Vec::new(),
+        Some((source, json)) => serde_json::from_str(&json).map_err(|err| {
+            ConfigError(format!(
+                "{source} is not a JSON array of consumer version selectors ({err}); for example `[{{\"mainBranch\": true}}, {{\"deployedOrReleased\": true}}]`"
+            ))
+        })?,
+    };
+    let include_wip_pacts_since = match values.text("include_wip_pacts_since") {
+        None => None,
+        Some((source, date)) => Some(check_date(&source, &date)?),
+    };
+    let ca_bundle = match values.text("ca_bundle") {
+        None => None,
+        Some((source, path)) => {
+            let base = if source.starts_with("option") { manifest_dir.to_path_buf() } else { PathBuf::from(".") };
+            let path = base.join(path);
+            if !path.is_file() {
+                return Err(ConfigError(format!("{source} names {}, which is not a file", path.display())));
+            }
+            Some(path)
+        }
+    };
+    Ok(Some(BrokerSettings {
+        base_url: parsed.as_str().trim_end_matches('/').to_string(),
+        auth,
+        selectors,
+        provider_branch: values.text("provider_branch").map(|(_, branch)| branch),
+        provider_tags: comma_list(values.text("provider_tags")),
+        enable_pending: values.flag("enable_pending")?,
+        include_wip_pacts_since,
+        ca_bundle,
+    }))
+}
+
+fn resolve_publish(values: &Values<'_>) -> Result<Option<PublishSettings>, ConfigError> {
+    if !values.flag("publish")? {
+        return Ok(None);
+    }
+    let Some((_, provider_version)) = values.text("provider_version") else {
+        return Err(ConfigError(
+            "publishing verification results needs a provider version: set PACT_PROVIDER_VERSION or GIT_COMMIT (or `provider_version`)".into(),
+        ));
+    };
+    Ok(Some(PublishSettings {
+        provider_version,
+        provider_branch: values.text("provider_branch").map(|(_, branch)| branch),
+        provider_tags: comma_list(values.text("provider_tags")),
+        build_url: values.text("build_url").map(|(_, url)| url),
+    }))
+}
+
+fn comma_list(value: Option<(String, String)>) -> Vec<String> {
+    value
+        .map(|(_, list)| list.split(',').map(str::trim).filter(|item| !item.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+/// Accepts `YYYY-MM-DD` and RFC 3339 timestamps, as the broker does.
+fn check_date(source: &str, date: &str) -> Result<String, ConfigError> {
+    let bytes = date.as_bytes();
+    let digits =
+        |range: std::ops::Range<usize>| bytes.get(range).is_some_and(|part| part.iter().all(u8::is_ascii_digit));
+    let shaped =
+        bytes.len() >= 10 && digits(0..4) && bytes[4] == b'-' && digits(5..7) && bytes[7] == b'-' && digits(8..10);
+    let month: u32 = date.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let day: u32 = date.get(8..10).and_then(|d| d.parse().ok()).unwrap_or(0);
+    let rest_ok = bytes.len() == 10 || matches!(bytes.get(10), Some(b'T') | Some(b't') | Some(b' '));
+    if shaped && (1..=12).contains(&month) && (1..=31).contains(&day) && rest_ok {
+        Ok(date.to_string())
+    } else {
+        Err(ConfigError(format!("{source} must be a date like `2024-01-31` (or an RFC 3339 timestamp), got `{date}`")))
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    url::form_urlencoded::parse(format!("x={}", text.replace('+', "%2B")).as_bytes())
+        .next()
+        .map(|(_, value)| value.into_owned())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC: ProviderTestSpec = ProviderTestSpec {
+        test_name: "t",
+        manifest_dir: "/crate",
+        options: &[
+            ("provider", "FromAttribute"),
+            ("pacts", "pacts/a.json"),
+            ("state_path", "/states"),
+            ("boot_timeout_ms", "500"),
+        ],
+    };
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+    }
+
+    #[test]
+    fn environment_overrides_attributes() {
+        let settings = Settings::resolve_with(
+            &SPEC,
+            env(&[
+                ("PACT_PROVIDER_NAME", "FromEnv"),
+                ("PACT_APP_BOOT_TIMEOUT_MS", "42"),
+                ("PACT_STATE_CHANGE_PATH", ""),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(settings.provider.as_deref(), Some("FromEnv"));
+        assert_eq!(settings.boot_timeout, Duration::from_millis(42));
+        assert_eq!(settings.state_path, "/states");
+        assert_eq!(settings.sources, vec![PactSource::File("/crate/pacts/a.json".into())]);
+        assert!(settings.broker.is_none());
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        for (pairs, expected) in [
+            (&[("PACT_REQUEST_TIMEOUT_MS", "soon")][..], "PACT_REQUEST_TIMEOUT_MS"),
+            (
+                &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_CONSUMER_VERSION_SELECTORS", "{mainBranch")][..],
+                "PACT_CONSUMER_VERSION_SELECTORS",
+            ),
+            (
+                &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_INCLUDE_WIP_PACTS_SINCE", "last week")][..],
+                "PACT_INCLUDE_WIP_PACTS_SINCE",
+            ),
+            (&[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_ENABLE_PENDING", "maybe")][..], "PACT_ENABLE_PENDING"),
+            (
+                &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true")][..],
+                "PACT_PROVIDER_VERSION",
+            ),
+            (
+                &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_BROKER_TOKEN", "t"), ("PACT_BROKER_USERNAME", "u")][..],
+                "PACT_BROKER_TOKEN",
+            ),
+        ] {
+            let pairs: &'static [(&'static str, &'static str)] = Box::leak(pairs.to_vec().into_boxed_slice());
+            let error = Settings::resolve_with(&SPEC, env(pairs)).unwrap_err();
+            assert!(error.0.contains(expected), "{error}");
+        }
+    }
+
+    #[test]
+    fn userinfo_becomes_basic_auth_and_leaves_the_url() {
+        let settings = Settings::resolve_with(
+            &SPEC,
+            env(&[
+                ("PACT_BROKER_BASE_URL", "https://pact:p%40ss@broker.example/"),
+                ("GIT_COMMIT", "abc123"),
+                ("GIT_BRANCH", "main"),
+                ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+                ("PACT_PROVIDER_TAGS", "a, b"),
+            ]),
+        )
+        .unwrap();
+        let broker = settings.broker.unwrap();
+        assert_eq!(broker.base_url, "https://broker.example");
+        match broker.auth {
+            Some(BrokerAuth::Basic { username, password, .. }) => {
+                assert_eq!(username, "pact");
+                assert_eq!(password.expose(), "p@ss");
+            }
+            other => panic!("expected basic auth, got {other:?}"),
+        }
+        let publish = settings.publish.unwrap();
+        assert_eq!(publish.provider_version, "abc123");
+        assert_eq!(publish.provider_branch.as_deref(), Some("main"));
+        assert_eq!(publish.provider_tags, vec!["a", "b"]);
+    }
+}

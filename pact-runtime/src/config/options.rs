@@ -1,0 +1,164 @@
+//! The table of `#[pact_provider_test]` options and the environment variables that override
+//! them. Compiled into both `pact-runtime` (resolution) and `pact-macros` (expansion-time
+//! checks), so the two cannot drift apart. It depends on nothing.
+
+/// The literal an option takes in the attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    /// `name = "text"`.
+    Text,
+    /// `name = true` or `name = false`.
+    Flag,
+    /// `name = 10000`.
+    Integer,
+}
+
+/// One configuration option.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OptionDef {
+    /// The attribute option's name; `None` for values only the environment may set (secrets).
+    pub attribute: Option<&'static str>,
+    /// The literal it takes.
+    pub kind: OptionKind,
+    /// Whether the attribute may repeat it (values accumulate).
+    pub repeatable: bool,
+    /// Environment variables that override it, first set one wins.
+    pub env: &'static [&'static str],
+    /// The default, as documentation.
+    pub default: &'static str,
+    /// What it does.
+    pub meaning: &'static str,
+}
+
+const fn option(
+    attribute: &'static str,
+    kind: OptionKind,
+    env: &'static [&'static str],
+    default: &'static str,
+    meaning: &'static str,
+) -> OptionDef {
+    OptionDef { attribute: Some(attribute), kind, repeatable: false, env, default, meaning }
+}
+
+const fn env_only(env: &'static [&'static str], meaning: &'static str) -> OptionDef {
+    OptionDef { attribute: None, kind: OptionKind::Text, repeatable: false, env, default: "", meaning }
+}
+
+/// Every option, in the order the docs list them.
+pub const OPTIONS: &[OptionDef] = &[
+    option(
+        "provider",
+        OptionKind::Text,
+        &["PACT_PROVIDER_NAME"],
+        "the provider the pacts name",
+        "provider to verify; also scopes `provider = ...` states",
+    ),
+    OptionDef {
+        repeatable: true,
+        ..option(
+            "pacts",
+            OptionKind::Text,
+            &["PACT_SOURCES"],
+            "`pacts` in the crate",
+            "pact files, directories or `http(s)://` URLs (the variable is comma-separated)",
+        )
+    },
+    option(
+        "state_path",
+        OptionKind::Text,
+        &["PACT_STATE_CHANGE_PATH"],
+        "`/_pact/provider_states`",
+        "path of the generated state endpoint",
+    ),
+    option(
+        "boot_timeout_ms",
+        OptionKind::Integer,
+        &["PACT_APP_BOOT_TIMEOUT_MS"],
+        "10000",
+        "how long the app may take to accept connections",
+    ),
+    option(
+        "request_timeout_ms",
+        OptionKind::Integer,
+        &["PACT_REQUEST_TIMEOUT_MS"],
+        "30000",
+        "timeout of each request to the provider and the broker",
+    ),
+    option(
+        "state_timeout_ms",
+        OptionKind::Integer,
+        &["PACT_STATE_TIMEOUT_MS"],
+        "30000",
+        "how long one state function may run",
+    ),
+    option(
+        "broker_url",
+        OptionKind::Text,
+        &["PACT_BROKER_BASE_URL"],
+        "none",
+        "Pact Broker or PactFlow base URL; credentials in its userinfo are used as basic auth",
+    ),
+    env_only(&["PACT_BROKER_USERNAME"], "basic-auth user for the broker"),
+    env_only(&["PACT_BROKER_PASSWORD"], "basic-auth password for the broker"),
+    env_only(&["PACT_BROKER_TOKEN"], "bearer token for the broker (PactFlow)"),
+    option(
+        "ca_bundle",
+        OptionKind::Text,
+        &["PACT_BROKER_CA_BUNDLE"],
+        "system roots",
+        "PEM file of extra CA certificates to trust for the broker",
+    ),
+    option(
+        "consumer_version_selectors",
+        OptionKind::Text,
+        &["PACT_CONSUMER_VERSION_SELECTORS"],
+        "the broker's default",
+        "JSON array of consumer version selectors",
+    ),
+    option(
+        "provider_branch",
+        OptionKind::Text,
+        &["PACT_PROVIDER_BRANCH", "GIT_BRANCH"],
+        "none",
+        "provider version branch, for pending status and publishing",
+    ),
+    option("provider_tags", OptionKind::Text, &["PACT_PROVIDER_TAGS"], "none", "comma-separated provider version tags"),
+    option(
+        "enable_pending",
+        OptionKind::Flag,
+        &["PACT_ENABLE_PENDING"],
+        "false",
+        "ask the broker for pending status; pending failures do not fail the test",
+    ),
+    option(
+        "include_wip_pacts_since",
+        OptionKind::Text,
+        &["PACT_INCLUDE_WIP_PACTS_SINCE"],
+        "none",
+        "include work-in-progress pacts created since this date (`YYYY-MM-DD`)",
+    ),
+    option(
+        "publish",
+        OptionKind::Flag,
+        &["PACT_BROKER_PUBLISH_VERIFICATION_RESULTS"],
+        "false",
+        "publish verification results to the broker",
+    ),
+    option(
+        "provider_version",
+        OptionKind::Text,
+        &["PACT_PROVIDER_VERSION", "GIT_COMMIT"],
+        "none",
+        "provider version to publish results for",
+    ),
+    option("build_url", OptionKind::Text, &["PACT_BUILD_URL"], "none", "CI build URL published with the results"),
+    env_only(
+        &["PACT_URL", "PACT_WEBHOOK_CALLBACK_URL"],
+        "webhook mode: verify only this pact URL (with the broker's credentials)",
+    ),
+];
+
+/// The option an attribute name refers to.
+pub fn find_option(attribute: &str) -> Option<&'static OptionDef> {
+    OPTIONS.iter().find(|option| option.attribute == Some(attribute))
+}
