@@ -97,12 +97,20 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         },
         client,
     )?;
-    let mut report = engine.verify(&provider, &pacts).await;
+    let mut report = engine.verify_filtered(&provider, &pacts, &settings.filter).await;
     drop(booted);
     drop(endpoint);
 
+    if report.results.is_empty() && settings.filter.is_active() {
+        return Err(RunError::NoPacts(format!("no interaction matches the filter ({})", settings.filter.describe())));
+    }
     report.notices = notices(&pacts, "before_verification");
-    if let (Some(publish), Some(broker)) = (&settings.publish, &broker) {
+    if settings.publish.is_some() && settings.filter.is_active() {
+        report.notices.push(format!(
+            "verification results were not published: the run was filtered ({})",
+            settings.filter.describe()
+        ));
+    } else if let (Some(publish), Some(broker)) = (&settings.publish, &broker) {
         for pact in pacts.iter().filter(|pact| pact.broker.is_some()) {
             let results: Vec<&InteractionResult> =
                 report.results.iter().filter(|r| r.pact_source == pact.source).collect();

@@ -24,7 +24,13 @@
 //! | `publish` | `PACT_BROKER_PUBLISH_VERIFICATION_RESULTS` | `false` | publish verification results |
 //! | `provider_version` | `PACT_PROVIDER_VERSION`, then `GIT_COMMIT` | none | provider version to publish results for |
 //! | `build_url` | `PACT_BUILD_URL` | none | CI build URL published with the results |
+//! | `filter_description` | `PACT_DESCRIPTION` | none | verify only interactions whose description matches this regex |
+//! | `filter_state` | `PACT_PROVIDER_STATE` | none | verify only interactions with a state matching this regex |
+//! | `filter_no_state` | `PACT_PROVIDER_NO_STATE` | `false` | verify only interactions without states |
+//! | `filter_consumer` | `PACT_CONSUMER` | none | verify only these consumers' pacts (comma-separated) |
 //! | — | `PACT_URL` (or `PACT_WEBHOOK_CALLBACK_URL`) | none | webhook mode: verify only this pact |
+//!
+//! A filtered run never publishes verification results.
 //!
 //! Where pacts come from, first match wins: `PACT_URL` (webhook mode) → a broker
 //! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
@@ -36,7 +42,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::broker::{BrokerAuth, BrokerSettings, PublishSettings, Secret};
-use crate::engine::PactSource;
+use regex::Regex;
+
+use crate::engine::{InteractionFilter, PactSource};
 use crate::state_endpoint::DEFAULT_STATE_PATH;
 use options::OptionKind;
 
@@ -84,6 +92,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// How long one state function may run.
     pub state_timeout: Duration,
+    /// Which interactions to verify.
+    pub filter: InteractionFilter,
 }
 
 impl Settings {
@@ -99,6 +109,7 @@ impl Settings {
             boot_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
             state_timeout: Duration::from_secs(30),
+            filter: InteractionFilter::default(),
         }
     }
 
@@ -155,6 +166,7 @@ impl Settings {
             boot_timeout: values.millis("boot_timeout_ms", 10_000)?,
             request_timeout: values.millis("request_timeout_ms", 30_000)?,
             state_timeout: values.millis("state_timeout_ms", 30_000)?,
+            filter: resolve_filter(&values)?,
         })
     }
 }
@@ -280,6 +292,23 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
         include_wip_pacts_since,
         ca_bundle,
     }))
+}
+
+fn resolve_filter(values: &Values<'_>) -> Result<InteractionFilter, ConfigError> {
+    let regex = |attribute: &str| -> Result<Option<Regex>, ConfigError> {
+        values
+            .text(attribute)
+            .map(|(source, pattern)| {
+                Regex::new(&pattern).map_err(|err| ConfigError(format!("{source} is not a valid regex: {err}")))
+            })
+            .transpose()
+    };
+    Ok(InteractionFilter {
+        description: regex("filter_description")?,
+        state: regex("filter_state")?,
+        no_state: values.flag("filter_no_state")?,
+        consumers: comma_list(values.text("filter_consumer")),
+    })
 }
 
 fn resolve_publish(values: &Values<'_>) -> Result<Option<PublishSettings>, ConfigError> {

@@ -124,7 +124,13 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
     }
     let pact =
         read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err}", path.display())))?;
-    Ok(LoadedPact { source: path.display().to_string(), pact, broker: None })
+    Ok(LoadedPact { source: shown_path(path), pact, broker: None })
+}
+
+/// `path` relative to the current directory when it is under it, for shorter reports.
+fn shown_path(path: &Path) -> String {
+    let relative = std::env::current_dir().ok().and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    relative.as_deref().unwrap_or(path).display().to_string()
 }
 
 fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
