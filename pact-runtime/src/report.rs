@@ -44,8 +44,8 @@ pub enum Failure {
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::StateSetup { state, message } => write!(f, "state setup `{state}` failed: {message}"),
-            Failure::StateTeardown { state, message } => write!(f, "state teardown `{state}` failed: {message}"),
+            // The messages name the state and the action already.
+            Failure::StateSetup { message, .. } | Failure::StateTeardown { message, .. } => f.write_str(message),
             Failure::Request { message } => write!(f, "request failed: {message}"),
             Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),

@@ -285,7 +285,9 @@ impl Engine {
     async fn change_state(&self, state: &ProviderState, action: StateAction) -> Result<HashMap<String, Value>, String> {
         let Some(url) = &self.state_change_url else {
             return match action {
-                StateAction::Setup => Err("no state endpoint is configured, so the state cannot be set up".to_string()),
+                StateAction::Setup => {
+                    Err(format!("state `{}` cannot be set up: no state endpoint is configured", state.name))
+                }
                 StateAction::Teardown => Ok(HashMap::new()),
             };
         };
@@ -296,7 +298,9 @@ impl Engine {
             .json(&body)
             .send()
             .await
-            .map_err(|err| format!("the state endpoint did not answer: {}", crate::redact::error(&err)))?;
+            .map_err(|err| {
+                format!("{action} of state `{}`: the state endpoint did not answer: {}", state.name, crate::redact::error(&err))
+            })?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let parsed: Option<Value> = serde_json::from_str(&text).ok();

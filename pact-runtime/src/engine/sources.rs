@@ -123,7 +123,7 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
         return Err(SourceError(format!("pact file {} does not exist", path.display())));
     }
     let pact =
-        read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err}", path.display())))?;
+        read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err:#}", path.display())))?;
     Ok(LoadedPact { source: shown_path(path), pact, broker: None })
 }
 
@@ -165,6 +165,6 @@ async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, Sou
         .await
         .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::redact::error(&err))))?;
     let pact =
-        load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err}")))?;
+        load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err:#}")))?;
     Ok(LoadedPact { source: shown, pact, broker: None })
 }

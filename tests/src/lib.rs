@@ -1,0 +1,1 @@
+//! Shared helpers for pact-runtime's integration tests and benchmarks.
