@@ -94,6 +94,11 @@ impl Errors {
         self.push(syn::Error::new(span, message));
     }
 
+    /// Records an error that underlines all of `tokens`.
+    pub fn spanned(&mut self, tokens: impl quote::ToTokens, message: impl std::fmt::Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
     /// The errors as `compile_error!` invocations (empty when there are none).
     pub fn into_compile_errors(self) -> TokenStream {
         self.0.map(|error| error.to_compile_error()).unwrap_or_default()

@@ -4,7 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Meta, Pat};
+use syn::{FnArg, ItemFn, LitStr, Meta, Pat, ReturnType};
 
 use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
 use crate::state_pattern::StatePattern;
@@ -87,16 +87,16 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
 fn check_signature(function: &ItemFn, errors: &mut Errors) -> Vec<syn::Ident> {
     let signature = &function.sig;
     if !signature.generics.params.is_empty() {
-        errors.at(
-            signature.generics.span(),
+        errors.spanned(
+            &signature.generics,
             "a provider state function cannot be generic: the runtime calls it with concrete argument types",
         );
     }
     let mut names = Vec::new();
     for input in &signature.inputs {
         match input {
-            FnArg::Receiver(receiver) => errors.at(
-                receiver.span(),
+            FnArg::Receiver(receiver) => errors.spanned(
+                receiver,
                 "a provider state function cannot take `self`: write a free function and reach shared state through a static or a global",
             ),
             FnArg::Typed(typed) => match &*typed.pat {
@@ -165,20 +165,33 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
         .collect();
     let bindings = arguments.iter().zip(&locals).map(|(argument, local)| {
         let argument_name = argument.to_string();
+        // The whole call sits at the argument, so a type the runtime cannot build is reported there.
+        let span = argument.span();
+        let krate = located_at(krate, span);
         let resolve = if placeholders.contains(&argument_name) {
-            quote_spanned! { argument.span()=> #krate::__private::placeholder_argument }
+            quote_spanned! { span=> placeholder_argument }
         } else {
-            quote_spanned! { argument.span()=> #krate::__private::params_argument }
+            quote_spanned! { span=> params_argument }
         };
-        quote! { let #local = #resolve(&#call, #argument_name)?; }
+        quote_spanned! { span=> let #local = #krate::__private::#resolve(&#call, #argument_name)?; }
     });
     let invoke = if function.sig.asyncness.is_some() {
         quote! { #name(#(#locals),*).await }
     } else {
         quote! { #name(#(#locals),*) }
     };
-    let into_values = quote_spanned! { function.sig.output.span()=>
-        #krate::__private::IntoStateValues::into_state_values(#invoke)
+    let output = match &function.sig.output {
+        ReturnType::Type(_, ty) => ty.span(),
+        ReturnType::Default => function.sig.output.span(),
+    };
+    // Bound to a local at the return type, so a type that cannot be returned is reported there.
+    let values = format_ident!("__pact_values", span = Span::mixed_site().located_at(output));
+    let into_values = {
+        let krate = located_at(krate, output);
+        quote_spanned! { output=>
+            let #values = #invoke;
+            #krate::__private::IntoStateValues::into_state_values(#values)
+        }
     };
     let provider = match &options.provider {
         Some(provider) => quote! { ::core::option::Option::Some(#provider) },
@@ -189,7 +202,9 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
     } else {
         quote! { #krate::__private::StateAction::Setup }
     };
-    let handler = format_ident!("__pact_state_handler", span = Span::mixed_site());
+    // Item names are not hygienic, even at `mixed_site`: derive the handler's name from the
+    // function's so it can never shadow the function it calls.
+    let handler = format_ident!("__pact_state_handler_{}", name, span = Span::mixed_site());
     quote! {
         const _: () = {
             fn #handler(#call: #krate::__private::StateCall) -> #krate::__private::StateFuture {
@@ -214,4 +229,17 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
             }
         };
     }
+}
+
+/// `path` shown at `span` but resolved at the call site: trait errors on the items it names
+/// then point at the user's argument or return type instead of the whole attribute.
+fn located_at(path: &syn::Path, span: Span) -> TokenStream {
+    let span = Span::call_site().located_at(span);
+    quote!(#path)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }

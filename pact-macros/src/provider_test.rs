@@ -3,7 +3,7 @@
 //! `ProviderApp` trait) how to boot it, so this macro only reads options.
 
 use proc_macro2::{Span, TokenStream};
-use quote::quote;
+use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr};
 
@@ -138,37 +138,54 @@ fn check_signature(function: &ItemFn, errors: &mut Errors) {
         errors.at(signature.fn_token.span(), "#[pact_provider_test] needs an `async fn`: add `async` before `fn`");
     }
     if !signature.generics.params.is_empty() {
-        errors.at(signature.generics.span(), "#[pact_provider_test] cannot be generic");
+        errors.spanned(&signature.generics, "#[pact_provider_test] cannot be generic");
     }
     if let Some(receiver) = signature.receiver() {
-        errors.at(receiver.span(), "#[pact_provider_test] goes on a free function, not a method");
+        errors.spanned(receiver, "#[pact_provider_test] goes on a free function, not a method");
     }
 }
 
+/// The app function moves beside the `#[test]` under a derived name, with a check of its
+/// type that every build compiles, so `cargo check` reports a bad app function without
+/// waiting for `cargo test`.
 fn generate_test(function: ItemFn, options: Options) -> TokenStream {
     let krate = &options.krate;
     let name = function.sig.ident.clone();
     let vis = function.vis.clone();
-    let (test_attrs, inner_attrs): (Vec<_>, Vec<_>) = function
+    let (test_attrs, app_attrs): (Vec<_>, Vec<_>) = function
         .attrs
         .iter()
         .cloned()
         .partition(|attr| !attr.path().is_ident("allow") && !attr.path().is_ident("expect"));
-    let inner = ItemFn { attrs: inner_attrs, vis: syn::Visibility::Inherited, ..function };
+    let app_name = format_ident!("__pact_provider_app_{}", name);
+    let check_name = format_ident!("__pact_check_provider_app_{}", name);
+    // At the user's function name, so a type error points there.
+    let checked_app = format_ident!("__pact_provider_app_{}", name, span = name.span());
+    let mut app = ItemFn { attrs: app_attrs, vis: syn::Visibility::Inherited, ..function };
+    app.sig.ident = app_name.clone();
     let names = options.pairs.iter().map(|(name, _)| name);
     let values = options.pairs.iter().map(|(_, value)| value);
     quote! {
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        #app
+
+        #[doc(hidden)]
+        #[allow(dead_code)]
+        fn #check_name() {
+            #krate::__private::assert_provider_app(#checked_app);
+        }
+
         #[::core::prelude::v1::test]
         #(#test_attrs)*
         #vis fn #name() {
-            #inner
             #krate::__private::run_provider_test(
                 #krate::__private::ProviderTestSpec {
                     test_name: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
                     manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
                     options: &[#((#names, #values)),*],
                 },
-                #name,
+                #app_name,
             )
         }
     }

@@ -175,5 +175,8 @@ pub mod __private {
         IntoStateValues, SourceLocation, StateAction, StateCall, StateFuture, StateRegistration,
     };
     pub use crate::runner::run_provider_test;
+
+    /// Type-checks a `#[pact_provider_test]` function in every build, not only under `cargo test`.
+    pub fn assert_provider_app<Form, App: crate::app::ProviderApp<Form>>(_app: App) {}
     pub use inventory;
 }

@@ -292,15 +292,13 @@ impl Engine {
             };
         };
         let body = json!({ "state": state.name, "params": state.params, "action": action.as_str() });
-        let response = self
-            .client
-            .post(url)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|err| {
-                format!("{action} of state `{}`: the state endpoint did not answer: {}", state.name, crate::redact::error(&err))
-            })?;
+        let response = self.client.post(url).json(&body).send().await.map_err(|err| {
+            format!(
+                "{action} of state `{}`: the state endpoint did not answer: {}",
+                state.name,
+                crate::redact::error(&err)
+            )
+        })?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
         let parsed: Option<Value> = serde_json::from_str(&text).ok();

@@ -1,0 +1,6 @@
+use pact_runtime::provider_state;
+
+#[provider_state("  ")]
+fn nothing() {}
+
+fn main() {}

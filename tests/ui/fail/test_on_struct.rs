@@ -1,0 +1,6 @@
+use pact_runtime::pact_provider_test;
+
+#[pact_provider_test(provider = "UserService")]
+struct App;
+
+fn main() {}
