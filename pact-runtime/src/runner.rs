@@ -93,7 +93,10 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     let engine = Engine::with_client(
         EngineConfig {
             request_timeout: settings.request_timeout,
-            ..EngineConfig::new(booted.base_url(), Some(endpoint.url().to_string()))
+            ..EngineConfig::new(
+                format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
+                Some(endpoint.url().to_string()),
+            )
         },
         client,
     )?;

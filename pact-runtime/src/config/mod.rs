@@ -8,6 +8,7 @@
 //! |---|---|---|---|
 //! | `provider` | `PACT_PROVIDER_NAME` | the provider the pacts name | provider to verify; also scopes `provider = ...` states |
 //! | `pacts` (repeatable) | `PACT_SOURCES` (comma-separated) | `pacts` in the crate | pact files, directories or `http(s)://` URLs |
+//! | `base_path` | `PACT_PROVIDER_BASE_PATH` | none | path the app is mounted under, e.g. `/api` |
 //! | `state_path` | `PACT_STATE_CHANGE_PATH` | `/_pact/provider_states` | path of the generated state endpoint |
 //! | `boot_timeout_ms` | `PACT_APP_BOOT_TIMEOUT_MS` | `10000` | how long the app may take to accept connections |
 //! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
@@ -84,6 +85,8 @@ pub struct Settings {
     pub pact_url: Option<String>,
     /// Publishing of verification results, when on.
     pub publish: Option<PublishSettings>,
+    /// Path the app is mounted under (e.g. `/api`), prefixed to every request path.
+    pub base_path: Option<String>,
     /// Path of the state endpoint.
     pub state_path: String,
     /// How long the app may take to accept connections.
@@ -105,6 +108,7 @@ impl Settings {
             broker: None,
             pact_url: None,
             publish: None,
+            base_path: None,
             state_path: DEFAULT_STATE_PATH.to_string(),
             boot_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
@@ -162,6 +166,7 @@ impl Settings {
             broker,
             pact_url: values.pact_url(),
             publish,
+            base_path: values.text("base_path").map(|(_, path)| format!("/{}", path.trim_matches('/'))),
             state_path,
             boot_timeout: values.millis("boot_timeout_ms", 10_000)?,
             request_timeout: values.millis("request_timeout_ms", 30_000)?,

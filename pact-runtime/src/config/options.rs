@@ -64,6 +64,13 @@ pub const OPTIONS: &[OptionDef] = &[
         )
     },
     option(
+        "base_path",
+        OptionKind::Text,
+        &["PACT_PROVIDER_BASE_PATH"],
+        "none",
+        "path the app is mounted under, e.g. `/api`: prefixed to every pact request path",
+    ),
+    option(
         "state_path",
         OptionKind::Text,
         &["PACT_STATE_CHANGE_PATH"],
