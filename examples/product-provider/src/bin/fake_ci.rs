@@ -45,7 +45,10 @@ async fn release_pipeline() -> Result<(), String> {
     step(3, "verifying the provider with publishing on (cargo test, GIT_COMMIT/GIT_BRANCH set)");
     run_provider_tests(&broker, &[])?;
     let results = broker.verification_results();
-    let published = results.iter().find(|result| result.provider_version == COMMIT).ok_or("no verification result was published")?;
+    let published = results
+        .iter()
+        .find(|result| result.provider_version == COMMIT)
+        .ok_or("no verification result was published")?;
     println!(
         "    published: success={} providerApplicationVersion={} branches={:?}",
         published.success, published.provider_version, published.provider_branches
@@ -147,10 +150,8 @@ impl Broker {
 
     /// `yes`/`no` with the broker's reason.
     async fn can_i_deploy(&self, pacticipant: &str, version: &str, environment: &str) -> Result<String, String> {
-        let url = format!(
-            "{}/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}",
-            self.url
-        );
+        let url =
+            format!("{}/can-i-deploy?pacticipant={pacticipant}&version={version}&environment={environment}", self.url);
         let answer = self.get(&url).await?;
         let summary = &answer["summary"];
         let verdict = if summary["deployable"] == Value::Bool(true) { "yes" } else { "no" };
