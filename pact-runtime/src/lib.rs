@@ -37,6 +37,210 @@
 //! 5. [`app`]: the provider boots on an ephemeral port.
 //! 6. [`engine`]: every interaction is verified with one pooled client.
 //! 7. [`report`]: a line per interaction, and a failure summary naming every failure.
+//!
+//! # App adapters
+//!
+//! The `#[pact_provider_test]` function hands over the provider in one of three forms (see
+//! [`app`]), and together they fit every Rust web stack. `examples/web-stacks` verifies one
+//! greetings API, `GET /greetings/{name}`, in each of these ways under `cargo test`:
+//!
+//! | stack | form | tested example |
+//! |---|---|---|
+//! | axum | `async fn() -> axum::Router` | `examples/web-stacks/tests/axum_router.rs` |
+//! | hyper, or any tokio server | `async fn(tokio::net::TcpListener)` | `examples/web-stacks/tests/hyper_listener.rs` |
+//! | actix-web | `async fn(tokio::net::TcpListener)`, actix on its own thread | `examples/web-stacks/tests/actix.rs` |
+//! | a running server: another language, `docker compose` | `async fn() -> String` | `examples/web-stacks/tests/running_server.rs` |
+//! | an app mounted under a path | any form, with `base_path = "/api"` | `examples/web-stacks/tests/base_path.rs` |
+//!
+//! Each form may return `Result<_, E: Display>`: an `Err`, or a server that ends before it
+//! accepts connections, fails the test with the reason.
+//!
+//! ## axum: return the router
+//!
+//! The runtime serves it on an ephemeral loopback port.
+//!
+//! ```no_run
+//! use pact_runtime::pact_provider_test;
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn axum_router_honours_the_pact() -> axum::Router {
+//!     axum::Router::new() // your app
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! ## Any tokio server: serve on the listener
+//!
+//! The runtime binds a `tokio::net::TcpListener` to `127.0.0.1:0` and passes it in. Serve on it
+//! until the future is dropped, which the runtime does when the verification is over.
+//!
+//! ```no_run
+//! use pact_runtime::pact_provider_test;
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn serves_on_the_listener(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+//!     axum::serve(listener, axum::Router::new()).await
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! With hyper 1 and hyper-util, a plain accept loop. `STORE` is the examples' `Greetings` that
+//! the provider states change, and `greeting_response` their framework-free handler:
+//!
+//! ```ignore
+//! // examples/web-stacks/tests/hyper_listener.rs
+//! use std::convert::Infallible;
+//!
+//! use http_body_util::Full;
+//! use hyper::body::{Bytes, Incoming};
+//! use hyper::header::CONTENT_TYPE;
+//! use hyper::server::conn::http1;
+//! use hyper::service::service_fn;
+//! use hyper::{Method, Request, Response, StatusCode};
+//! use hyper_util::rt::TokioIo;
+//! use pact_runtime::pact_provider_test;
+//! use web_stacks::{greeting_response, Greetings};
+//!
+//! async fn route(greetings: Greetings, request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+//!     let name = request.uri().path().strip_prefix("/greetings/").filter(|name| !name.is_empty() && !name.contains('/'));
+//!     let (status, body) = match (request.method(), name) {
+//!         (&Method::GET, Some(name)) => greeting_response(&greetings, name),
+//!         _ => (404, serde_json::json!({ "error": "not found" })),
+//!     };
+//!     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+//!     *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+//!     response.headers_mut().insert(CONTENT_TYPE, "application/json".parse().expect("a valid header value"));
+//!     Ok(response)
+//! }
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn hyper_honours_the_pact(listener: tokio::net::TcpListener) -> std::io::Result<()> {
+//!     loop {
+//!         let (stream, _) = listener.accept().await?;
+//!         let greetings = STORE.clone();
+//!         tokio::spawn(async move {
+//!             let service = service_fn(move |request| route(greetings.clone(), request));
+//!             if let Err(error) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
+//!                 eprintln!("hyper connection error: {error}");
+//!             }
+//!         });
+//!     }
+//! }
+//! ```
+//!
+//! ## actix-web: its own system on its own thread
+//!
+//! actix-web serves a std listener in an actix `System`. Run that system on a thread of its own,
+//! resolve when its server ends (so a crash fails the test), and stop the server when the
+//! runtime drops the future, or the thread and its workers outlive the verification:
+//!
+//! ```ignore
+//! // examples/web-stacks/tests/actix.rs
+//! use actix_web::dev::ServerHandle;
+//! use actix_web::http::StatusCode;
+//! use actix_web::{rt::System, web, App, HttpResponse, HttpServer};
+//! use pact_runtime::pact_provider_test;
+//! use web_stacks::{greeting_response, Greetings};
+//!
+//! async fn get_greeting(greetings: web::Data<Greetings>, name: web::Path<String>) -> HttpResponse {
+//!     let (status, body) = greeting_response(&greetings, &name);
+//!     HttpResponse::build(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)).json(body)
+//! }
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn actix_web_honours_the_pact(listener: tokio::net::TcpListener) -> Result<(), String> {
+//!     // actix serves a std listener; `into_std` keeps it non-blocking, as actix's `listen` wants.
+//!     let listener = listener.into_std().map_err(|err| err.to_string())?;
+//!     let greetings = STORE.clone();
+//!     let server = HttpServer::new(move || {
+//!         App::new().app_data(web::Data::new(greetings.clone())).route("/greetings/{name}", web::get().to(get_greeting))
+//!     })
+//!     .workers(1)
+//!     .disable_signals()
+//!     .listen(listener)
+//!     .map_err(|err| err.to_string())?
+//!     .run();
+//!     // pact-runtime drops this future when verification ends: stop the server, and so its thread.
+//!     let _stop = StopOnDrop(server.handle());
+//!     let (ended, server_ended) = tokio::sync::oneshot::channel();
+//!     std::thread::spawn(move || {
+//!         let _ = ended.send(System::new().block_on(server));
+//!     });
+//!     match server_ended.await {
+//!         Ok(outcome) => outcome.map_err(|err| format!("actix-web failed: {err}")),
+//!         Err(_) => Err("the actix-web server thread panicked".to_string()),
+//!     }
+//! }
+//!
+//! /// Stops an actix server when dropped.
+//! struct StopOnDrop(ServerHandle);
+//!
+//! impl Drop for StopOnDrop {
+//!     fn drop(&mut self) {
+//!         // `stop` sends the command at once; the returned future only waits for it to finish.
+//!         drop(self.0.stop(false));
+//!     }
+//! }
+//! ```
+//!
+//! ## A server that is already running: return its base URL
+//!
+//! For a provider written in another language, or one that `docker compose` started, return
+//! where it listens; the runtime only waits until it accepts connections. The provider states
+//! must then reach that server, e.g. through a test-only endpoint of its own.
+//!
+//! ```no_run
+//! use pact_runtime::pact_provider_test;
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn compose_service_honours_the_pact() -> Result<String, std::env::VarError> {
+//!     std::env::var("GREETING_SERVICE_URL") // e.g. `http://127.0.0.1:8080`, set by the CI job
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! A server started once, outside the test's function, on its own thread and runtime:
+//!
+//! ```no_run
+//! use std::sync::LazyLock;
+//!
+//! use pact_runtime::pact_provider_test;
+//!
+//! /// The base URL of the greetings server, started on first use.
+//! static RUNNING_SERVER: LazyLock<String> = LazyLock::new(|| {
+//!     let (bound, address) = std::sync::mpsc::channel();
+//!     std::thread::spawn(move || {
+//!         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a tokio runtime");
+//!         runtime.block_on(async move {
+//!             let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a loopback port");
+//!             bound.send(listener.local_addr().expect("a bound address")).expect("the test waits for the address");
+//!             axum::serve(listener, axum::Router::new()).await.expect("the greetings server runs");
+//!         });
+//!     });
+//!     format!("http://{}", address.recv().expect("the greetings server binds"))
+//! });
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts")]
+//! async fn running_server_honours_the_pact() -> String {
+//!     RUNNING_SERVER.clone()
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! ## A base path
+//!
+//! When the app is mounted under a path, `base_path` (or `PACT_PROVIDER_BASE_PATH`, see
+//! [`config`]) prefixes every request path in the pacts with it. It works with every form.
+//!
+//! ```no_run
+//! use pact_runtime::pact_provider_test;
+//!
+//! #[pact_provider_test(provider = "GreetingService", pacts = "pacts", base_path = "/api")]
+//! async fn api_under_base_path_honours_the_pact() -> axum::Router {
+//!     axum::Router::new().nest("/api", axum::Router::new()) // your app's routes
+//! }
+//! # fn main() {}
+//! ```
 
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
@@ -135,7 +339,13 @@ pub use pact_macros::provider_state;
 /// | `pacts = "..."` | a pact file, a directory or an `http(s)://` URL; repeat for more (default: `pacts`) |
 /// | `state_path = "/..."` | path of the state endpoint (default: `/_pact/provider_states`) |
 /// | `boot_timeout_ms = N` | how long the app may take to accept connections (default: 10000) |
+/// | `broker_url = "..."` | verify the pacts a Pact Broker selects instead of local ones |
+/// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
+/// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
 /// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
+///
+/// Every option, with the environment variables that override it (broker credentials, branch,
+/// tags, pending, WIP, filters, webhook mode), is in the table of the [`config`] module.
 ///
 /// The test prints a report with a line per interaction and fails with a summary naming every
 /// failing interaction: consumer, description, states and mismatches.
