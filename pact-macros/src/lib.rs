@@ -6,6 +6,7 @@
 use proc_macro::TokenStream;
 
 mod args;
+mod hooks;
 #[path = "../../pact-runtime/src/config/options.rs"]
 #[allow(dead_code)]
 mod options;
@@ -25,4 +26,22 @@ pub fn provider_state(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn pact_provider_test(args: TokenStream, item: TokenStream) -> TokenStream {
     provider_test::expand(args.into(), item.into()).into()
+}
+
+/// Runs a function before each interaction. Documented in `pact_runtime::before_each`.
+#[proc_macro_attribute]
+pub fn before_each(args: TokenStream, item: TokenStream) -> TokenStream {
+    hooks::expand(hooks::Kind::BeforeEach, args.into(), item.into()).into()
+}
+
+/// Runs a function after each interaction. Documented in `pact_runtime::after_each`.
+#[proc_macro_attribute]
+pub fn after_each(args: TokenStream, item: TokenStream) -> TokenStream {
+    hooks::expand(hooks::Kind::AfterEach, args.into(), item.into()).into()
+}
+
+/// Changes every request to the provider. Documented in `pact_runtime::request_filter`.
+#[proc_macro_attribute]
+pub fn request_filter(args: TokenStream, item: TokenStream) -> TokenStream {
+    hooks::expand(hooks::Kind::RequestFilter, args.into(), item.into()).into()
 }

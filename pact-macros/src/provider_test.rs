@@ -14,12 +14,14 @@ struct Options {
     /// `(name, value)` pairs for the runtime, in attribute order.
     pairs: Vec<(String, String)>,
     krate: syn::Path,
+    /// `harness`: generate the `fn main` of a `harness = false` target, a test per interaction.
+    harness: bool,
 }
 
 fn option_list() -> String {
     let names: Vec<String> =
         OPTIONS.iter().filter_map(|option| option.attribute).map(|name| format!("`{name}`")).collect();
-    format!("{} and `crate`", names.join(", "))
+    format!("{}, `harness` and `crate`", names.join(", "))
 }
 
 /// Expands the attribute. On errors the function is emitted unchanged beside them, so IDEs
@@ -46,7 +48,7 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
-    let mut options = Options { pairs: Vec::new(), krate: syn::parse_quote!(::pact_runtime) };
+    let mut options = Options { pairs: Vec::new(), krate: syn::parse_quote!(::pact_runtime), harness: false };
     let args = match parse_args(args) {
         Ok(args) => args,
         Err(error) => {
@@ -75,6 +77,13 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
             match crate_path(&meta) {
                 Ok(path) => options.krate = path,
                 Err(error) => errors.push(error),
+            }
+            continue;
+        }
+        if name == "harness" {
+            match &meta {
+                syn::Meta::Path(_) => options.harness = true,
+                other => errors.at(other.span(), "`harness` is a flag: write `harness` without a value"),
             }
             continue;
         }
@@ -127,6 +136,19 @@ fn check_text(name: &str, text: &LitStr) -> syn::Result<String> {
         "broker_url" if !(value.starts_with("http://") || value.starts_with("https://")) => {
             Err(syn::Error::new(text.span(), "`broker_url` must be an `http://` or `https://` URL"))
         }
+        "missing_states" if !["fail", "warn"].contains(&value.to_ascii_lowercase().as_str()) => {
+            Err(syn::Error::new(text.span(), "`missing_states` must be \"fail\" or \"warn\""))
+        }
+        "no_pacts" if !["fail", "pass"].contains(&value.to_ascii_lowercase().as_str()) => {
+            Err(syn::Error::new(text.span(), "`no_pacts` must be \"fail\" or \"pass\""))
+        }
+        "custom_headers" => match crate::options::parse_headers(&value) {
+            Ok(headers) if !headers.is_empty() => Ok(value),
+            Ok(_) => {
+                Err(syn::Error::new(text.span(), "`custom_headers` is empty: write `custom_headers = \"Name: value\"`"))
+            }
+            Err(err) => Err(syn::Error::new(text.span(), format!("`custom_headers`: {err}"))),
+        },
         _ if value.trim().is_empty() => Err(syn::Error::new(text.span(), format!("`{name}` is empty"))),
         _ => Ok(value),
     }
@@ -165,6 +187,26 @@ fn generate_test(function: ItemFn, options: Options) -> TokenStream {
     app.sig.ident = app_name.clone();
     let names = options.pairs.iter().map(|(name, _)| name);
     let values = options.pairs.iter().map(|(_, value)| value);
+    if options.harness {
+        // A `harness = false` target: the function becomes its `main`, a test per interaction.
+        return quote! {
+            #[doc(hidden)]
+            #[allow(dead_code)]
+            #app
+
+            #(#test_attrs)*
+            fn main() -> ::std::process::ExitCode {
+                #krate::__private::run_harness(
+                    #krate::__private::ProviderTestSpec {
+                        test_name: ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+                        manifest_dir: ::core::env!("CARGO_MANIFEST_DIR"),
+                        options: &[#((#names, #values)),*],
+                    },
+                    #checked_app,
+                )
+            }
+        };
+    }
     quote! {
         #[doc(hidden)]
         #[allow(dead_code)]

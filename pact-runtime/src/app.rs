@@ -58,23 +58,35 @@ impl BootedApp {
         })
     }
 
-    /// Waits until the provider accepts TCP connections, or fails after `timeout` naming the
+    /// Waits until the provider answers on its address, or fails after `timeout` naming the
     /// address it tried.
+    ///
+    /// Accepting a TCP connection is not enough: a bound listener that nobody serves on
+    /// completes the handshake too. So each attempt sends `HEAD /` and waits for the app to
+    /// answer anything, or close the connection; its status does not matter.
     pub async fn wait_until_ready(&mut self, timeout: Duration) -> Result<(), AppError> {
         let address = socket_address(&self.base_url)?;
         let deadline = Instant::now() + timeout;
+        let mut silent = false;
         loop {
             if let Some(reason) = self.exit_reason() {
                 return Err(AppError(format!("{reason} before it accepted connections on {address}")));
             }
-            let attempt = tokio::time::timeout(Duration::from_millis(500), TcpStream::connect(&address)).await;
-            if let Ok(Ok(_)) = attempt {
-                return Ok(());
+            match probe(&address, deadline.saturating_duration_since(Instant::now())).await {
+                Probe::Answered => return Ok(()),
+                Probe::Refused => {}
+                Probe::Silent => silent = true,
             }
             if Instant::now() >= deadline {
-                return Err(AppError(format!(
-                    "the provider app did not accept connections on {address} within {timeout:?} (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
-                )));
+                return Err(AppError(if silent {
+                    format!(
+                        "the provider app accepts TCP connections on {address} but did not answer an HTTP request within {timeout:?}: does the app function serve on the listener it is given? (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
+                    )
+                } else {
+                    format!(
+                        "the provider app did not accept connections on {address} within {timeout:?} (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
+                    )
+                }));
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -86,6 +98,36 @@ impl Drop for BootedApp {
         if let Some(server) = &self.server {
             server.abort();
         }
+    }
+}
+
+/// What one readiness attempt saw.
+enum Probe {
+    /// The app answered `HEAD /`, or accepted and closed the connection.
+    Answered,
+    /// Nothing accepts connections on the address.
+    Refused,
+    /// A TCP connection was accepted, but nothing answered before the deadline.
+    Silent,
+}
+
+async fn probe(address: &str, remaining: Duration) -> Probe {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let remaining = remaining.max(Duration::from_millis(50));
+    let Ok(Ok(mut stream)) =
+        tokio::time::timeout(remaining.min(Duration::from_millis(500)), TcpStream::connect(address)).await
+    else {
+        return Probe::Refused;
+    };
+    let request = format!("HEAD / HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).await.is_err() {
+        return Probe::Refused;
+    }
+    let mut first = [0u8; 1];
+    match tokio::time::timeout(remaining, stream.read(&mut first)).await {
+        Ok(Ok(_)) => Probe::Answered,
+        Ok(Err(_)) => Probe::Refused,
+        Err(_) => Probe::Silent,
     }
 }
 

@@ -249,6 +249,8 @@ pub mod app;
 pub mod broker;
 pub mod config;
 pub mod engine;
+pub mod harness;
+pub mod hooks;
 pub(crate) mod redact;
 pub mod registry;
 pub mod report;
@@ -256,6 +258,7 @@ mod runner;
 pub mod state_endpoint;
 
 pub use config::{ProviderTestSpec, Settings};
+pub use hooks::{HookContext, ProviderRequest};
 pub use registry::StateValues;
 pub use report::{Failure, InteractionResult, VerificationReport};
 pub use runner::{run_provider_test, verify_provider, RunError};
@@ -342,6 +345,9 @@ pub use pact_macros::provider_state;
 /// | `broker_url = "..."` | verify the pacts a Pact Broker selects instead of local ones |
 /// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
 /// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
+/// | `custom_headers = "Name: value"` | headers added to every request to the provider (repeatable, comma-separated) |
+/// | `junit_report = "path"`, `json_report = "path"` | write JUnit XML and JSON reports (see [`report`]) |
+/// | `harness` | generate the `fn main` of a `harness = false` target with a test per interaction (see [`harness`]) |
 /// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
 ///
 /// Every option, with the environment variables that override it (broker credentials, branch,
@@ -367,6 +373,84 @@ pub use pact_macros::provider_state;
 #[doc(inline)]
 pub use pact_macros::pact_provider_test;
 
+/// Registers a function that runs before each interaction, ahead of its state setups.
+///
+/// It runs exactly once per interaction, also when a setup fails: see [`hooks`] for the
+/// order. The function is `fn` or `async fn`, takes nothing or a [`HookContext`], and returns
+/// `()` or `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction with its
+/// message and skips its setups and request. Options:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `provider = "Name"` | run only when verifying provider `Name` (unscoped hooks run for every provider) |
+/// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
+///
+/// ```
+/// use pact_runtime::{after_each, before_each, HookContext};
+///
+/// #[before_each]
+/// fn start_clean() {
+///     // truncate the tables the app reads
+/// }
+///
+/// #[before_each(provider = "UserService")]
+/// async fn log(interaction: HookContext) -> Result<(), String> {
+///     println!("{} › {}", interaction.consumer, interaction.description);
+///     Ok(())
+/// }
+///
+/// #[after_each]
+/// fn check_no_leftovers() -> Result<(), std::io::Error> {
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[doc(inline)]
+pub use pact_macros::before_each;
+
+/// Registers a function that runs after each interaction, after its state teardowns.
+///
+/// It runs exactly once per interaction, whatever failed before it. Same forms and options as
+/// [`macro@before_each`]; an `Err` fails the interaction with its message.
+///
+/// ```
+/// use pact_runtime::after_each;
+///
+/// #[after_each(provider = "UserService")]
+/// async fn flush_caches() {}
+/// # fn main() {}
+/// ```
+#[doc(inline)]
+pub use pact_macros::after_each;
+
+/// Registers a function that changes every request before it is sent to the provider, e.g. to
+/// add an auth header the pact leaves out.
+///
+/// It takes `&mut` [`ProviderRequest`], is `fn` or `async fn`, and returns `()` or
+/// `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction, and its request is
+/// not sent. Filters run in source order, after the state setups. Same options as
+/// [`macro@before_each`]. For fixed headers, the `custom_headers` option (or
+/// `PACT_CUSTOM_HEADERS`) needs no code.
+///
+/// ```
+/// use pact_runtime::{request_filter, ProviderRequest};
+///
+/// #[request_filter(provider = "UserService")]
+/// fn add_auth(request: &mut ProviderRequest) {
+///     request.set_header("Authorization", "Bearer test-token");
+/// }
+///
+/// #[request_filter]
+/// async fn sign(request: &mut ProviderRequest) -> Result<(), String> {
+///     let body = request.body_text().unwrap_or_default();
+///     request.set_header("X-Signature", format!("{}", body.len()));
+///     Ok(())
+/// }
+/// # fn main() {}
+/// ```
+#[doc(inline)]
+pub use pact_macros::request_filter;
+
 /// Installs ring as the process-wide rustls crypto provider, unless one is installed already.
 /// `pact_verifier`'s reqwest is built without a provider and panics without one.
 pub fn install_crypto_provider() {
@@ -380,6 +464,11 @@ pub fn install_crypto_provider() {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::config::ProviderTestSpec;
+    pub use crate::harness::run as run_harness;
+    pub use crate::hooks::{
+        HookContext, HookFuture, HookKind, HookRegistration, IntoHookResult, ProviderRequest, RequestFilterFuture,
+        RequestFilterRegistration,
+    };
     pub use crate::registry::arguments::{params_argument, placeholder_argument};
     pub use crate::registry::{
         IntoStateValues, SourceLocation, StateAction, StateCall, StateFuture, StateRegistration,

@@ -3,6 +3,16 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
+mod console;
+mod files;
+pub mod json;
+mod junit;
+
+pub use console::colour_wanted;
+pub(crate) use console::shell_quote;
+pub use files::ReportFiles;
+pub(crate) use junit::failure_text;
+
 /// Why an interaction failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -33,10 +43,36 @@ pub enum Failure {
         path: Option<String>,
         /// Pact's description of the mismatch.
         description: String,
+        /// The expected value, as the pact has it (for a body mismatch, the value at `path`).
+        expected: Option<String>,
+        /// The actual value the provider answered with.
+        actual: Option<String>,
     },
     /// The interaction is of a kind this engine does not verify.
     Unsupported {
         /// Which kind, and what to do about it.
+        message: String,
+    },
+    /// No `#[provider_state]` function serves one of the interaction's states, so nothing was
+    /// set up and the request was not sent.
+    MissingState {
+        /// The state text.
+        state: String,
+        /// The state, the interaction and its consumer, the closest registered states and a stub.
+        message: String,
+    },
+    /// The provider app stopped earlier in the run, so the interaction was not verified.
+    AppStopped {
+        /// Why the app stopped.
+        reason: String,
+    },
+    /// A `#[before_each]` or `#[after_each]` hook, or a `#[request_filter]`, failed.
+    Hook {
+        /// `before_each`, `after_each` or `request_filter`.
+        kind: String,
+        /// The function's name.
+        function: String,
+        /// Its error or panic message.
         message: String,
     },
 }
@@ -49,6 +85,11 @@ impl fmt::Display for Failure {
             Failure::Request { message } => write!(f, "request failed: {message}"),
             Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),
+            Failure::MissingState { message, .. } => f.write_str(message),
+            Failure::AppStopped { reason } => {
+                write!(f, "not verified: {reason} (it stopped during the run, before this interaction)")
+            }
+            Failure::Hook { kind, function, message } => write!(f, "{kind} `{function}` failed: {message}"),
         }
     }
 }
@@ -74,8 +115,25 @@ pub struct InteractionResult {
     pub pact_source: String,
     /// Empty when it passed.
     pub failures: Vec<Failure>,
+    /// What did not fail the interaction but needs attention, such as a missing state under
+    /// `missing_states = "warn"`.
+    pub warnings: Vec<String>,
     /// Time from the first state setup to the last teardown.
     pub duration: Duration,
+    /// The expected and actual response bodies, kept when the body did not match.
+    pub body_diff: Option<BodyDiff>,
+}
+
+/// The expected and actual response bodies of an interaction whose body did not match. The
+/// console report shows them as a diff; the JSON report carries them whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BodyDiff {
+    /// The response's content type, as the pact expects it.
+    pub content_type: Option<String>,
+    /// The pact's example body.
+    pub expected: String,
+    /// The body the provider answered with.
+    pub actual: String,
 }
 
 impl InteractionResult {
@@ -96,6 +154,15 @@ impl InteractionResult {
             self.states.iter().map(|state| format!("`{state}`")).collect::<Vec<_>>().join(", ")
         }
     }
+
+    /// `passed`, `failed`, or `pending-failed` (failed, but pending, so it does not fail the run).
+    pub fn outcome(&self) -> &'static str {
+        match (self.passed(), self.pending) {
+            (true, _) => "passed",
+            (false, true) => "pending-failed",
+            (false, false) => "failed",
+        }
+    }
 }
 
 /// Publishing one pact's verification result.
@@ -105,6 +172,17 @@ pub struct Publication {
     pub pact_source: String,
     /// The published result's success flag, or why publishing failed.
     pub outcome: Result<bool, String>,
+}
+
+/// A provider state that no `#[provider_state]` function serves, listed once per run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingState {
+    /// The state text.
+    pub state: String,
+    /// The interactions that need it, as `consumer › description`.
+    pub used_by: Vec<String>,
+    /// A `#[provider_state]` function to paste and fill in.
+    pub stub: String,
 }
 
 /// The results of a whole run, in pact order.
@@ -118,6 +196,10 @@ pub struct VerificationReport {
     pub notices: Vec<String>,
     /// Verification results published to the broker.
     pub publications: Vec<Publication>,
+    /// Provider states no function serves, each once, in the order the run met them.
+    pub missing_states: Vec<MissingState>,
+    /// What the run itself warns about, such as passing without pacts under `no_pacts = "pass"`.
+    pub warnings: Vec<String>,
     /// Wall time of the run.
     pub duration: Duration,
 }
@@ -177,6 +259,30 @@ impl VerificationReport {
                 writeln!(text, "   - {}", indent(&failure.to_string(), "     ")).ok();
             }
         }
+        text.push_str(&self.missing_states_text());
+        if let Some(filter) = self.rerun_filter() {
+            write!(text, "\nrerun only the failures: {filter} cargo test\n").ok();
+        }
+        text
+    }
+
+    /// Every missing state once, with the interactions that need it, then the stubs to paste.
+    /// Empty when no state is missing.
+    pub fn missing_states_text(&self) -> String {
+        if self.missing_states.is_empty() {
+            return String::new();
+        }
+        let mut text = format!(
+            "\nMissing provider states ({}): no #[provider_state] function serves them.\n",
+            self.missing_states.len()
+        );
+        for missing in &self.missing_states {
+            writeln!(text, "  - `{}`, needed by {}", missing.state, missing.used_by.join("; ")).ok();
+        }
+        text.push_str("Add these functions and fill them in:\n");
+        for missing in &self.missing_states {
+            writeln!(text, "\n{}", missing.stub).ok();
+        }
         text
     }
 }
@@ -188,16 +294,20 @@ impl fmt::Display for VerificationReport {
         for notice in &self.notices {
             writeln!(f, "  broker: {notice}")?;
         }
+        for warning in &self.warnings {
+            writeln!(f, "  warning: {}", indent(warning, "    "))?;
+        }
         let mut pact = None;
         for result in &self.results {
             if pact != Some(&result.pact_source) {
                 pact = Some(&result.pact_source);
                 writeln!(f, "\n  {} → {} ({})", result.consumer, result.provider, result.pact_source)?;
             }
+            let palette = console::Palette { on: f.alternate() };
             let mark = match (result.passed(), result.pending) {
-                (true, _) => "✓ passed",
-                (false, true) => "~ pending-failed",
-                (false, false) => "✗ FAILED",
+                (true, _) => palette.green("✓ passed"),
+                (false, true) => palette.yellow("~ pending-failed"),
+                (false, false) => palette.red(&palette.bold("✗ FAILED")),
             };
             let flags = match (result.wip, result.pending) {
                 (true, _) => " [WIP]",
@@ -206,13 +316,26 @@ impl fmt::Display for VerificationReport {
             };
             writeln!(
                 f,
-                "    {mark}  {}{flags} [{}] ({:.1} ms)",
+                "    {mark}  {}{flags} [{}] {}",
                 result.description,
                 result.states_text(),
-                result.duration.as_secs_f64() * 1000.0
+                palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
             )?;
             for failure in &result.failures {
                 writeln!(f, "        - {}", indent(&failure.to_string(), "          "))?;
+                if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
+                    if kind != "StatusMismatch" {
+                        writeln!(f, "          expected: {}", palette.red(&indent(expected, "                    ")))?;
+                        writeln!(f, "          actual:   {}", palette.green(&indent(actual, "                    ")))?;
+                    }
+                }
+            }
+            if let Some(diff) = &result.body_diff {
+                writeln!(f, "        body diff ({}, {}):", palette.red("- expected"), palette.green("+ actual"))?;
+                f.write_str(&console::body_diff_text(diff, "          ", palette))?;
+            }
+            for warning in &result.warnings {
+                writeln!(f, "        ! warning: {}", indent(warning, "          "))?;
             }
         }
         for publication in &self.publications {
@@ -225,6 +348,10 @@ impl fmt::Display for VerificationReport {
                 )?,
                 Err(error) => writeln!(f, "\n  publishing the result for {} FAILED: {error}", publication.pact_source)?,
             }
+        }
+        f.write_str(&self.missing_states_text())?;
+        if let Some(filter) = self.rerun_filter() {
+            writeln!(f, "\nrerun only the failures: {filter} cargo test")?;
         }
         writeln!(f, "\n{} in {:.2} s", self.counts(), self.duration.as_secs_f64())
     }

@@ -1,15 +1,19 @@
 //! One verification run, start to finish: load the pacts, check the registry, start the state
 //! endpoint, boot the app, verify, and shut everything down.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
+use std::sync::{Arc, LazyLock, PoisonError};
 
 use crate::app::{AppError, ProviderApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
-use crate::config::{ConfigError, ProviderTestSpec, Settings};
-use crate::engine::{http_client, load_pacts, Engine, EngineConfig, EngineError, LoadedPact, SourceError};
+use crate::config::{ConfigError, NoPacts, ProviderTestSpec, Settings};
+use crate::engine::{
+    http_client, load_pacts, Engine, EngineConfig, EngineError, LoadedPact, PactSource, RunChecks, SourceError,
+};
+use crate::hooks::Hooks;
 use crate::registry::StateRegistry;
-use crate::report::{InteractionResult, Publication, VerificationReport};
+use crate::report::{InteractionResult, Publication, ReportFiles, VerificationReport};
 use crate::state_endpoint::StateEndpoint;
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
@@ -74,25 +78,31 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     let (pacts, broker) = fetch_pacts(settings, &client).await?;
     let provider = provider_name(settings, &pacts)?;
     if pacts.is_empty() {
-        let whom = if provider.is_empty() { String::new() } else { format!(" for provider `{provider}`") };
-        let place = match &settings.broker {
-            Some(broker) => format!("the Pact Broker at {} with the given selectors", broker.base_url),
-            None => settings.sources.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "),
+        let message = no_pacts_message(settings, &provider, &client).await;
+        return match settings.no_pacts {
+            NoPacts::Fail => Err(RunError::NoPacts(format!(
+                "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
+            ))),
+            NoPacts::Pass => Ok(VerificationReport {
+                provider,
+                warnings: vec![format!("{message}; passing because no_pacts is `pass`")],
+                ..VerificationReport::default()
+            }),
         };
-        return Err(RunError::NoPacts(format!("no pacts found{whom} in {place}")));
     }
     check_states(&provider)?;
 
-    let endpoint =
-        StateEndpoint::start(StateRegistry::for_provider(&provider), &settings.state_path, settings.state_timeout)
-            .await
-            .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+    let registry = StateRegistry::for_provider(&provider);
+    let endpoint = StateEndpoint::start(registry.clone(), &settings.state_path, settings.state_timeout)
+        .await
+        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
     let mut booted = app.boot().await.map_err(RunError::App)?;
     booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
 
     let engine = Engine::with_client(
         EngineConfig {
             request_timeout: settings.request_timeout,
+            custom_headers: settings.custom_headers.iter().cloned().collect(),
             ..EngineConfig::new(
                 format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                 Some(endpoint.url().to_string()),
@@ -100,7 +110,16 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         },
         client,
     )?;
-    let mut report = engine.verify_filtered(&provider, &pacts, &settings.filter).await;
+    let mut probe = || booted.exit_reason();
+    let hooks = Hooks::for_provider(&provider);
+    let checks = RunChecks {
+        registry: Some(&registry),
+        missing_states: settings.missing_states,
+        app_exit: Some(&mut probe),
+        serial: Some(provider_lock(&provider)),
+        hooks: Some(&hooks),
+    };
+    let mut report = engine.verify_checked(&provider, &pacts, &settings.filter, checks).await;
     drop(booted);
     drop(endpoint);
 
@@ -140,8 +159,49 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     Ok(report)
 }
 
+/// The lock that serialises the interactions of every run for `provider` in this process, so
+/// two tests of one provider never interleave their state changes.
+pub(crate) fn provider_lock(provider: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: LazyLock<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
+    locks.entry(provider.to_string()).or_default().clone()
+}
+
+/// Why no pacts were found: where the run looked, and what it found there instead.
+pub(crate) async fn no_pacts_message(settings: &Settings, provider: &str, client: &reqwest::Client) -> String {
+    let whom = if provider.is_empty() { String::new() } else { format!(" for provider `{provider}`") };
+    if let Some(broker) = &settings.broker {
+        return format!("no pacts found{whom} in the Pact Broker at {} with the given selectors", broker.base_url);
+    }
+    let mut places = Vec::new();
+    for source in &settings.sources {
+        let found = match source {
+            PactSource::Dir(_) => match load_pacts(std::slice::from_ref(source), None, client).await {
+                Ok(all) if all.is_empty() => " (it holds no *.json pact files)".to_string(),
+                Ok(all) => {
+                    let providers: BTreeSet<String> =
+                        all.iter().map(|loaded| format!("`{}`", loaded.pact.provider().name)).collect();
+                    format!(
+                        " (it holds {} pact(s), for {}: check `provider` or PACT_PROVIDER_NAME)",
+                        all.len(),
+                        providers.into_iter().collect::<Vec<_>>().join(", ")
+                    )
+                }
+                Err(_) => String::new(),
+            },
+            _ => String::new(),
+        };
+        places.push(format!("{source}{found}"));
+    }
+    if places.is_empty() {
+        return format!("no pacts found{whom}: no pact sources are configured (set `pacts` or PACT_SOURCES)");
+    }
+    format!("no pacts found{whom} in {}", places.join(", "))
+}
+
 /// The pacts to verify, from the first configured place: webhook URL, broker, local sources.
-async fn fetch_pacts(
+pub(crate) async fn fetch_pacts(
     settings: &Settings,
     client: &reqwest::Client,
 ) -> Result<(Vec<LoadedPact>, Option<BrokerClient>), RunError> {
@@ -171,7 +231,7 @@ async fn fetch_pacts(
     Ok((pacts, None))
 }
 
-fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, RunError> {
+pub(crate) fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, RunError> {
     if let Some(provider) = &settings.provider {
         return Ok(provider.clone());
     }
@@ -185,7 +245,7 @@ fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, Ru
     Ok(named.into_iter().next().unwrap_or_default())
 }
 
-fn check_states(provider: &str) -> Result<(), RunError> {
+pub(crate) fn check_states(provider: &str) -> Result<(), RunError> {
     let conflicts = StateRegistry::for_provider(provider).conflicts();
     if conflicts.is_empty() {
         return Ok(());
@@ -205,7 +265,7 @@ fn check_states(provider: &str) -> Result<(), RunError> {
     )))
 }
 
-fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
+pub(crate) fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
     pacts
         .iter()
         .filter_map(|pact| pact.broker.as_ref())
@@ -226,9 +286,28 @@ pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, a
     };
     let outcome = runtime.block_on(verify_provider(&settings, app));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    let files = ReportFiles::from_settings(&settings);
+    let written = match &outcome {
+        Ok(report) => files.write(report, spec.test_name),
+        Err(error) => {
+            files.write_error(spec.test_name, settings.provider.as_deref().unwrap_or_default(), &error.to_string())
+        }
+    };
+    if let Ok(report) = &outcome {
+        println!("{}", report.console());
+    }
+    let write_error = match written {
+        Ok(paths) => {
+            paths.iter().for_each(|path| println!("wrote the report {}", path.display()));
+            None
+        }
+        Err(error) => {
+            eprintln!("{}: {error}", spec.test_name);
+            Some(error)
+        }
+    };
     match outcome {
         Ok(report) => {
-            println!("{report}");
             if !report.is_success() {
                 panic!("{}", report.failure_summary());
             }
@@ -243,5 +322,8 @@ pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, a
             }
         }
         Err(error) => panic!("{}: {error}", spec.test_name),
+    }
+    if let Some(error) = write_error {
+        panic!("{}: verification passed, but {error}", spec.test_name);
     }
 }

@@ -7,7 +7,7 @@
 //! | `POST {path}` with `{"state", "params", "action"}` (or the same as a query string) | `200` and the JSON object of the function's values |
 //! | an empty `state` (verifiers send one for interactions without states) | `200 {}` |
 //! | malformed JSON, no `state`, an unknown `action`, a body over 64 KiB | `400 {"error": ...}` |
-//! | no function serves the state, two do, or it failed, panicked or timed out | `422 {"error": ...}` |
+//! | no function serves the state (the message lists the closest registered states and a stub to paste), two do, or it failed, panicked or timed out | `422 {"error": ...}` |
 //! | any other path | `404` |
 //!
 //! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
@@ -123,10 +123,11 @@ impl Dispatcher {
             Ok(found) => found,
             Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(Map::new()),
             Err(LookupError::Missing) => {
-                return Err(unprocessable(format!(
-                    "no provider state function serves `{}`: add `#[provider_state({:?})] fn ...`",
-                    change.state, change.state
-                )))
+                let help = match self.registry.missing(&change.state, &change.params) {
+                    Some(help) => format!("\n{help}"),
+                    None => String::new(),
+                };
+                return Err(unprocessable(format!("no provider state function serves `{}`{help}", change.state)));
             }
             Err(LookupError::Ambiguous(registrations)) => {
                 let locations: Vec<String> = registrations

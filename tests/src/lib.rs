@@ -1,3 +1,4 @@
 //! Shared helpers for pact-runtime's integration tests and benchmarks.
 
 pub mod broker;
+pub mod users;

@@ -14,13 +14,24 @@ const ATTEMPTS: u32 = 4;
 /// The longest `Retry-After` we honour, so a broker cannot stall the test.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(10);
 
-/// A broker connection: one pooled client with the broker's credentials and CA bundle.
-#[derive(Debug, Clone)]
+/// A broker connection: one pooled client with the broker's credentials and CA bundle. Its
+/// `Debug` hides the credentials, also those in a URL.
+#[derive(Clone)]
 pub struct BrokerClient {
     client: reqwest::Client,
     base_url: String,
     auth: Option<BrokerAuth>,
     retry_base: Duration,
+}
+
+impl std::fmt::Debug for BrokerClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BrokerClient")
+            .field("base_url", &redact::url(&self.base_url))
+            .field("auth", &self.auth)
+            .field("retry_base", &self.retry_base)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BrokerClient {
@@ -91,15 +102,22 @@ impl BrokerClient {
             }
             let response = match request.send().await {
                 Ok(response) => response,
-                Err(err) if attempt < ATTEMPTS && (err.is_connect() || err.is_timeout()) => {
+                // A TLS failure (an untrusted certificate, say) does not go away by retrying.
+                Err(err)
+                    if attempt < ATTEMPTS && (err.is_connect() || err.is_timeout()) && tls_error(&err).is_none() =>
+                {
                     tokio::time::sleep(self.backoff(attempt, None)).await;
                     continue;
                 }
                 Err(err) => {
+                    let hint = match tls_error(&err) {
+                        Some(rustls::Error::InvalidCertificate(_)) => "; the broker's TLS certificate is not trusted: set PACT_BROKER_CA_BUNDLE (or `ca_bundle`) to a PEM file with the CA that signed it",
+                        _ => "",
+                    };
                     return Err(BrokerError(format!(
-                        "cannot reach the Pact Broker at {shown}: {} (after {attempt} attempt(s))",
-                        redact::error(&err)
-                    )))
+                        "cannot reach the Pact Broker at {shown}: {} (after {attempt} attempt(s)){hint}",
+                        self.scrub(&error_chain(&err))
+                    )));
                 }
             };
             let status = response.status();
@@ -113,9 +131,32 @@ impl BrokerClient {
                 tokio::time::sleep(self.backoff(attempt, retry_after)).await;
                 continue;
             }
-            let text = response.text().await.unwrap_or_default();
+            let text = self.scrub(&response.text().await.unwrap_or_default());
             return self.interpret(&method, &shown, status, &text, attempt);
         }
+    }
+
+    /// `text` without our credentials, in case a broker or proxy echoes them back in an error.
+    fn scrub(&self, text: &str) -> String {
+        let mut secrets: Vec<String> = Vec::new();
+        match &self.auth {
+            Some(BrokerAuth::Basic { username, password, .. }) if !password.expose().is_empty() => {
+                secrets.push(password.expose().to_string());
+                let pair = format!("{username}:{}", password.expose());
+                secrets.push(base64_encode(pair.as_bytes()));
+            }
+            Some(BrokerAuth::Bearer { token, .. }) if !token.expose().is_empty() => {
+                secrets.push(token.expose().to_string())
+            }
+            _ => {}
+        }
+        if let Ok(url) = url::Url::parse(&self.base_url) {
+            if let Some(password) = url.password().filter(|password| !password.is_empty()) {
+                secrets.push(password.to_string());
+                secrets.push(base64_encode(format!("{}:{password}", url.username()).as_bytes()));
+            }
+        }
+        secrets.iter().fold(text.to_string(), |text, secret| text.replace(secret.as_str(), "***"))
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -193,6 +234,54 @@ pub(crate) fn link(document: &Value, rel: &str, values: &[(&str, &str)]) -> Resu
     }))
 }
 
+/// `err` and its causes, as `a: b: c`: reqwest's own text ("error sending request") does not
+/// say what failed (refused connection, untrusted certificate, ...).
+fn error_chain(err: &reqwest::Error) -> String {
+    let mut text = redact::error(err);
+    let mut cause = std::error::Error::source(err);
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !text.ends_with(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = error.source();
+    }
+    text
+}
+
+/// The TLS error behind `err`, if the request failed in the TLS handshake. It sits inside
+/// `io::Error`s, whose `source()` skips the error they wrap, so those are unwrapped by hand.
+fn tls_error(err: &reqwest::Error) -> Option<&rustls::Error> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    while let Some(error) = cause {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cause = match error.downcast_ref::<std::io::Error>().and_then(std::io::Error::get_ref) {
+            Some(inner) => Some(inner),
+            None => error.source(),
+        };
+    }
+    None
+}
+
+/// Standard base64 with padding, as HTTP basic auth encodes `user:password`.
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut text = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk.iter().enumerate().fold(0u32, |n, (i, byte)| n | (u32::from(*byte) << (16 - 8 * i)));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                text.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                text.push('=');
+            }
+        }
+    }
+    text
+}
+
 fn format_errors(errors: &Value) -> String {
     match errors {
         Value::Object(fields) => fields
@@ -222,5 +311,31 @@ fn excerpt(text: &str) -> String {
         format!("{cut}…")
     } else {
         cut
+    }
+}
+
+#[cfg(test)]
+mod scrub_tests {
+    use super::*;
+    use crate::broker::Secret;
+
+    #[test]
+    fn base64_matches_basic_auth() {
+        assert_eq!(base64_encode(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64_encode(b"a"), "YQ==");
+        assert_eq!(base64_encode(b"ab"), "YWI=");
+        assert_eq!(base64_encode(b""), "");
+    }
+
+    #[test]
+    fn echoed_credentials_are_scrubbed() {
+        let auth = BrokerAuth::Basic { username: "pact".into(), password: Secret::new("s3cret"), source: "test" };
+        let client = BrokerClient::new("https://broker.example", Some(auth), None, Duration::from_secs(1)).unwrap();
+        let echoed = format!("got Basic {} and s3cret", base64_encode(b"pact:s3cret"));
+        assert_eq!(client.scrub(&echoed), "got Basic *** and ***");
+        let client =
+            BrokerClient::new("https://u:pw-in-url@broker.example", None, None, Duration::from_secs(1)).unwrap();
+        assert_eq!(client.scrub("pw-in-url"), "***");
+        assert!(!format!("{client:?}").contains("pw-in-url"));
     }
 }

@@ -112,7 +112,9 @@ pub async fn fetch_broker_pacts(
             .unwrap_or_default();
         let context = BrokerContext {
             short_description: entry.get("shortDescription").and_then(Value::as_str).unwrap_or_default().to_string(),
-            pending: flag("pending"),
+            // WIP pacts are pending by definition; the broker only sends `pending` when asked
+            // for pending status (PACT_ENABLE_PENDING), but sends WIP pacts regardless.
+            pending: flag("pending") || flag("wip"),
             wip: flag("wip"),
             notices,
             ..BrokerContext::default()

@@ -74,7 +74,7 @@ fn test_result(result: &InteractionResult) -> Value {
     let mut exceptions = Vec::new();
     for failure in &result.failures {
         match failure {
-            Failure::Mismatch { kind, path, description } => {
+            Failure::Mismatch { kind, path, description, .. } => {
                 let mut mismatch = json!({ "attribute": attribute(kind), "description": description });
                 if let Some(path) = path {
                     mismatch["identifier"] = json!(path);

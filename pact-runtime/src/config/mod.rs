@@ -13,6 +13,8 @@
 //! | `boot_timeout_ms` | `PACT_APP_BOOT_TIMEOUT_MS` | `10000` | how long the app may take to accept connections |
 //! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
 //! | `state_timeout_ms` | `PACT_STATE_TIMEOUT_MS` | `30000` | how long one state function may run |
+//! | `missing_states` | `PACT_MISSING_STATES` | `fail` | `fail`: a state no function serves fails its interaction; `warn`: the request is sent without it and the report warns |
+//! | `no_pacts` | `PACT_NO_PACTS` | `fail` | `fail`: finding no pacts for the provider fails the test; `pass`: the test passes with a warning |
 //! | `broker_url` | `PACT_BROKER_BASE_URL` | none | broker base URL; userinfo credentials are used as basic auth |
 //! | — | `PACT_BROKER_USERNAME`, `PACT_BROKER_PASSWORD` | none | basic auth (overrides URL userinfo) |
 //! | — | `PACT_BROKER_TOKEN` | none | bearer token (PactFlow); conflicts with a username |
@@ -29,9 +31,15 @@
 //! | `filter_state` | `PACT_PROVIDER_STATE` | none | verify only interactions with a state matching this regex |
 //! | `filter_no_state` | `PACT_PROVIDER_NO_STATE` | `false` | verify only interactions without states |
 //! | `filter_consumer` | `PACT_CONSUMER` | none | verify only these consumers' pacts (comma-separated) |
+//! | `custom_headers` (repeatable) | `PACT_CUSTOM_HEADERS` | none | headers added to every request to the provider, `Name: value`, comma-separated |
+//! | `junit_report` | `PACT_VERIFIER_JUNIT_REPORT` | none | write a JUnit XML report there (a directory gets a file named after the test) |
+//! | `json_report` | `PACT_VERIFIER_JSON_REPORT` | none | write a JSON report there (see [`crate::report::json`]) |
 //! | — | `PACT_URL` (or `PACT_WEBHOOK_CALLBACK_URL`) | none | webhook mode: verify only this pact |
 //!
-//! A filtered run never publishes verification results.
+//! A filtered run never publishes verification results. Options that contradict each other
+//! are an error naming both: `filter_state` with `filter_no_state`, `PACT_BROKER_TOKEN` with
+//! `PACT_BROKER_USERNAME` or with credentials in the broker URL, and `PACT_BROKER_PASSWORD`
+//! without `PACT_BROKER_USERNAME`.
 //!
 //! Where pacts come from, first match wins: `PACT_URL` (webhook mode) → a broker
 //! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
@@ -72,8 +80,28 @@ impl std::fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
-/// The resolved settings of one verification run.
-#[derive(Debug, Clone)]
+/// What a run does with a provider state that no `#[provider_state]` function serves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingStates {
+    /// The interaction fails, naming the state, the closest registered states and a stub to paste.
+    #[default]
+    Fail,
+    /// The request is sent without the state; the report warns and lists the missing states.
+    Warn,
+}
+
+/// What a run does when no pact is found for the provider.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum NoPacts {
+    /// The run fails with an error naming where it looked.
+    #[default]
+    Fail,
+    /// The run passes with an empty report that warns where it looked.
+    Pass,
+}
+
+/// The resolved settings of one verification run. Its `Debug` hides URL passwords.
+#[derive(Clone)]
 pub struct Settings {
     /// The provider to verify; `None` takes it from the pacts.
     pub provider: Option<String>,
@@ -97,6 +125,58 @@ pub struct Settings {
     pub state_timeout: Duration,
     /// Which interactions to verify.
     pub filter: InteractionFilter,
+    /// What to do with a state no function serves.
+    pub missing_states: MissingStates,
+    /// What to do when no pact is found.
+    pub no_pacts: NoPacts,
+    /// Headers added to every request to the provider, in order.
+    pub custom_headers: Vec<(String, String)>,
+    /// Where to write the JUnit XML report, if anywhere.
+    pub junit_report: Option<PathBuf>,
+    /// Where to write the JSON report, if anywhere.
+    pub json_report: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Destructured so that a new field cannot be left out of this list unnoticed.
+        let Settings {
+            provider,
+            sources,
+            broker,
+            pact_url,
+            publish,
+            base_path,
+            state_path,
+            boot_timeout,
+            request_timeout,
+            state_timeout,
+            filter,
+            missing_states,
+            no_pacts,
+            custom_headers,
+            junit_report,
+            json_report,
+        } = self;
+        f.debug_struct("Settings")
+            .field("provider", provider)
+            .field("sources", sources)
+            .field("broker", broker)
+            .field("pact_url", &pact_url.as_deref().map(crate::redact::url))
+            .field("publish", publish)
+            .field("base_path", base_path)
+            .field("state_path", state_path)
+            .field("boot_timeout", boot_timeout)
+            .field("request_timeout", request_timeout)
+            .field("state_timeout", state_timeout)
+            .field("filter", filter)
+            .field("missing_states", missing_states)
+            .field("no_pacts", no_pacts)
+            .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
+            .field("junit_report", junit_report)
+            .field("json_report", json_report)
+            .finish()
+    }
 }
 
 impl Settings {
@@ -114,6 +194,11 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             state_timeout: Duration::from_secs(30),
             filter: InteractionFilter::default(),
+            missing_states: MissingStates::Fail,
+            no_pacts: NoPacts::Fail,
+            custom_headers: Vec::new(),
+            junit_report: None,
+            json_report: None,
         }
     }
 
@@ -172,8 +257,36 @@ impl Settings {
             request_timeout: values.millis("request_timeout_ms", 30_000)?,
             state_timeout: values.millis("state_timeout_ms", 30_000)?,
             filter: resolve_filter(&values)?,
+            missing_states: match values.choice("missing_states", &["fail", "warn"])? {
+                Some("warn") => MissingStates::Warn,
+                _ => MissingStates::Fail,
+            },
+            no_pacts: match values.choice("no_pacts", &["fail", "pass"])? {
+                Some("pass") => NoPacts::Pass,
+                _ => NoPacts::Fail,
+            },
+            custom_headers: resolve_custom_headers(&values)?,
+            junit_report: values.path("junit_report", manifest_dir),
+            json_report: values.path("json_report", manifest_dir),
         })
     }
+}
+
+/// `custom_headers` from `PACT_CUSTOM_HEADERS`, or else from every attribute option.
+fn resolve_custom_headers(values: &Values<'_>) -> Result<Vec<(String, String)>, ConfigError> {
+    let listed: Vec<(String, String)> = match values.env_value("custom_headers") {
+        Some((name, list)) => vec![(name, list)],
+        None => values
+            .attributes("custom_headers")
+            .into_iter()
+            .map(|v| ("option `custom_headers`".into(), v.into()))
+            .collect(),
+    };
+    let mut headers = Vec::new();
+    for (source, list) in listed {
+        headers.extend(options::parse_headers(&list).map_err(|err| ConfigError(format!("{source}: {err}")))?);
+    }
+    Ok(headers)
 }
 
 /// Looks options up: environment first, then the attribute.
@@ -213,6 +326,17 @@ impl Values<'_> {
         }
     }
 
+    /// One of `choices` (case-insensitive), or `None` when unset.
+    fn choice(&self, attribute: &str, choices: &[&'static str]) -> Result<Option<&'static str>, ConfigError> {
+        let Some((source, value)) = self.text(attribute) else {
+            return Ok(None);
+        };
+        choices.iter().find(|choice| choice.eq_ignore_ascii_case(&value)).map(|choice| Some(*choice)).ok_or_else(|| {
+            let listed: Vec<String> = choices.iter().map(|choice| format!("`{choice}`")).collect();
+            ConfigError(format!("{source} must be {}, got `{value}`", listed.join(" or ")))
+        })
+    }
+
     fn millis(&self, attribute: &str, default: u64) -> Result<Duration, ConfigError> {
         debug_assert_eq!(Self::definition(attribute).kind, OptionKind::Integer);
         match self.text(attribute) {
@@ -222,6 +346,18 @@ impl Values<'_> {
                 .map(Duration::from_millis)
                 .map_err(|_| ConfigError(format!("{source} must be a whole number of milliseconds, got `{value}`"))),
         }
+    }
+
+    /// A path option: relative to the crate's directory in the attribute, to the current
+    /// directory in a variable.
+    fn path(&self, attribute: &str, manifest_dir: &Path) -> Option<PathBuf> {
+        self.text(attribute).map(|(source, path)| {
+            if source.starts_with("option") {
+                manifest_dir.join(path)
+            } else {
+                PathBuf::from(path)
+            }
+        })
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {
@@ -243,6 +379,17 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
         return Err(ConfigError(format!("{url_source} must be an http(s) URL, got scheme `{}`", parsed.scheme())));
     }
     let mut auth = None;
+    let token = values.secret("PACT_BROKER_TOKEN");
+    if token.is_some() && (!parsed.username().is_empty() || parsed.password().is_some()) {
+        return Err(ConfigError(format!(
+            "both PACT_BROKER_TOKEN and credentials in {url_source} are set: use a token (PactFlow) or a username and password, not both"
+        )));
+    }
+    if (values.env)("PACT_BROKER_PASSWORD").is_some() && (values.env)("PACT_BROKER_USERNAME").is_none() {
+        return Err(ConfigError(
+            "PACT_BROKER_PASSWORD is set but PACT_BROKER_USERNAME is not: set both for basic auth, or use PACT_BROKER_TOKEN alone".into(),
+        ));
+    }
     if !parsed.username().is_empty() {
         let username = percent_decode(parsed.username());
         let password = percent_decode(parsed.password().unwrap_or_default());
@@ -252,7 +399,6 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
         let _ = parsed.set_password(None);
     }
     let username = (values.env)("PACT_BROKER_USERNAME");
-    let token = values.secret("PACT_BROKER_TOKEN");
     if let Some(username) = username {
         if token.is_some() {
             return Err(ConfigError(
@@ -266,11 +412,7 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
     }
     let selectors = match values.text("consumer_version_selectors") {
         None => Vec::new(),
-        Some((source, json)) => serde_json::from_str(&json).map_err(|err| {
-            ConfigError(format!(
-                "{source} is not a JSON array of consumer version selectors ({err}); for example `[{{\"mainBranch\": true}}, {{\"deployedOrReleased\": true}}]`"
-            ))
-        })?,
+        Some((source, json)) => parse_selectors(&source, &json)?,
     };
     let include_wip_pacts_since = match values.text("include_wip_pacts_since") {
         None => None,
@@ -308,12 +450,56 @@ fn resolve_filter(values: &Values<'_>) -> Result<InteractionFilter, ConfigError>
             })
             .transpose()
     };
+    if let (Some((state_source, _)), true) = (values.text("filter_state"), values.flag("filter_no_state")?) {
+        let no_state_source = values.text("filter_no_state").map(|(source, _)| source).unwrap_or_default();
+        return Err(ConfigError(format!(
+            "{state_source} and {no_state_source} exclude each other: one keeps interactions with a matching state, the other only interactions without states; set one"
+        )));
+    }
     Ok(InteractionFilter {
         description: regex("filter_description")?,
         state: regex("filter_state")?,
         no_state: values.flag("filter_no_state")?,
         consumers: comma_list(values.text("filter_consumer")),
     })
+}
+
+/// The selector keys the Pact Broker knows. Unknown keys would be dropped silently on the way
+/// to the broker, so a typo is caught here instead.
+const SELECTOR_KEYS: &[&str] = &[
+    "mainBranch",
+    "branch",
+    "fallbackBranch",
+    "matchingBranch",
+    "deployedOrReleased",
+    "deployed",
+    "released",
+    "environment",
+    "tag",
+    "fallbackTag",
+    "latest",
+    "consumer",
+];
+
+fn parse_selectors(source: &str, json: &str) -> Result<Vec<crate::broker::ConsumerVersionSelector>, ConfigError> {
+    let example = "for example `[{\"mainBranch\": true}, {\"deployedOrReleased\": true}]`";
+    let value: serde_json::Value =
+        serde_json::from_str(json).map_err(|err| ConfigError(format!("{source} is not JSON ({err}); {example}")))?;
+    let Some(selectors) = value.as_array() else {
+        return Err(ConfigError(format!("{source} must be a JSON array of selectors; {example}")));
+    };
+    for (index, selector) in selectors.iter().enumerate() {
+        let Some(fields) = selector.as_object() else {
+            return Err(ConfigError(format!("{source}: selector {index} is not a JSON object; {example}")));
+        };
+        if let Some(unknown) = fields.keys().find(|key| !SELECTOR_KEYS.contains(&key.as_str())) {
+            return Err(ConfigError(format!(
+                "{source}: selector {index} has an unknown key `{unknown}`; the keys are {}",
+                SELECTOR_KEYS.join(", ")
+            )));
+        }
+    }
+    serde_json::from_value(value).map_err(|err| ConfigError(format!("{source}: {err}; {example}")))
 }
 
 fn resolve_publish(values: &Values<'_>) -> Result<Option<PublishSettings>, ConfigError> {
@@ -411,6 +597,13 @@ mod tests {
             (
                 &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_INCLUDE_WIP_PACTS_SINCE", "last week")][..],
                 "PACT_INCLUDE_WIP_PACTS_SINCE",
+            ),
+            (
+                &[
+                    ("PACT_BROKER_BASE_URL", "http://b"),
+                    ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBrnch": true}]"#),
+                ][..],
+                "PACT_CONSUMER_VERSION_SELECTORS: selector 0 has an unknown key `mainBrnch`",
             ),
             (&[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_ENABLE_PENDING", "maybe")][..], "PACT_ENABLE_PENDING"),
             (

@@ -99,6 +99,20 @@ pub const OPTIONS: &[OptionDef] = &[
         "how long one state function may run",
     ),
     option(
+        "missing_states",
+        OptionKind::Text,
+        &["PACT_MISSING_STATES"],
+        "`fail`",
+        "`fail`: a provider state no function serves fails its interaction; `warn`: the request is sent without it and the report warns",
+    ),
+    option(
+        "no_pacts",
+        OptionKind::Text,
+        &["PACT_NO_PACTS"],
+        "`fail`",
+        "`fail`: finding no pacts for the provider fails the test; `pass`: the test passes with a warning",
+    ),
+    option(
         "broker_url",
         OptionKind::Text,
         &["PACT_BROKER_BASE_URL"],
@@ -187,6 +201,30 @@ pub const OPTIONS: &[OptionDef] = &[
         "none",
         "verify only these consumers' pacts (comma-separated)",
     ),
+    OptionDef {
+        repeatable: true,
+        ..option(
+            "custom_headers",
+            OptionKind::Text,
+            &["PACT_CUSTOM_HEADERS"],
+            "none",
+            "headers added to every request to the provider, as `Name: value` (comma-separated)",
+        )
+    },
+    option(
+        "junit_report",
+        OptionKind::Text,
+        &["PACT_VERIFIER_JUNIT_REPORT"],
+        "none",
+        "write a JUnit XML report to this file (or, for a directory, to a file in it named after the test)",
+    ),
+    option(
+        "json_report",
+        OptionKind::Text,
+        &["PACT_VERIFIER_JSON_REPORT"],
+        "none",
+        "write a JSON report to this file (or, for a directory, to a file in it named after the test)",
+    ),
     env_only(
         &["PACT_URL", "PACT_WEBHOOK_CALLBACK_URL"],
         "webhook mode: verify only this pact URL (with the broker's credentials)",
@@ -196,4 +234,34 @@ pub const OPTIONS: &[OptionDef] = &[
 /// The option an attribute name refers to.
 pub fn find_option(attribute: &str) -> Option<&'static OptionDef> {
     OPTIONS.iter().find(|option| option.attribute == Some(attribute))
+}
+
+/// Parses `custom_headers`: `Name: value` pairs separated by commas. A comma that is not
+/// followed by `Name:` belongs to the value, so `Accept: a, b` is one header.
+pub fn parse_headers(list: &str) -> Result<Vec<(String, String)>, String> {
+    let mut pieces: Vec<String> = Vec::new();
+    for piece in list.split(',') {
+        let starts_header = piece.split_once(':').is_some_and(|(name, _)| is_header_name(name.trim()));
+        match pieces.last_mut() {
+            Some(last) if !starts_header => {
+                last.push(',');
+                last.push_str(piece);
+            }
+            _ => pieces.push(piece.to_string()),
+        }
+    }
+    let mut headers = Vec::new();
+    for piece in pieces.iter().filter(|piece| !piece.trim().is_empty()) {
+        match piece.split_once(':') {
+            Some((name, value)) if is_header_name(name.trim()) => {
+                headers.push((name.trim().to_string(), value.trim().to_string()))
+            }
+            _ => return Err(format!("`{}` is not a header: write `Name: value`", piece.trim())),
+        }
+    }
+    Ok(headers)
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }

@@ -8,13 +8,21 @@
 //!
 //! Per interaction, in order: every state's setup (stopping at the first failure), the
 //! request (only when every setup succeeded), then the teardown of each state that was set up,
-//! in reverse order, whatever happened before.
+//! in reverse order, whatever happened before. With [`RunChecks::hooks`], the `#[before_each]`
+//! hooks run first, the `#[request_filter]`s change the request, and the `#[after_each]` hooks
+//! run last (see [`crate::hooks`]).
+//!
+//! [`Engine::verify_checked`] adds what only the runner knows, through [`RunChecks`]: states
+//! that no function serves fail (or warn) before any state change is sent; once the app's
+//! server has stopped, the remaining interactions fail at once with the reason; and a lock
+//! keeps two runs for one provider from interleaving their interactions.
 
 pub mod filter;
 pub mod sources;
 
 use std::collections::HashMap;
 use std::panic::RefUnwindSafe;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use pact_matching::{match_response, Mismatch};
@@ -27,8 +35,10 @@ use pact_verifier::provider_client::make_provider_request;
 use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
 use serde_json::{json, Map, Value};
 
-use crate::registry::StateAction;
-use crate::report::{Failure, InteractionResult, VerificationReport};
+use crate::config::MissingStates;
+use crate::hooks::{HookContext, HookKind, Hooks};
+use crate::registry::{StateAction, StateRegistry};
+use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
 pub use filter::InteractionFilter;
 pub use sources::{load_pacts, LoadedPact, PactSource, SourceError};
 
@@ -57,6 +67,43 @@ impl EngineConfig {
     }
 }
 
+/// Answers why the provider app stopped, or `None` while it runs. It must be cheap: the engine
+/// calls it before every interaction.
+pub type AppProbe<'a> = &'a mut (dyn FnMut() -> Option<String> + Send + Sync);
+
+/// What a run checks besides the HTTP exchanges, for [`Engine::verify_checked`]. The default
+/// checks nothing, like [`Engine::verify_filtered`].
+#[derive(Default)]
+pub struct RunChecks<'a> {
+    /// The provider's state functions. A state none of them serves fails its interaction
+    /// before any state change is sent, or only warns (see `missing_states`); either way the
+    /// report lists it once in [`VerificationReport::missing_states`].
+    pub registry: Option<&'a StateRegistry>,
+    /// Whether a missing state fails its interaction or only warns.
+    pub missing_states: MissingStates,
+    /// Whether the app still runs: asked before each interaction and after a failed request.
+    /// Once it answers a reason, every remaining interaction fails at once with it.
+    pub app_exit: Option<AppProbe<'a>>,
+    /// Held for each interaction, from its first setup to its last teardown, so runs that
+    /// share it never interleave their state changes.
+    pub serial: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// `#[before_each]`/`#[after_each]` hooks and `#[request_filter]`s, run around and on each
+    /// interaction (see [`crate::hooks`]).
+    pub hooks: Option<&'a Hooks>,
+}
+
+impl std::fmt::Debug for RunChecks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunChecks")
+            .field("registry", &self.registry.is_some())
+            .field("missing_states", &self.missing_states)
+            .field("app_exit", &self.app_exit.is_some())
+            .field("serial", &self.serial.is_some())
+            .field("hooks", &self.hooks)
+            .finish()
+    }
+}
+
 /// An engine configuration that cannot work, such as a base URL that is not a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineError(pub String);
@@ -77,7 +124,37 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
         Mismatch::BodyTypeMismatch { .. } => Some("$".to_string()),
         _ => None,
     };
-    Failure::Mismatch { kind: mismatch.mismatch_type().to_string(), path, description: mismatch.description() }
+    let bytes_text = |bytes: Option<&[u8]>| bytes.map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+    let (expected, actual) = match mismatch {
+        Mismatch::MethodMismatch { expected, actual, .. }
+        | Mismatch::PathMismatch { expected, actual, .. }
+        | Mismatch::QueryMismatch { expected, actual, .. }
+        | Mismatch::HeaderMismatch { expected, actual, .. }
+        | Mismatch::BodyTypeMismatch { expected, actual, .. } => (Some(expected.clone()), Some(actual.clone())),
+        Mismatch::StatusMismatch { expected, actual, .. } => (Some(expected.to_string()), Some(actual.to_string())),
+        Mismatch::BodyMismatch { expected, actual, .. } => {
+            (bytes_text(expected.as_deref()), bytes_text(actual.as_deref()))
+        }
+        _ => (None, None),
+    };
+    Failure::Mismatch {
+        kind: mismatch.mismatch_type().to_string(),
+        path,
+        description: mismatch.description(),
+        expected,
+        actual,
+    }
+}
+
+/// A body as text for reports: UTF-8 as is, anything else as its size.
+fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
+    match body.value() {
+        Some(bytes) => match std::str::from_utf8(&bytes) {
+            Ok(text) => text.to_string(),
+            Err(_) => format!("({} bytes, not UTF-8)", bytes.len()),
+        },
+        None => String::new(),
+    }
 }
 
 /// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
@@ -115,6 +192,8 @@ pub struct Engine {
     transport: ProviderTransport,
     options: VerificationOptions<NullRequestFilterExecutor>,
     state_change_url: Option<String>,
+    /// Set on every request; `pact_verifier` would only set them as defaults of its own client.
+    custom_headers: Vec<(String, String)>,
 }
 
 impl Engine {
@@ -142,13 +221,14 @@ impl Engine {
         };
         let options = VerificationOptions {
             request_timeout: config.request_timeout.as_millis() as u64,
-            custom_headers: config.custom_headers,
             coloured_output: false,
             follow_redirects: false,
             ..VerificationOptions::default()
         };
         let provider = ProviderInfo { host, transports: vec![transport.clone()], ..ProviderInfo::default() };
-        Ok(Engine { client, provider, transport, options, state_change_url: config.state_change_url })
+        let mut custom_headers: Vec<(String, String)> = config.custom_headers.into_iter().collect();
+        custom_headers.sort();
+        Ok(Engine { client, provider, transport, options, state_change_url: config.state_change_url, custom_headers })
     }
 
     /// The pooled client, reused for every request of the run (and usable to fetch pacts).
@@ -168,20 +248,61 @@ impl Engine {
         pacts: &[LoadedPact],
         filter: &InteractionFilter,
     ) -> VerificationReport {
+        self.verify_checked(provider, pacts, filter, RunChecks::default()).await
+    }
+
+    /// Verifies the interactions `filter` selects, in pact order, with the runner's `checks`.
+    pub async fn verify_checked(
+        &self,
+        provider: &str,
+        pacts: &[LoadedPact],
+        filter: &InteractionFilter,
+        mut checks: RunChecks<'_>,
+    ) -> VerificationReport {
         let started = Instant::now();
         let mut results = Vec::new();
+        let mut missing = Vec::new();
+        let mut stopped: Option<String> = None;
         for loaded in pacts {
             let consumer = loaded.pact.consumer().name;
             for interaction in loaded.pact.interactions() {
                 let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
-                if filter.matches(&consumer, &interaction.description(), &states) {
-                    results.push(self.verify_interaction(provider, loaded, interaction.as_ref()).await);
+                if !filter.matches(&consumer, &interaction.description(), &states) {
+                    continue;
                 }
+                if stopped.is_none() {
+                    stopped = checks.app_exit.as_mut().and_then(|probe| probe());
+                }
+                if let Some(reason) = &stopped {
+                    let mut result = self.result(provider, loaded, interaction.as_ref(), Instant::now());
+                    result.failures.push(Failure::AppStopped { reason: reason.clone() });
+                    results.push(result);
+                    continue;
+                }
+                let serial = match &checks.serial {
+                    Some(lock) => Some(lock.lock().await),
+                    None => None,
+                };
+                let mut result =
+                    self.run_interaction(provider, loaded, interaction.as_ref(), &checks, &mut missing).await;
+                drop(serial);
+                if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
+                    stopped = checks.app_exit.as_mut().and_then(|probe| probe());
+                    if let Some(reason) = &stopped {
+                        for failure in &mut result.failures {
+                            if let Failure::Request { message } = failure {
+                                message.push_str(&format!(" ({reason})"));
+                            }
+                        }
+                    }
+                }
+                results.push(result);
             }
         }
         VerificationReport {
             provider: provider.to_string(),
             results,
+            missing_states: missing,
             duration: started.elapsed(),
             ..VerificationReport::default()
         }
@@ -194,16 +315,120 @@ impl Engine {
         loaded: &LoadedPact,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
     ) -> InteractionResult {
+        self.run_interaction(provider, loaded, interaction, &RunChecks::default(), &mut Vec::new()).await
+    }
+
+    /// Verifies one interaction of `loaded` with the runner's `checks` (missing states, hooks),
+    /// adding the states no function serves to `missing`. `checks.app_exit` and
+    /// `checks.serial` are the caller's to honour: the per-interaction
+    /// [harness](crate::harness) runs each test through this.
+    pub async fn verify_interaction_checked(
+        &self,
+        provider: &str,
+        loaded: &LoadedPact,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        checks: &RunChecks<'_>,
+        missing: &mut Vec<MissingState>,
+    ) -> InteractionResult {
+        self.run_interaction(provider, loaded, interaction, checks, missing).await
+    }
+
+    /// A result for `interaction` with no failures yet.
+    fn result(
+        &self,
+        provider: &str,
+        loaded: &LoadedPact,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        started: Instant,
+    ) -> InteractionResult {
+        InteractionResult {
+            consumer: loaded.pact.consumer().name,
+            provider: provider.to_string(),
+            description: interaction.description(),
+            states: interaction.provider_states().iter().map(|state| state.name.clone()).collect(),
+            interaction_id: interaction.id(),
+            pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
+            wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
+            pact_source: loaded.source.clone(),
+            failures: Vec::new(),
+            warnings: Vec::new(),
+            duration: started.elapsed(),
+            body_diff: None,
+        }
+    }
+
+    /// Setups, request and teardowns of one interaction. States that `checks.registry` does not
+    /// serve are checked first and added to `missing`.
+    async fn run_interaction(
+        &self,
+        provider: &str,
+        loaded: &LoadedPact,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        checks: &RunChecks<'_>,
+        missing: &mut Vec<MissingState>,
+    ) -> InteractionResult {
         let started = Instant::now();
         let states = interaction.provider_states();
         let mut failures = Vec::new();
+        let mut warnings = Vec::new();
         let mut context: HashMap<String, Value> = HashMap::new();
         for state in &states {
             context.extend(state.params.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
 
-        let mut set_up = Vec::new();
+        let consumer = loaded.pact.consumer().name;
+        let description = interaction.description();
+        let hook_context = HookContext {
+            provider: provider.to_string(),
+            consumer: consumer.clone(),
+            description: description.clone(),
+            states: states.iter().map(|state| state.name.clone()).collect(),
+            interaction_id: interaction.id(),
+        };
+        if let Some(hooks) = checks.hooks {
+            failures.extend(hooks.run(HookKind::BeforeEach, &hook_context).await);
+        }
+        let mut skipped = Vec::new();
         for state in &states {
+            let Some(registry) = checks.registry else { break };
+            let params: Map<String, Value> = state.params.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let Some(help) = registry.missing(&state.name, &params) else {
+                continue;
+            };
+            let used_by = format!("{consumer} › {description}");
+            match missing.iter_mut().find(|known| known.state == state.name) {
+                Some(known) if !known.used_by.contains(&used_by) => known.used_by.push(used_by),
+                Some(_) => {}
+                None => missing.push(MissingState {
+                    state: state.name.clone(),
+                    used_by: vec![used_by],
+                    stub: help.stub.clone(),
+                }),
+            }
+            let needed = format!(
+                "no provider state function serves `{}`, which interaction `{description}` of consumer `{consumer}` needs",
+                state.name
+            );
+            match checks.missing_states {
+                MissingStates::Fail => failures
+                    .push(Failure::MissingState { state: state.name.clone(), message: format!("{needed}\n{help}") }),
+                MissingStates::Warn => {
+                    let suggestions = match help.suggestions.as_slice() {
+                        [] => String::new(),
+                        [only] => format!("\ndid you mean {only}?"),
+                        several => format!("\ndid you mean one of these?\n  {}", several.join("\n  ")),
+                    };
+                    warnings.push(format!(
+                        "{needed}; the request was sent without it (missing_states = \"warn\"){suggestions}"
+                    ));
+                    skipped.push(state.name.clone());
+                }
+            }
+        }
+
+        let mut set_up = Vec::new();
+        let to_set_up = if failures.is_empty() { states.as_slice() } else { &[] };
+        for state in to_set_up.iter().filter(|state| !skipped.contains(&state.name)) {
             match self.change_state(state, StateAction::Setup).await {
                 Ok(values) => {
                     context.extend(values);
@@ -216,8 +441,9 @@ impl Engine {
             }
         }
 
+        let mut body_diff = None;
         if failures.is_empty() {
-            failures.extend(self.exchange(&loaded.pact, interaction, &context).await);
+            failures.extend(self.exchange(&loaded.pact, interaction, &context, checks.hooks, &mut body_diff).await);
         }
 
         for state in set_up.into_iter().rev() {
@@ -225,28 +451,23 @@ impl Engine {
                 failures.push(Failure::StateTeardown { state: state.name.clone(), message });
             }
         }
-
-        InteractionResult {
-            consumer: loaded.pact.consumer().name,
-            provider: provider.to_string(),
-            description: interaction.description(),
-            states: states.iter().map(|state| state.name.clone()).collect(),
-            interaction_id: interaction.id(),
-            pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
-            wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
-            pact_source: loaded.source.clone(),
-            failures,
-            duration: started.elapsed(),
+        if let Some(hooks) = checks.hooks {
+            failures.extend(hooks.run(HookKind::AfterEach, &hook_context).await);
         }
+
+        InteractionResult { failures, warnings, body_diff, ..self.result(provider, loaded, interaction, started) }
     }
 
-    /// Sends the generated request and matches the response. Empty when it matched.
+    /// Sends the generated request, through the request filters of `hooks`, and matches the
+    /// response. Empty when it matched; on a body mismatch, `body_diff` gets both bodies.
     #[allow(clippy::borrowed_box)] // `match_response` takes `&Box<dyn Pact>`
     async fn exchange(
         &self,
         pact: &Box<dyn Pact + Send + Sync + RefUnwindSafe>,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         context: &HashMap<String, Value>,
+        hooks: Option<&Hooks>,
+        body_diff: &mut Option<BodyDiff>,
     ) -> Vec<Failure> {
         let Some(http) = interaction.as_v4_http() else {
             return vec![Failure::Unsupported {
@@ -261,6 +482,19 @@ impl Engine {
             context.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
         let request =
             pact_matching::generate_request(&http.request, &GeneratorTestMode::Provider, &generator_context).await;
+        let mut request = request;
+        for (name, value) in &self.custom_headers {
+            let headers = request.headers.get_or_insert_with(HashMap::new);
+            headers.retain(|key, _| !key.eq_ignore_ascii_case(name));
+            headers.insert(name.clone(), vec![value.clone()]);
+        }
+        let request = match hooks {
+            Some(hooks) => match hooks.filter_request(request).await {
+                Ok(request) => request,
+                Err(failure) => return vec![failure],
+            },
+            None => request,
+        };
         let actual = match make_provider_request(
             &self.provider,
             &request,
@@ -275,8 +509,22 @@ impl Engine {
                 return vec![Failure::Request { message: format!("{} {}: {err:#}", request.method, request.path) }]
             }
         };
+        let actual_body = actual.body.clone();
         match match_response(http.response.clone(), actual, pact, &interaction.boxed()).await {
-            Ok(mismatches) => mismatches.iter().map(mismatch_failure).collect(),
+            Ok(mismatches) => {
+                if mismatches
+                    .iter()
+                    .any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. }))
+                {
+                    *body_diff = Some(BodyDiff {
+                        content_type: pact_models::http_parts::HttpPart::content_type(&http.response)
+                            .map(|content_type| content_type.to_string()),
+                        expected: body_text(&http.response.body),
+                        actual: body_text(&actual_body),
+                    });
+                }
+                mismatches.iter().map(mismatch_failure).collect()
+            }
             Err(err) => vec![Failure::Request { message: format!("matching the response failed: {err:#}") }],
         }
     }

@@ -2,6 +2,7 @@
 //! and the rules that pick the one serving a given state.
 
 pub mod arguments;
+pub mod missing;
 pub mod pattern;
 
 use std::fmt;
@@ -122,6 +123,8 @@ pub enum LookupError {
 #[derive(Debug, Clone)]
 pub struct StateRegistry {
     entries: Vec<(&'static StateRegistration, StatePattern)>,
+    /// Registrations scoped to other providers: never served, only suggested.
+    others: Vec<(&'static StateRegistration, StatePattern)>,
 }
 
 impl StateRegistry {
@@ -137,14 +140,13 @@ impl StateRegistry {
         provider: &str,
         registrations: impl IntoIterator<Item = &'static StateRegistration>,
     ) -> StateRegistry {
-        let entries = registrations
+        let (entries, others) = registrations
             .into_iter()
-            .filter(|registration| registration.provider.is_none_or(|scope| scope == provider))
             .filter_map(|registration| {
                 StatePattern::parse(registration.pattern).ok().map(|pattern| (registration, pattern))
             })
-            .collect();
-        StateRegistry { entries }
+            .partition(|(registration, _)| registration.provider.is_none_or(|scope| scope == provider));
+        StateRegistry { entries, others }
     }
 
     /// All registrations in this registry.

@@ -1,0 +1,587 @@
+//! Per-interaction tests: every interaction of every pact is a test of its own, named
+//! `<consumer> › <description>`, under a custom test harness (built on
+//! [libtest-mimic](https://docs.rs/libtest-mimic), which this crate brings along).
+//!
+//! # Setting it up
+//!
+//! A test target with `harness = false` in `Cargo.toml`:
+//!
+//! ```toml
+//! [[test]]
+//! name = "pact_interactions"
+//! harness = false
+//! ```
+//!
+//! and in `tests/pact_interactions.rs` the `#[provider_state]` functions and one
+//! `#[pact_provider_test(harness, ...)]`, which takes the same options as the plain test and
+//! generates the target's `fn main`:
+//!
+//! ```no_run
+//! use pact_runtime::{pact_provider_test, provider_state};
+//!
+//! #[provider_state("user {id} exists")]
+//! fn user_exists(id: u64) {
+//! # let _ = id;
+//! }
+//!
+//! #[pact_provider_test(harness, provider = "UserService", pacts = "pacts")]
+//! async fn user_service() -> axum::Router {
+//!     axum::Router::new() // your app
+//! }
+//! ```
+//!
+//! Without the macro, call [`run`] from `fn main` (or [`run_with`] with your own [`Settings`]
+//! and [`Arguments`]).
+//!
+//! # Running it
+//!
+//! ```text
+//! $ cargo test --test pact_interactions
+//! running 2 tests
+//! test UserServiceClient › a request for user 123 [user 123 exists] ... ok
+//! test UserServiceClient › a request for user 123 [user 123 doesn't exist] ... ok
+//! ```
+//!
+//! - `cargo test --test pact_interactions -- "user 123 exists"` runs the tests whose name
+//!   contains the text; `--exact <name>` the one named so; `--skip <text>` leaves some out.
+//! - `-- --list` lists the names without booting anything.
+//! - Interactions that the `filter_*` options or `PACT_DESCRIPTION`, `PACT_PROVIDER_STATE`,
+//!   `PACT_PROVIDER_NO_STATE` or `PACT_CONSUMER` leave out are listed as ignored tests:
+//!   `-- --ignored` runs just them, `-- --include-ignored` everything.
+//! - Two interactions of one consumer with the same description are told apart by their
+//!   states: `UserServiceClient › a request for user 123 [user 123 exists]`. If that is not
+//!   enough, ` #1`, ` #2`, ... follow.
+//! - Pending interactions (and WIP pacts) are marked `[pending]` (`[wip]`). When one fails, its
+//!   test reports `ignored (pending interaction failed: ...)` and does not fail the run.
+//! - `cargo nextest run` works: nextest lists the tests, then runs each in a process of its
+//!   own with `--exact <name>`.
+//!
+//! # What happens in one process
+//!
+//! The pacts are fetched once per process, before listing. The state endpoint starts and the
+//! app boots once, when the first test runs; a process that runs no test (`--list`, a filter
+//! that matches nothing) boots nothing. Tests run one at a time, in pact order. So under
+//! `cargo test` the whole run costs what the plain `#[pact_provider_test]` does, and under
+//! nextest every test pays for loading the pacts and booting the app.
+//!
+//! After the tests, the harness prints a summary (counts, missing states, broker notices and a
+//! command that reruns only the failures) and writes the report files asked for
+//! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`),
+//! with the interactions this process ran. Under nextest, where each process runs one test,
+//! point those at a directory (each process then writes a file named after its test) or use
+//! nextest's own JUnit output.
+//!
+//! Results are published to a broker (with `publish`) only when the process verified every
+//! interaction of a pact, unfiltered: a `cargo test` of the whole target publishes, a filtered
+//! run or a nextest process does not.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Instant;
+
+use libtest_mimic::Completion;
+pub use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
+
+use crate::app::{BootedApp, ProviderApp};
+use crate::broker::{publish_results, BrokerClient};
+use crate::config::{NoPacts, ProviderTestSpec, Settings};
+use crate::engine::{http_client, Engine, EngineConfig, LoadedPact, RunChecks};
+use crate::hooks::Hooks;
+use crate::registry::StateRegistry;
+use crate::report::{Failure, InteractionResult, MissingState, Publication, ReportFiles, VerificationReport};
+use crate::runner::{check_states, fetch_pacts, no_pacts_message, notices, provider_name, RunError};
+use crate::state_endpoint::StateEndpoint;
+
+/// The name of the test that stands for the whole run when it cannot list the interactions
+/// (a configuration error, pacts that do not load, no pacts).
+pub const SETUP_TEST_NAME: &str = "pact verification setup";
+
+/// Runs the per-interaction tests of `spec` against `app` with the process's command-line
+/// arguments, and answers the exit code for `main` to return. This is what
+/// `#[pact_provider_test(harness)]` generates.
+///
+/// ```no_run
+/// use pact_runtime::harness;
+/// use pact_runtime::ProviderTestSpec;
+///
+/// fn main() -> std::process::ExitCode {
+///     let spec = ProviderTestSpec {
+///         test_name: "pact_interactions",
+///         manifest_dir: env!("CARGO_MANIFEST_DIR"),
+///         options: &[("provider", "UserService"), ("pacts", "pacts")],
+///     };
+///     harness::run(spec, || async { axum::Router::new() })
+/// }
+/// ```
+pub fn run<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) -> ExitCode {
+    let args = Arguments::from_args();
+    let name = binary_name().unwrap_or_else(|| spec.test_name.to_string());
+    match Settings::resolve(&spec) {
+        Ok(settings) => run_with(&settings, args, &name, app).exit_code(),
+        Err(error) => {
+            let message = format!("{}: configuration error: {error}", spec.test_name);
+            libtest_mimic::run(&args, vec![Trial::test(SETUP_TEST_NAME, move || Err(message.into()))]).exit_code()
+        }
+    }
+}
+
+/// Runs the per-interaction tests with explicit `settings` and `args`; `name` names the run in
+/// report files and hints (usually the test target). Answers libtest-mimic's conclusion,
+/// counting a failure to write a report file or to publish as a failed test.
+///
+/// ```no_run
+/// use pact_runtime::engine::PactSource;
+/// use pact_runtime::harness::{self, Arguments};
+/// use pact_runtime::Settings;
+///
+/// fn main() -> std::process::ExitCode {
+///     let settings = Settings::new(vec![PactSource::Dir("pacts".into())]).provider("UserService");
+///     let args = Arguments::from_args();
+///     harness::run_with(&settings, args, "pact_interactions", || async { axum::Router::new() }).exit_code()
+/// }
+/// ```
+pub fn run_with<Form, App: ProviderApp<Form>>(
+    settings: &Settings,
+    args: Arguments,
+    name: &str,
+    app: App,
+) -> Conclusion {
+    let mut args = args;
+    // The interactions run one at a time anyway; on the main thread they print in pact order.
+    args.test_threads.get_or_insert(1);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => return setup_failure(&args, format!("cannot start a tokio runtime: {error}")),
+    };
+    let loaded = runtime.block_on(load(settings));
+    let (session, trials) = match loaded {
+        Ok(Loaded::Pacts { provider, pacts, broker, client }) => {
+            let session = Arc::new(Session {
+                handle: runtime.handle().clone(),
+                settings: settings.clone(),
+                provider,
+                entries: entries(&pacts, &settings.filter),
+                pacts,
+                broker,
+                client,
+                app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
+                live: OnceLock::new(),
+                results: Mutex::new(Vec::new()),
+                missing: Mutex::new(Vec::new()),
+                started: Instant::now(),
+            });
+            let trials = trials(&session);
+            (Some(session), trials)
+        }
+        Ok(Loaded::Nothing { warning }) => {
+            eprintln!("warning: {warning}");
+            (None, Vec::new())
+        }
+        Err(error) => return setup_failure(&args, error.to_string()),
+    };
+    let mut conclusion = libtest_mimic::run(&args, trials);
+    if let Some(session) = session {
+        if !args.list {
+            let failed = runtime.block_on(session.finish(&args, name));
+            conclusion.num_failed += failed;
+        }
+        // Stops the app and the state endpoint before the runtime goes.
+        drop(session);
+    }
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    conclusion
+}
+
+fn setup_failure(args: &Arguments, message: String) -> Conclusion {
+    libtest_mimic::run(args, vec![Trial::test(SETUP_TEST_NAME, move || Err(message.into()))])
+}
+
+/// The test binary's name without cargo's hash, e.g. `pact_interactions`.
+fn binary_name() -> Option<String> {
+    let exe = std::env::current_exe().ok()?;
+    let stem = exe.file_stem()?.to_string_lossy().into_owned();
+    Some(match stem.rsplit_once('-') {
+        Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name.to_string(),
+        _ => stem,
+    })
+}
+
+enum Loaded {
+    Pacts { provider: String, pacts: Vec<LoadedPact>, broker: Option<BrokerClient>, client: reqwest::Client },
+    Nothing { warning: String },
+}
+
+async fn load(settings: &Settings) -> Result<Loaded, RunError> {
+    let client = http_client(settings.request_timeout)?;
+    let (pacts, broker) = fetch_pacts(settings, &client).await?;
+    let provider = provider_name(settings, &pacts)?;
+    if pacts.is_empty() {
+        let message = no_pacts_message(settings, &provider, &client).await;
+        return match settings.no_pacts {
+            NoPacts::Fail => Err(RunError::NoPacts(format!(
+                "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
+            ))),
+            NoPacts::Pass => Ok(Loaded::Nothing { warning: format!("{message}; passing because no_pacts is `pass`") }),
+        };
+    }
+    Ok(Loaded::Pacts { provider, pacts, broker, client })
+}
+
+type BootFn = Box<dyn FnOnce() -> futures::future::BoxFuture<'static, Result<BootedApp, crate::app::AppError>> + Send>;
+
+/// One interaction, as a test.
+#[derive(Debug, Clone)]
+struct Entry {
+    pact: usize,
+    interaction: usize,
+    name: String,
+    /// `pending`, `wip` or empty: libtest-mimic shows it as `[pending]` before the name.
+    kind: &'static str,
+    /// Whether the `filter_*` settings select it; the others are ignored tests.
+    selected: bool,
+    states_text: String,
+}
+
+/// What the tests of one process share: the pacts, and once the first test runs, the app.
+struct Session {
+    handle: tokio::runtime::Handle,
+    settings: Settings,
+    provider: String,
+    pacts: Vec<LoadedPact>,
+    broker: Option<BrokerClient>,
+    client: reqwest::Client,
+    entries: Vec<Entry>,
+    app: Mutex<Option<BootFn>>,
+    live: OnceLock<Result<Live, String>>,
+    results: Mutex<Vec<(usize, InteractionResult)>>,
+    missing: Mutex<Vec<MissingState>>,
+    started: Instant,
+}
+
+/// The running app, its state endpoint and the engine that verifies against them.
+struct Live {
+    engine: Engine,
+    registry: StateRegistry,
+    hooks: Hooks,
+    booted: Mutex<BootedApp>,
+    _endpoint: StateEndpoint,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The tests, in pact order, named `consumer › description`, with the states (then a number)
+/// added where two names would be the same.
+fn entries(pacts: &[LoadedPact], filter: &crate::engine::InteractionFilter) -> Vec<Entry> {
+    let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut raw = Vec::new();
+    for (pact_index, loaded) in pacts.iter().enumerate() {
+        let consumer = loaded.pact.consumer().name;
+        let pact_pending = loaded.broker.as_ref().is_some_and(|context| context.pending);
+        let wip = loaded.broker.as_ref().is_some_and(|context| context.wip);
+        for (index, interaction) in loaded.pact.interactions().iter().enumerate() {
+            let description = interaction.description();
+            let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
+            let kind = match (wip, pact_pending || interaction.pending()) {
+                (true, _) => "wip",
+                (false, true) => "pending",
+                (false, false) => "",
+            };
+            let states_text = if states.is_empty() { "no provider state".to_string() } else { states.join(", ") };
+            raw.push(Entry {
+                pact: pact_index,
+                interaction: index,
+                name: format!("{} › {}", one_line(&consumer), one_line(&description)),
+                kind,
+                selected: filter.matches(&consumer, &description, &states),
+                states_text: one_line(&states_text),
+            });
+        }
+    }
+    let count = |entries: &[Entry]| {
+        entries.iter().fold(HashMap::<String, usize>::new(), |mut counts, entry| {
+            *counts.entry(entry.name.clone()).or_default() += 1;
+            counts
+        })
+    };
+    let counts = count(&raw);
+    for entry in &mut raw {
+        if counts[&entry.name] > 1 {
+            entry.name = format!("{} [{}]", entry.name, entry.states_text);
+        }
+    }
+    let counts = count(&raw);
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for entry in &mut raw {
+        if counts[&entry.name] > 1 {
+            let number = seen.entry(entry.name.clone()).or_default();
+            *number += 1;
+            entry.name = format!("{} #{number}", entry.name);
+        }
+    }
+    raw
+}
+
+fn trials(session: &Arc<Session>) -> Vec<Trial> {
+    session
+        .entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            let shared = Arc::clone(session);
+            Trial::ignorable_test(entry.name.clone(), move || shared.run_test(index))
+                .with_kind(entry.kind)
+                .with_ignored_flag(!entry.selected)
+        })
+        .collect()
+}
+
+impl Session {
+    /// Starts the state endpoint and boots the app, once.
+    fn live(&self) -> &Result<Live, String> {
+        self.live.get_or_init(|| {
+            check_states(&self.provider).map_err(|err| err.to_string())?;
+            let boot = lock(&self.app).take().ok_or_else(|| "the provider app was already booted".to_string())?;
+            self.handle.block_on(async {
+                let settings = &self.settings;
+                let registry = StateRegistry::for_provider(&self.provider);
+                let endpoint = StateEndpoint::start(registry.clone(), &settings.state_path, settings.state_timeout)
+                    .await
+                    .map_err(|err| format!("cannot start the state endpoint on 127.0.0.1: {err}"))?;
+                let mut booted = boot().await.map_err(|err| err.to_string())?;
+                booted.wait_until_ready(settings.boot_timeout).await.map_err(|err| err.to_string())?;
+                let engine = Engine::with_client(
+                    EngineConfig {
+                        request_timeout: settings.request_timeout,
+                        custom_headers: settings.custom_headers.iter().cloned().collect(),
+                        ..EngineConfig::new(
+                            format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
+                            Some(endpoint.url().to_string()),
+                        )
+                    },
+                    self.client.clone(),
+                )
+                .map_err(|err| err.0)?;
+                Ok(Live {
+                    engine,
+                    registry,
+                    hooks: Hooks::for_provider(&self.provider),
+                    booted: Mutex::new(booted),
+                    _endpoint: endpoint,
+                })
+            })
+        })
+    }
+
+    /// Verifies the interaction of test `index`.
+    fn run_test(&self, index: usize) -> Result<Completion, Failed> {
+        let live = match self.live() {
+            Ok(live) => live,
+            Err(message) => return Err(format!("the provider could not be verified: {message}").into()),
+        };
+        let entry = &self.entries[index];
+        let loaded = &self.pacts[entry.pact];
+        let interactions = loaded.pact.interactions();
+        let interaction = interactions[entry.interaction].as_ref();
+        let stopped = lock(&live.booted).exit_reason();
+        let result = match stopped {
+            Some(reason) => InteractionResult {
+                consumer: loaded.pact.consumer().name,
+                provider: self.provider.clone(),
+                description: interaction.description(),
+                states: interaction.provider_states().into_iter().map(|state| state.name).collect(),
+                interaction_id: interaction.id(),
+                pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
+                wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
+                pact_source: loaded.source.clone(),
+                failures: vec![Failure::AppStopped { reason }],
+                warnings: Vec::new(),
+                duration: std::time::Duration::ZERO,
+                body_diff: None,
+            },
+            None => {
+                let checks = RunChecks {
+                    registry: Some(&live.registry),
+                    missing_states: self.settings.missing_states,
+                    hooks: Some(&live.hooks),
+                    ..RunChecks::default()
+                };
+                let mut missing = lock(&self.missing);
+                let mut result = self.handle.block_on(live.engine.verify_interaction_checked(
+                    &self.provider,
+                    loaded,
+                    interaction,
+                    &checks,
+                    &mut missing,
+                ));
+                if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
+                    if let Some(reason) = lock(&live.booted).exit_reason() {
+                        for failure in &mut result.failures {
+                            if let Failure::Request { message } = failure {
+                                message.push_str(&format!(" ({reason})"));
+                            }
+                        }
+                    }
+                }
+                result
+            }
+        };
+        let outcome = if result.passed() {
+            Ok(Completion::Completed)
+        } else if result.pending {
+            let first = result.failures[0].to_string();
+            Ok(Completion::ignored_with(format!(
+                "pending interaction failed: {}",
+                first.lines().next().unwrap_or_default()
+            )))
+        } else {
+            let mut message =
+                format!("{}\n   states: {}\n   pact: {}\n", entry.name, states_text(&result), result.pact_source);
+            message.push_str(&crate::report::failure_text(&result));
+            Err(message.trim_end().into())
+        };
+        lock(&self.results).push((index, result));
+        outcome
+    }
+
+    /// After the tests: the report, its files, publishing. Answers how many of these failed.
+    async fn finish(&self, args: &Arguments, name: &str) -> u64 {
+        let mut results = std::mem::take(&mut *lock(&self.results));
+        if results.is_empty() {
+            return 0;
+        }
+        results.sort_by_key(|(index, _)| *index);
+        let names: HashMap<usize, &str> =
+            results.iter().map(|(index, _)| (*index, self.entries[*index].name.as_str())).collect();
+        let failed_names: Vec<&str> =
+            results.iter().filter(|(_, result)| result.fails_run()).map(|(index, _)| names[index]).collect();
+        let mut report = VerificationReport {
+            provider: self.provider.clone(),
+            results: results.into_iter().map(|(_, result)| result).collect(),
+            missing_states: std::mem::take(&mut *lock(&self.missing)),
+            notices: notices(&self.pacts, "before_verification"),
+            duration: self.started.elapsed(),
+            ..VerificationReport::default()
+        };
+        let mut failed = 0;
+        failed += self.publish(&mut report).await;
+        print!("{}", summary(&report, name, &failed_names));
+
+        let file_name = match &args.filter {
+            Some(filter) => format!("{name} {filter}"),
+            None => name.to_string(),
+        };
+        match ReportFiles::from_settings(&self.settings).write(&report, &file_name) {
+            Ok(paths) => paths.iter().for_each(|path| println!("wrote the report {}", path.display())),
+            Err(error) => {
+                eprintln!("error: {error}");
+                failed += 1;
+            }
+        }
+        failed
+    }
+
+    /// Publishes the results of every pact this process verified whole; answers the number of
+    /// failed publications.
+    async fn publish(&self, report: &mut VerificationReport) -> u64 {
+        let (Some(publish), Some(broker)) = (&self.settings.publish, &self.broker) else {
+            return 0;
+        };
+        if self.settings.filter.is_active() {
+            report.notices.push(format!(
+                "verification results were not published: the run was filtered ({})",
+                self.settings.filter.describe()
+            ));
+            return 0;
+        }
+        let mut failed = 0;
+        for pact in self.pacts.iter().filter(|pact| pact.broker.is_some()) {
+            let results: Vec<&InteractionResult> =
+                report.results.iter().filter(|r| r.pact_source == pact.source).collect();
+            let total = pact.pact.interactions().len();
+            let outcome = if results.len() == total {
+                publish_results(broker, publish, pact, &results).await.map(|outcome| outcome.success).map_err(|e| e.0)
+            } else {
+                report.notices.push(format!(
+                    "verification results for {} were not published: this process verified {} of its {total} interactions",
+                    pact.source,
+                    results.len()
+                ));
+                continue;
+            };
+            failed += u64::from(outcome.is_err());
+            report.publications.push(Publication { pact_source: pact.source.clone(), outcome });
+        }
+        for pact in &self.pacts {
+            let Some(context) = &pact.broker else { continue };
+            let success = report.results.iter().filter(|r| r.pact_source == pact.source).all(InteractionResult::passed);
+            let published = report.publications.iter().any(|p| p.pact_source == pact.source && p.outcome.is_ok());
+            let when = format!("after_verification:success_{success}_published_{published}");
+            report.notices.extend(context.notices_when(&when).map(|notice| notice.text.clone()));
+        }
+        failed
+    }
+}
+
+fn states_text(result: &InteractionResult) -> String {
+    if result.states.is_empty() {
+        "no provider state".to_string()
+    } else {
+        result.states.iter().map(|state| format!("`{state}`")).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// What the harness prints after libtest-mimic's own lines.
+fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> String {
+    let mut text = format!("Pact verification of `{}`: {}\n", report.provider, report.counts());
+    for notice in &report.notices {
+        writeln!(text, "  broker: {notice}").ok();
+    }
+    for result in report.results.iter().filter(|result| !result.warnings.is_empty()) {
+        for warning in &result.warnings {
+            writeln!(text, "  warning: {} › {}: {warning}", result.consumer, result.description).ok();
+        }
+    }
+    for result in report.results.iter().filter(|result| !result.passed() && result.pending) {
+        writeln!(text, "  pending, failed: {} › {}", result.consumer, result.description).ok();
+        text.push_str(&indent(&crate::report::failure_text(result), "    "));
+    }
+    for publication in &report.publications {
+        match &publication.outcome {
+            Ok(success) => writeln!(
+                text,
+                "  published {} result for {}",
+                if *success { "a passing" } else { "a failing" },
+                publication.pact_source
+            ),
+            Err(error) => writeln!(text, "  publishing the result for {} FAILED: {error}", publication.pact_source),
+        }
+        .ok();
+    }
+    text.push_str(&report.missing_states_text());
+    match failed_names {
+        [] => {}
+        [one] => {
+            writeln!(
+                text,
+                "rerun only the failure: cargo test --test {name} -- --exact {}",
+                crate::report::shell_quote(one)
+            )
+            .ok();
+        }
+        _ => {
+            if let Some(filter) = report.rerun_filter() {
+                writeln!(text, "rerun only the failures: {filter} cargo test --test {name}").ok();
+            }
+        }
+    }
+    text.push('\n');
+    text
+}
+
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| format!("{prefix}{line}\n")).collect()
+}

@@ -1,0 +1,225 @@
+//! The console report's helpers: colour (only on a terminal, never with `NO_COLOR`), the diff
+//! of expected and actual bodies, and the hint that reruns only the failures.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+
+use super::{BodyDiff, InteractionResult, VerificationReport};
+
+/// Whether the console report should be coloured: stdout is a terminal and `NO_COLOR` is unset
+/// or empty (<https://no-color.org>).
+pub fn colour_wanted() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && std::io::stdout().is_terminal()
+}
+
+/// ANSI styles, or none at all.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Palette {
+    pub(crate) on: bool,
+}
+
+impl Palette {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub(crate) fn green(self, text: &str) -> String {
+        self.paint("32", text)
+    }
+
+    pub(crate) fn red(self, text: &str) -> String {
+        self.paint("31", text)
+    }
+
+    pub(crate) fn yellow(self, text: &str) -> String {
+        self.paint("33", text)
+    }
+
+    pub(crate) fn bold(self, text: &str) -> String {
+        self.paint("1", text)
+    }
+
+    pub(crate) fn dim(self, text: &str) -> String {
+        self.paint("2", text)
+    }
+}
+
+/// How many unchanged lines a body diff shows around each change.
+const CONTEXT: usize = 3;
+
+/// One line of a line diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum DiffLine<'a> {
+    Same(&'a str),
+    Expected(&'a str),
+    Actual(&'a str),
+}
+
+/// A line diff of `expected` and `actual` (longest common subsequence; bodies are small).
+pub(crate) fn diff_lines<'a>(expected: &'a str, actual: &'a str) -> Vec<DiffLine<'a>> {
+    let old: Vec<&str> = expected.lines().collect();
+    let new: Vec<&str> = actual.lines().collect();
+    // Too large for the quadratic table: show both sides whole.
+    if old.len().saturating_mul(new.len()) > 4_000_000 {
+        return old.into_iter().map(DiffLine::Expected).chain(new.into_iter().map(DiffLine::Actual)).collect();
+    }
+    let mut common = vec![vec![0u32; new.len() + 1]; old.len() + 1];
+    for i in (0..old.len()).rev() {
+        for j in (0..new.len()).rev() {
+            common[i][j] =
+                if old[i] == new[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
+        }
+    }
+    let (mut i, mut j) = (0, 0);
+    let mut lines = Vec::new();
+    while i < old.len() || j < new.len() {
+        if i < old.len() && j < new.len() && old[i] == new[j] {
+            lines.push(DiffLine::Same(old[i]));
+            i += 1;
+            j += 1;
+        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
+            lines.push(DiffLine::Expected(old[i]));
+            i += 1;
+        } else {
+            lines.push(DiffLine::Actual(new[j]));
+            j += 1;
+        }
+    }
+    lines
+}
+
+/// The body as the diff shows it: JSON pretty-printed with sorted keys, anything else as is.
+fn normalise(body: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
+        Err(_) => body.to_string(),
+    }
+}
+
+/// The body diff of a failed interaction, every line starting with `indent`: `-` lines are
+/// the pact's expected body, `+` lines the actual one, with a few unchanged lines around each.
+pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette) -> String {
+    let expected = normalise(&diff.expected);
+    let actual = normalise(&diff.actual);
+    let lines = diff_lines(&expected, &actual);
+    let changed: Vec<usize> =
+        lines.iter().enumerate().filter(|(_, line)| !matches!(line, DiffLine::Same(_))).map(|(i, _)| i).collect();
+    let near_change = |index: usize| changed.iter().any(|&at| index.abs_diff(at) <= CONTEXT);
+    let mut text = String::new();
+    let mut skipped = false;
+    for (index, line) in lines.iter().enumerate() {
+        if !near_change(index) {
+            if !skipped {
+                writeln!(text, "{indent}{}", palette.dim("  ...")).ok();
+                skipped = true;
+            }
+            continue;
+        }
+        skipped = false;
+        let rendered = match line {
+            DiffLine::Same(line) => format!("  {line}"),
+            DiffLine::Expected(line) => palette.red(&format!("- {line}")),
+            DiffLine::Actual(line) => palette.green(&format!("+ {line}")),
+        };
+        writeln!(text, "{indent}{rendered}").ok();
+    }
+    text
+}
+
+/// Quotes `text` for a POSIX shell.
+pub(crate) fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+/// A regex that matches exactly the given texts.
+fn exact_regex<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut escaped: Vec<String> = texts.into_iter().map(regex::escape).collect();
+    escaped.sort();
+    escaped.dedup();
+    match escaped.as_slice() {
+        [one] => format!("^{one}$"),
+        many => format!("^(?:{})$", many.join("|")),
+    }
+}
+
+impl VerificationReport {
+    /// The environment variables that rerun only the interactions that failed the run, e.g.
+    /// `PACT_DESCRIPTION='^a request for user 123$' PACT_PROVIDER_STATE='^user 123 exists$'`.
+    /// `None` when nothing failed.
+    ///
+    /// ```
+    /// use pact_runtime::VerificationReport;
+    ///
+    /// assert_eq!(VerificationReport::default().rerun_filter(), None);
+    /// ```
+    pub fn rerun_filter(&self) -> Option<String> {
+        let failed: Vec<&InteractionResult> = self.failures().collect();
+        if failed.is_empty() {
+            return None;
+        }
+        let descriptions = exact_regex(failed.iter().map(|result| result.description.as_str()));
+        let mut parts = vec![format!("PACT_DESCRIPTION={}", shell_quote(&descriptions))];
+        let matcher = regex::Regex::new(&descriptions).ok();
+        let also_matches_others = self.results.iter().any(|result| {
+            !result.fails_run() && matcher.as_ref().is_some_and(|pattern| pattern.is_match(&result.description))
+        });
+        if also_matches_others && failed.iter().all(|result| !result.states.is_empty()) {
+            let states = exact_regex(failed.iter().flat_map(|result| result.states.iter().map(String::as_str)));
+            parts.push(format!("PACT_PROVIDER_STATE={}", shell_quote(&states)));
+        }
+        let consumers: std::collections::BTreeSet<&str> = failed.iter().map(|r| r.consumer.as_str()).collect();
+        let all_consumers: std::collections::BTreeSet<&str> =
+            self.results.iter().map(|r| r.consumer.as_str()).collect();
+        if consumers.len() < all_consumers.len() && !consumers.iter().any(|name| name.contains(',')) {
+            let list: Vec<&str> = consumers.into_iter().collect();
+            parts.push(format!("PACT_CONSUMER={}", shell_quote(&list.join(","))));
+        }
+        Some(parts.join(" "))
+    }
+
+    /// The console report, coloured when stdout is a terminal and `NO_COLOR` is not set. This is
+    /// what `#[pact_provider_test]` prints; `{report}` is the same text without colour, and
+    /// `{report:#}` always coloured.
+    pub fn console(&self) -> String {
+        if colour_wanted() {
+            format!("{self:#}")
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn diff_keeps_common_lines_and_marks_changes() {
+        let lines = diff_lines("a\nb\nc", "a\nx\nc");
+        assert_eq!(
+            lines,
+            vec![DiffLine::Same("a"), DiffLine::Expected("b"), DiffLine::Actual("x"), DiffLine::Same("c")]
+        );
+    }
+
+    #[test]
+    fn body_diff_pretty_prints_json_and_elides_far_lines() {
+        let expected = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "old"});
+        let actual = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "new"});
+        let diff = BodyDiff { content_type: None, expected: expected.to_string(), actual: actual.to_string() };
+        let text = body_diff_text(&diff, "", Palette { on: false });
+        assert!(text.contains("-   \"z\": \"old\""), "{text}");
+        assert!(text.contains("+   \"z\": \"new\""), "{text}");
+        assert!(text.starts_with("  ...\n"), "{text}");
+        assert!(!text.contains("\"a\""), "{text}");
+    }
+
+    #[test]
+    fn shell_quoting_survives_single_quotes() {
+        assert_eq!(shell_quote("it's"), r"'it'\''s'");
+    }
+}
