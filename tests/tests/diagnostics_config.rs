@@ -1,0 +1,101 @@
+//! Issue 5, options that contradict each other: each is an error that names both sides, before
+//! anything runs. No I/O, so no time bound is needed beyond the test harness's.
+
+use pact_runtime::config::ProviderTestSpec;
+use pact_runtime::{run_provider_test, Settings};
+
+const SPEC: ProviderTestSpec = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
+
+fn resolve(spec: &ProviderTestSpec, env: &'static [(&'static str, &'static str)]) -> Result<Settings, String> {
+    Settings::resolve_with(spec, |name| env.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string()))
+        .map_err(|error| error.to_string())
+}
+
+#[test]
+fn a_state_filter_and_the_no_state_filter_exclude_each_other() {
+    let error = resolve(&SPEC, &[("PACT_PROVIDER_STATE", "user .*"), ("PACT_PROVIDER_NO_STATE", "true")]).unwrap_err();
+    assert_eq!(
+        error,
+        "PACT_PROVIDER_STATE and PACT_PROVIDER_NO_STATE exclude each other: one keeps interactions with a matching state, the other only interactions without states; set one"
+    );
+    let spec = ProviderTestSpec { options: &[("filter_state", "user .*"), ("filter_no_state", "true")], ..SPEC };
+    let error = resolve(&spec, &[]).unwrap_err();
+    assert!(error.starts_with("option `filter_state` and option `filter_no_state` exclude each other"), "{error}");
+    // `filter_no_state = false` does not conflict.
+    assert!(resolve(&SPEC, &[("PACT_PROVIDER_STATE", "x"), ("PACT_PROVIDER_NO_STATE", "false")]).is_ok());
+}
+
+#[test]
+fn a_token_and_a_username_exclude_each_other() {
+    let error = resolve(
+        &SPEC,
+        &[
+            ("PACT_BROKER_BASE_URL", "http://127.0.0.1:9"),
+            ("PACT_BROKER_TOKEN", "tok-3x9-secret"),
+            ("PACT_BROKER_USERNAME", "pact"),
+            ("PACT_BROKER_PASSWORD", "pw-3x9-secret"),
+        ],
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "both PACT_BROKER_TOKEN and PACT_BROKER_USERNAME are set: use a token (PactFlow) or a username and password, not both"
+    );
+}
+
+#[test]
+fn a_token_and_credentials_in_the_broker_url_exclude_each_other() {
+    let error = resolve(
+        &SPEC,
+        &[("PACT_BROKER_BASE_URL", "http://pact:pw-3x9-secret@127.0.0.1:9"), ("PACT_BROKER_TOKEN", "tok-3x9-secret")],
+    )
+    .unwrap_err();
+    assert_eq!(
+        error,
+        "both PACT_BROKER_TOKEN and credentials in PACT_BROKER_BASE_URL are set: use a token (PactFlow) or a username and password, not both"
+    );
+}
+
+#[test]
+fn a_password_without_a_username_is_an_error() {
+    let error =
+        resolve(&SPEC, &[("PACT_BROKER_BASE_URL", "http://127.0.0.1:9"), ("PACT_BROKER_PASSWORD", "pw-3x9-secret")])
+            .unwrap_err();
+    assert_eq!(
+        error,
+        "PACT_BROKER_PASSWORD is set but PACT_BROKER_USERNAME is not: set both for basic auth, or use PACT_BROKER_TOKEN alone"
+    );
+    // Without a broker, the credentials are not used, so they do not conflict.
+    assert!(resolve(&SPEC, &[("PACT_BROKER_PASSWORD", "pw-3x9-secret")]).is_ok());
+}
+
+#[test]
+fn publishing_without_a_broker_or_a_version_is_an_error() {
+    let error =
+        resolve(&SPEC, &[("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"), ("GIT_COMMIT", "abc")]).unwrap_err();
+    assert!(error.starts_with("publishing verification results needs a broker"), "{error}");
+    let error = resolve(
+        &SPEC,
+        &[("PACT_BROKER_BASE_URL", "http://127.0.0.1:9"), ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true")],
+    )
+    .unwrap_err();
+    assert!(error.starts_with("publishing verification results needs a provider version"), "{error}");
+}
+
+/// What `#[pact_provider_test]` does with a conflict: it fails before booting the app.
+#[test]
+#[should_panic(
+    expected = "diagnostics_config::conflicting: configuration error: option `filter_state` and option `filter_no_state` exclude each other"
+)]
+fn a_conflict_fails_the_generated_test_before_the_app_boots() {
+    let spec = ProviderTestSpec {
+        test_name: "diagnostics_config::conflicting",
+        manifest_dir: env!("CARGO_MANIFEST_DIR"),
+        options: &[("provider", "ConfigService"), ("filter_state", "x"), ("filter_no_state", "true")],
+    };
+    run_provider_test(spec, || async {
+        panic!("the app must not boot");
+        #[allow(unreachable_code)]
+        axum::Router::new()
+    });
+}

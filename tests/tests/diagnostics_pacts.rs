@@ -1,0 +1,204 @@
+//! Issue 5, pact sources: a malformed pact, an unknown specification version, a directory
+//! without pacts for the provider, and a pact for another provider each fail naming the file
+//! (or URL) and the cause; `no_pacts` decides whether finding none fails. Every run is bounded;
+//! the bound is in each test.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use pact_runtime::config::{NoPacts, ProviderTestSpec};
+use pact_runtime::engine::PactSource;
+use pact_runtime::{pact_provider_test, verify_provider, RunError, Settings, VerificationReport};
+use tokio::net::TcpListener;
+
+const PROVIDER: &str = "PactService";
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/diagnostics/pacts");
+
+fn fixture(path: &str) -> PathBuf {
+    Path::new(FIXTURES).join(path)
+}
+
+fn health_app() -> Router {
+    Router::new().route("/health", get(|| async { StatusCode::OK }))
+}
+
+/// Runs `verify_provider` for `PactService` and fails the test after 5 s.
+async fn verify(settings: Settings) -> Result<VerificationReport, RunError> {
+    let started = Instant::now();
+    let run = verify_provider(&settings, || async { health_app() });
+    let outcome = tokio::time::timeout(Duration::from_secs(5), run).await.expect("the run finishes within 5 s");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    outcome
+}
+
+fn sources(sources: Vec<PactSource>) -> Settings {
+    Settings::new(sources).provider(PROVIDER)
+}
+
+fn message(outcome: Result<VerificationReport, RunError>) -> String {
+    match outcome {
+        Ok(report) => panic!("expected an error, got a report:\n{report}"),
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Serves `body` as JSON at every path, on a loopback port. Bound: whoever awaits it.
+async fn serve_json(body: String) -> (String, tokio::task::JoinHandle<()>) {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = Router::new().fallback(move || {
+        let body = body.clone();
+        async move { ([("content-type", "application/json")], body) }
+    });
+    (base, tokio::spawn(async move { axum::serve(listener, router).await.unwrap() }))
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_malformed_pact_names_the_file_and_the_parse_error() {
+    let file = fixture("malformed/TruncatedConsumer-PactService.json");
+    let text = message(verify(sources(vec![PactSource::File(file.clone())])).await);
+    assert_eq!(
+        text,
+        format!(
+            "cannot read pact file {}: Failed to parse Pact JSON: EOF while parsing a string at line 5 column 29",
+            file.display()
+        )
+    );
+    // In a directory, the same file fails the same way: it is never skipped as "no pacts".
+    let text = message(verify(sources(vec![PactSource::Dir(fixture("malformed"))])).await);
+    assert!(text.starts_with(&format!("cannot read pact file {}: ", file.display())), "{text}");
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn an_unknown_specification_version_names_the_file_and_the_version() {
+    let file = fixture("unknown-version/FutureConsumer-PactService.json");
+    let text = message(verify(sources(vec![PactSource::File(file.clone())])).await);
+    assert_eq!(
+        text,
+        format!(
+            "pact file {} has an unknown Pact specification version `9.0.0` (metadata.pactSpecification.version): pact-runtime verifies 1.0, 1.1, 2.0, 3.0 and 4.0 pacts",
+            file.display()
+        )
+    );
+
+    let (base, server) = serve_json(std::fs::read_to_string(&file).unwrap()).await;
+    let text = message(verify(sources(vec![PactSource::Url(format!("{base}/future.json"))])).await);
+    server.abort();
+    assert!(
+        text.starts_with(&format!("pact {base}/future.json has an unknown Pact specification version `9.0.0`")),
+        "{text}"
+    );
+}
+
+const PASS_HINT: &str = "; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass";
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_directory_without_pact_files_says_so() {
+    let dir = fixture("empty");
+    let text = message(verify(sources(vec![PactSource::Dir(dir.clone())])).await);
+    assert_eq!(
+        text,
+        format!(
+            "no pacts found for provider `PactService` in directory {} (it holds no *.json pact files){PASS_HINT}",
+            dir.display()
+        )
+    );
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_directory_with_other_providers_pacts_names_them() {
+    let dir = fixture("other-provider");
+    let outcome = verify(sources(vec![PactSource::Dir(dir.clone())])).await;
+    assert!(matches!(outcome, Err(RunError::NoPacts(_))), "{outcome:?}");
+    assert_eq!(
+        message(outcome),
+        format!(
+            "no pacts found for provider `PactService` in directory {} (it holds 1 pact(s), for `OtherService`: check `provider` or PACT_PROVIDER_NAME){PASS_HINT}",
+            dir.display()
+        )
+    );
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_pact_for_another_provider_names_the_file_or_url_and_both_providers() {
+    let file = fixture("other-provider/SomeoneElse-OtherService.json");
+    let text = message(verify(sources(vec![PactSource::File(file.clone())])).await);
+    assert_eq!(
+        text,
+        format!(
+            "pact file {} is for provider `OtherService`, not `PactService`: fix the `provider` option or the path",
+            file.display()
+        )
+    );
+
+    let (base, server) = serve_json(std::fs::read_to_string(&file).unwrap()).await;
+    let text = message(verify(sources(vec![PactSource::Url(format!("{base}/other.json"))])).await);
+    server.abort();
+    assert_eq!(
+        text,
+        format!("pact {base}/other.json is for provider `OtherService`, not `PactService`: fix the `provider` option or the URL")
+    );
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_pact_url_nobody_serves_names_the_url() {
+    let port = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/pacts/provider/PactService/latest");
+    let text = message(verify(sources(vec![PactSource::Url(url.clone())])).await);
+    assert!(text.starts_with(&format!("cannot fetch pact {url}: error sending request for url ({url})")), "{text}");
+}
+
+/// Bound: 5 s.
+#[tokio::test]
+async fn no_pacts_pass_turns_the_error_into_a_warning() {
+    let dir = fixture("empty");
+    let mut settings = sources(vec![PactSource::Dir(dir.clone())]);
+    settings.no_pacts = NoPacts::Pass;
+    let report = verify(settings).await.unwrap();
+    assert!(report.is_success());
+    assert!(report.results.is_empty());
+    let warning = format!(
+        "no pacts found for provider `PactService` in directory {} (it holds no *.json pact files); passing because no_pacts is `pass`",
+        dir.display()
+    );
+    assert_eq!(report.warnings, std::slice::from_ref(&warning));
+    let text = report.to_string();
+    assert!(text.contains(&format!("  warning: {warning}")), "{text}");
+    assert!(text.contains("0 passed, 0 failed"), "{text}");
+}
+
+/// Bound: none needed, no I/O.
+#[test]
+fn no_pacts_is_an_option_overridden_by_pact_no_pacts() {
+    let spec = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[("no_pacts", "pass")] };
+    let resolve = |value: Option<&'static str>| {
+        Settings::resolve_with(&spec, move |name| {
+            (name == "PACT_NO_PACTS").then_some(value).flatten().map(String::from)
+        })
+    };
+    assert_eq!(resolve(None).unwrap().no_pacts, NoPacts::Pass);
+    assert_eq!(resolve(Some("fail")).unwrap().no_pacts, NoPacts::Fail);
+    assert_eq!(resolve(Some("maybe")).unwrap_err().to_string(), "PACT_NO_PACTS must be `fail` or `pass`, got `maybe`");
+    let defaults = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
+    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().no_pacts, NoPacts::Fail);
+}
+
+#[pact_provider_test(provider = "PactService", pacts = "fixtures/diagnostics/pacts/empty")]
+#[should_panic(expected = "no pacts found for provider `PactService` in directory ")]
+async fn an_empty_directory_fails_the_generated_test() -> Router {
+    health_app()
+}
+
+#[pact_provider_test(provider = "PactService", pacts = "fixtures/diagnostics/pacts/empty", no_pacts = "pass")]
+async fn an_empty_directory_passes_the_generated_test_with_no_pacts_pass() -> Router {
+    health_app()
+}

@@ -1,0 +1,433 @@
+//! Issue 5, provider states: what a run says when a state is missing, when state functions
+//! overlap, fail, panic or hang, and that two runs of one provider never interleave their
+//! state changes. Every run is bounded by `tokio::time::timeout`; the bound is in each test.
+//!
+//! Registrations are global to this binary, so every state is scoped to its own provider.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use pact_runtime::config::{MissingStates, ProviderTestSpec};
+use pact_runtime::engine::{load_pacts, Engine, EngineConfig, PactSource};
+use pact_runtime::registry::StateRegistry;
+use pact_runtime::state_endpoint::StateEndpoint;
+use pact_runtime::{
+    pact_provider_test, provider_state, verify_provider, Failure, RunError, Settings, VerificationReport,
+};
+use serde_json::json;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/diagnostics/states");
+
+fn pact(file: &str) -> Vec<PactSource> {
+    vec![PactSource::File(PathBuf::from(FIXTURES).join(file))]
+}
+
+/// Runs `verify_provider` and fails the test if it takes longer than `bound`.
+async fn verify_within<Form, App: pact_runtime::app::ProviderApp<Form>>(
+    bound: Duration,
+    settings: &Settings,
+    app: App,
+) -> Result<VerificationReport, RunError> {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(bound, verify_provider(settings, app))
+        .await
+        .unwrap_or_else(|_| panic!("the run did not finish within {bound:?}"));
+    assert!(started.elapsed() < bound, "took {:?}", started.elapsed());
+    outcome
+}
+
+fn assert_contains(text: &str, fragments: &[&str]) {
+    for fragment in fragments {
+        assert!(text.contains(fragment), "`{fragment}` is not in:\n{text}");
+    }
+}
+
+// ---- missing states ----
+
+#[provider_state("user {id} exists", provider = "MissingStateService")]
+fn user_exists(id: u64) {
+    let _ = id;
+}
+
+/// Requests the app received, by path.
+static MISSING_APP_REQUESTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+fn requests_to(path: &str) -> usize {
+    MISSING_APP_REQUESTS.lock().unwrap().iter().filter(|seen| *seen == path).count()
+}
+
+/// Answers every interaction of the pact as it expects, whether its state was set up or not.
+fn missing_state_app() -> Router {
+    Router::new()
+        .route(
+            "/users/{id}",
+            get(|axum::extract::Path(id): axum::extract::Path<u64>| async move { Json(json!({ "id": id })) }),
+        )
+        .route("/basket", get(|| async { Json(json!({ "items": 3 })) }))
+        .route("/checkout", post(|| async { Json(json!({ "paid": true })) }))
+        .route("/health", get(|| async { StatusCode::OK }))
+        .layer(axum::middleware::map_request(|request: axum::extract::Request| async move {
+            MISSING_APP_REQUESTS.lock().unwrap().push(request.uri().path().to_string());
+            request
+        }))
+}
+
+// The two missing-state runs count the app's requests, so they take turns.
+static MISSING_SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+const USER_42_FAILURE: &str = "no provider state function serves `user 42 exist`, which interaction `a request for user 42` of consumer `StatesConsumer` needs
+did you mean `user {id} exists` (user_exists at ";
+const USER_42_STUB: &str = "add this function and fill it in:
+  #[provider_state(\"user 42 exist\")]
+  async fn user_42_exist() {
+      todo!(\"set up `user 42 exist`\")
+  }";
+
+/// Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
+    let _serial = MISSING_SERIAL.lock().await;
+    MISSING_APP_REQUESTS.lock().unwrap().clear();
+    let settings = Settings::new(pact("StatesConsumer-MissingStateService.json")).provider("MissingStateService");
+    let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
+    println!("{report}");
+
+    let outcomes: Vec<(&str, bool)> = report.results.iter().map(|r| (r.description.as_str(), r.passed())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("a request for user 42", false),
+            ("a request for the basket", false),
+            ("a request to check out", false),
+            ("a request for user 7", true),
+            ("a health check", true),
+        ]
+    );
+    let [Failure::MissingState { state, message }] = &report.results[0].failures[..] else {
+        panic!("expected one missing-state failure, got {:?}", report.results[0].failures);
+    };
+    assert_eq!(state, "user 42 exist");
+    assert!(message.starts_with(USER_42_FAILURE), "{message}");
+    assert_contains(message, &["diagnostics_states.rs:", USER_42_STUB]);
+    let basket = report.results[1].failures[0].to_string();
+    assert_contains(
+        &basket,
+        &[
+            "no provider state function serves `the basket is full`, which interaction `a request for the basket` of consumer `StatesConsumer` needs",
+            "#[provider_state(\"the basket is full\")]\n  async fn the_basket_is_full() {",
+        ],
+    );
+    // Nothing was set up, so nothing was sent for the failing interactions.
+    assert_eq!((requests_to("/users/42"), requests_to("/basket"), requests_to("/checkout")), (0, 0, 0));
+
+    // The end of the run lists every missing state once, with every interaction that needs it.
+    assert_eq!(report.missing_states.len(), 2);
+    assert_eq!(report.missing_states[1].state, "the basket is full");
+    assert_eq!(
+        report.missing_states[1].used_by,
+        ["StatesConsumer › a request for the basket", "StatesConsumer › a request to check out"]
+    );
+    let summary = report.failure_summary();
+    let list = &summary[summary.find("Missing provider states (2)").expect("the summary lists missing states")..];
+    assert_eq!(summary.matches("Missing provider states").count(), 1, "{summary}");
+    assert_contains(
+        list,
+        &[
+            "Missing provider states (2): no #[provider_state] function serves them.\n  - `user 42 exist`, needed by StatesConsumer › a request for user 42\n  - `the basket is full`, needed by StatesConsumer › a request for the basket; StatesConsumer › a request to check out\nAdd these functions and fill them in:\n\n#[provider_state(\"user 42 exist\")]\nasync fn user_42_exist() {\n    todo!(\"set up `user 42 exist`\")\n}\n",
+        ],
+    );
+    assert_eq!(list.matches("#[provider_state(\"the basket is full\")]").count(), 1, "{list}");
+}
+
+/// Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_states_warn_sends_the_request_and_lists_the_states() {
+    let _serial = MISSING_SERIAL.lock().await;
+    MISSING_APP_REQUESTS.lock().unwrap().clear();
+    let mut settings = Settings::new(pact("StatesConsumer-MissingStateService.json")).provider("MissingStateService");
+    settings.missing_states = MissingStates::Warn;
+    let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
+    let text = report.to_string();
+    println!("{text}");
+
+    assert!(report.is_success(), "{}", report.failure_summary());
+    assert_eq!((requests_to("/users/42"), requests_to("/basket"), requests_to("/checkout")), (1, 1, 1));
+    let warning = &report.results[0].warnings[0];
+    assert!(
+        warning.starts_with(
+            "no provider state function serves `user 42 exist`, which interaction `a request for user 42` of consumer `StatesConsumer` needs; the request was sent without it (missing_states = \"warn\")\ndid you mean `user {id} exists` (user_exists at "
+        ),
+        "{warning}"
+    );
+    assert_contains(
+        &text,
+        &[
+            "✓ passed  a request for user 42 [`user 42 exist`]",
+            "! warning: no provider state function serves `user 42 exist`",
+            "Missing provider states (2): no #[provider_state] function serves them.",
+        ],
+    );
+    assert!(report.results[3].warnings.is_empty() && report.results[4].warnings.is_empty());
+}
+
+/// Bound: none needed, no I/O.
+#[test]
+fn missing_states_is_an_option_overridden_by_pact_missing_states() {
+    let spec = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[("missing_states", "warn")] };
+    let resolve = |value: Option<&'static str>| {
+        Settings::resolve_with(&spec, move |name| {
+            (name == "PACT_MISSING_STATES").then_some(value).flatten().map(String::from)
+        })
+    };
+    assert_eq!(resolve(None).unwrap().missing_states, MissingStates::Warn);
+    assert_eq!(resolve(Some("fail")).unwrap().missing_states, MissingStates::Fail);
+    assert_eq!(resolve(Some("WARN")).unwrap().missing_states, MissingStates::Warn);
+    let error = resolve(Some("sometimes")).unwrap_err();
+    assert_eq!(error.to_string(), "PACT_MISSING_STATES must be `fail` or `warn`, got `sometimes`");
+    let defaults = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
+    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().missing_states, MissingStates::Fail);
+}
+
+#[pact_provider_test(
+    provider = "MissingStateService",
+    pacts = "fixtures/diagnostics/states/StatesConsumer-MissingStateService.json"
+)]
+#[should_panic(
+    expected = "no provider state function serves `user 42 exist`, which interaction `a request for user 42` of consumer `StatesConsumer` needs"
+)]
+async fn a_missing_state_fails_the_generated_test() -> Router {
+    missing_state_app()
+}
+
+#[pact_provider_test(
+    provider = "MissingStateService",
+    pacts = "fixtures/diagnostics/states/StatesConsumer-MissingStateService.json",
+    missing_states = "warn"
+)]
+async fn missing_states_warn_passes_the_generated_test() -> Router {
+    missing_state_app()
+}
+
+// ---- state functions that fail, panic or hang ----
+
+#[provider_state("the cache panics", provider = "FlakyStateService")]
+fn cache_panics() {
+    panic!("the cache is poisoned");
+}
+
+#[provider_state("the database is down", provider = "FlakyStateService")]
+async fn database_down() -> Result<(), String> {
+    Err("connection refused by db:5432".to_string())
+}
+
+#[provider_state("the state hangs", provider = "FlakyStateService")]
+async fn state_hangs() {
+    tokio::time::sleep(Duration::from_secs(60)).await;
+}
+
+#[provider_state("all is well", provider = "FlakyStateService")]
+fn all_is_well() {}
+
+/// A panic, an `Err` and a hang each fail their own interaction; the run goes on and the app
+/// keeps serving. Bound: 5 s, with `state_timeout` at 300 ms.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_panicking_and_hanging_states_fail_only_their_interaction() {
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counter = requests.clone();
+    let app = move || async move {
+        Router::new().route(
+            "/health",
+            get(move || async move {
+                counter.fetch_add(1, Ordering::SeqCst);
+                StatusCode::OK
+            }),
+        )
+    };
+    let mut settings = Settings::new(pact("StatesConsumer-FlakyStateService.json")).provider("FlakyStateService");
+    settings.state_timeout = Duration::from_millis(300);
+    let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
+    println!("{report}");
+
+    let messages: Vec<String> = report
+        .results
+        .iter()
+        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert!(
+        messages[0].starts_with(
+            "setup of state `the cache panics` panicked in `cache_panics`: the cache is poisoned (state endpoint answered 422"
+        ),
+        "{}",
+        messages[0]
+    );
+    assert!(
+        messages[1].starts_with(
+            "setup of state `the database is down` failed in `database_down`: connection refused by db:5432 (state endpoint answered 422"
+        ),
+        "{}",
+        messages[1]
+    );
+    assert!(
+        messages[2].starts_with("setup of state `the state hangs` timed out after 300ms in `state_hangs`"),
+        "{}",
+        messages[2]
+    );
+    assert_eq!(messages[3], "", "the run goes on after failed states");
+    // Only the last interaction's request was sent, and the app answered it.
+    assert_eq!(requests.load(Ordering::SeqCst), 1);
+}
+
+// ---- overlapping registrations ----
+
+#[provider_state("widget 1 exists", provider = "ConflictService")]
+fn widget_one() {}
+
+#[provider_state("widget {id} exists", provider = "ConflictService")]
+fn any_widget(id: u32) {
+    let _ = id;
+}
+
+/// Two functions that serve `widget 1 exists` are an error before the app boots. Bound: 5 s.
+#[tokio::test]
+async fn overlapping_registrations_stop_the_run_before_any_interaction() {
+    static BOOTED: AtomicBool = AtomicBool::new(false);
+    let settings = Settings::new(pact("StatesConsumer-ConflictService.json")).provider("ConflictService");
+    let app = || async {
+        BOOTED.store(true, Ordering::SeqCst);
+        Router::new()
+    };
+    let error = verify_within(Duration::from_secs(5), &settings, app).await.unwrap_err();
+    let RunError::AmbiguousStates(message) = &error else { panic!("expected overlapping states, got {error:?}") };
+    let lines: Vec<&str> = message.lines().collect();
+    assert_eq!(lines[0], "provider state functions overlap, so some states would be served twice:");
+    assert_eq!(lines.len(), 2, "{message}");
+    // Registration order is the linker's, so either may come first.
+    assert!(lines[1].starts_with("  `widget "), "{message}");
+    assert_contains(
+        lines[1],
+        &["`widget 1 exists` (widget_one) at ", " overlaps ", "`widget {id} exists` (any_widget) at "],
+    );
+    assert_eq!(lines[1].matches("diagnostics_states.rs:").count(), 2, "both locations: {message}");
+    assert!(!BOOTED.load(Ordering::SeqCst), "the app must not boot");
+}
+
+// ---- two runs of one provider ----
+
+/// How many `a slot is reserved` states are set up right now, and the most there ever were.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+static MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+#[provider_state("a slot is reserved", provider = "SerialService")]
+async fn reserve_slot() -> Result<(), String> {
+    let now = IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+    MOST_IN_FLIGHT.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(15)).await;
+    if now > 1 {
+        return Err(format!("{now} runs have `a slot is reserved` set up at once"));
+    }
+    Ok(())
+}
+
+#[provider_state("a slot is reserved", provider = "SerialService", teardown)]
+fn release_slot() {
+    IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// Answers 200 only while exactly one slot is reserved: another run's state would show.
+fn slot_app() -> Router {
+    Router::new().route(
+        "/slot",
+        get(|| async {
+            if IN_FLIGHT.load(Ordering::SeqCst) == 1 {
+                StatusCode::OK
+            } else {
+                StatusCode::CONFLICT
+            }
+        }),
+    )
+}
+
+/// Two runs of `SerialService` at once, each with its own state endpoint: the provider lock
+/// keeps each interaction's setup, request and teardown apart. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_runs_of_one_provider_never_interleave_their_states() {
+    let settings = Settings::new(pact("StatesConsumer-SerialService.json")).provider("SerialService");
+    let started = Instant::now();
+    let (first, second) = tokio::join!(
+        verify_within(Duration::from_secs(10), &settings, || async { slot_app() }),
+        verify_within(Duration::from_secs(10), &settings, || async { slot_app() }),
+    );
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first.is_success(), "{}", first.failure_summary());
+    assert!(second.is_success(), "{}", second.failure_summary());
+    assert_eq!(first.results.len() + second.results.len(), 10);
+    assert_eq!(MOST_IN_FLIGHT.load(Ordering::SeqCst), 1);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+// The same two runs as generated tests, which libtest runs on parallel threads, each with its
+// own tokio runtime.
+#[pact_provider_test(
+    provider = "SerialService",
+    pacts = "fixtures/diagnostics/states/StatesConsumer-SerialService.json"
+)]
+async fn serial_service_first_generated_test() -> Router {
+    slot_app()
+}
+
+#[pact_provider_test(
+    provider = "SerialService",
+    pacts = "fixtures/diagnostics/states/StatesConsumer-SerialService.json"
+)]
+async fn serial_service_second_generated_test() -> Router {
+    slot_app()
+}
+
+static UNLOCKED_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+static UNLOCKED_MOST_IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+#[provider_state("a slot is reserved", provider = "UnlockedService")]
+async fn reserve_unlocked_slot() {
+    let now = UNLOCKED_IN_FLIGHT.fetch_add(1, Ordering::SeqCst) + 1;
+    UNLOCKED_MOST_IN_FLIGHT.fetch_max(now, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(15)).await;
+}
+
+#[provider_state("a slot is reserved", provider = "UnlockedService", teardown)]
+fn release_unlocked_slot() {
+    UNLOCKED_IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// The control for the test above: two engines without the provider lock, each with its own
+/// endpoint, do interleave. So the lock is what keeps runs apart. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn without_the_provider_lock_two_engines_interleave() {
+    pact_runtime::install_crypto_provider();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let app_url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/slot", get(|| async { StatusCode::OK }))).await
+    });
+    let run = || async {
+        let endpoint = StateEndpoint::start(
+            StateRegistry::for_provider("UnlockedService"),
+            "/_pact/provider_states",
+            Duration::from_secs(5),
+        )
+        .await
+        .unwrap();
+        let engine = Engine::new(EngineConfig::new(app_url.clone(), Some(endpoint.url().to_string()))).unwrap();
+        let pacts = load_pacts(&pact("StatesConsumer-SerialService.json"), None, engine.client()).await.unwrap();
+        engine.verify("UnlockedService", &pacts).await
+    };
+    let both = async { tokio::join!(run(), run()) };
+    let (first, second) = tokio::time::timeout(Duration::from_secs(10), both).await.expect("finished within 10 s");
+    server.abort();
+    assert!(first.is_success() && second.is_success());
+    assert_eq!(UNLOCKED_MOST_IN_FLIGHT.load(Ordering::SeqCst), 2, "the engines should have overlapped");
+}

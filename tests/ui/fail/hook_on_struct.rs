@@ -1,0 +1,6 @@
+use pact_runtime::before_each;
+
+#[before_each]
+struct Database;
+
+fn main() {}
