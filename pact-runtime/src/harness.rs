@@ -85,13 +85,13 @@ use libtest_mimic::Completion;
 pub use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
-use crate::broker::{publish_results, BrokerClient};
-use crate::config::{NoPacts, ProviderTestSpec, Settings};
-use crate::engine::{http_client, Engine, EngineConfig, LoadedPact, RunChecks};
+use crate::broker::BrokerClient;
+use crate::config::{ProviderTestSpec, Settings};
+use crate::engine::{Engine, EngineConfig, LoadedPact, RunChecks};
 use crate::hooks::Hooks;
 use crate::registry::StateRegistry;
-use crate::report::{Failure, InteractionResult, MissingState, Publication, ReportFiles, VerificationReport};
-use crate::runner::{check_states, fetch_pacts, no_pacts_message, notices, provider_name, RunError};
+use crate::report::{Failure, InteractionResult, MissingState, ReportFiles, VerificationReport};
+use crate::runner::{check_states, load_run, notices, publish_and_notify, LoadedRun};
 use crate::state_endpoint::StateEndpoint;
 
 /// The name of the test that stands for the whole run when it cannot list the interactions
@@ -155,9 +155,9 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
         Ok(runtime) => runtime,
         Err(error) => return setup_failure(&args, format!("cannot start a tokio runtime: {error}")),
     };
-    let loaded = runtime.block_on(load(settings));
+    let loaded = runtime.block_on(load_run(settings));
     let (session, trials) = match loaded {
-        Ok(Loaded::Pacts { provider, pacts, broker, client }) => {
+        Ok(LoadedRun::Pacts { provider, pacts, broker, client }) => {
             let session = Arc::new(Session {
                 handle: runtime.handle().clone(),
                 settings: settings.clone(),
@@ -175,7 +175,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
             let trials = trials(&session);
             (Some(session), trials)
         }
-        Ok(Loaded::Nothing { warning }) => {
+        Ok(LoadedRun::Nothing { warning, .. }) => {
             eprintln!("warning: {warning}");
             (None, Vec::new())
         }
@@ -206,27 +206,6 @@ fn binary_name() -> Option<String> {
         Some((name, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => name.to_string(),
         _ => stem,
     })
-}
-
-enum Loaded {
-    Pacts { provider: String, pacts: Vec<LoadedPact>, broker: Option<BrokerClient>, client: reqwest::Client },
-    Nothing { warning: String },
-}
-
-async fn load(settings: &Settings) -> Result<Loaded, RunError> {
-    let client = http_client(settings.request_timeout)?;
-    let (pacts, broker) = fetch_pacts(settings, &client).await?;
-    let provider = provider_name(settings, &pacts)?;
-    if pacts.is_empty() {
-        let message = no_pacts_message(settings, &provider, &client).await;
-        return match settings.no_pacts {
-            NoPacts::Fail => Err(RunError::NoPacts(format!(
-                "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
-            ))),
-            NoPacts::Pass => Ok(Loaded::Nothing { warning: format!("{message}; passing because no_pacts is `pass`") }),
-        };
-    }
-    Ok(Loaded::Pacts { provider, pacts, broker, client })
 }
 
 type BootFn = Box<dyn FnOnce() -> futures::future::BoxFuture<'static, Result<BootedApp, crate::app::AppError>> + Send>;
@@ -439,7 +418,7 @@ impl Session {
             )))
         } else {
             let mut message =
-                format!("{}\n   states: {}\n   pact: {}\n", entry.name, states_text(&result), result.pact_source);
+                format!("{}\n   states: {}\n   pact: {}\n", entry.name, result.states_text(), result.pact_source);
             message.push_str(&crate::report::failure_text(&result));
             Err(message.trim_end().into())
         };
@@ -467,7 +446,7 @@ impl Session {
             ..VerificationReport::default()
         };
         let mut failed = 0;
-        failed += self.publish(&mut report).await;
+        failed += publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, &mut report).await;
         print!("{}", summary(&report, name, &failed_names));
 
         let file_name = match &args.filter {
@@ -482,55 +461,6 @@ impl Session {
             }
         }
         failed
-    }
-
-    /// Publishes the results of every pact this process verified whole; answers the number of
-    /// failed publications.
-    async fn publish(&self, report: &mut VerificationReport) -> u64 {
-        let (Some(publish), Some(broker)) = (&self.settings.publish, &self.broker) else {
-            return 0;
-        };
-        if self.settings.filter.is_active() {
-            report.notices.push(format!(
-                "verification results were not published: the run was filtered ({})",
-                self.settings.filter.describe()
-            ));
-            return 0;
-        }
-        let mut failed = 0;
-        for pact in self.pacts.iter().filter(|pact| pact.broker.is_some()) {
-            let results: Vec<&InteractionResult> =
-                report.results.iter().filter(|r| r.pact_source == pact.source).collect();
-            let total = pact.pact.interactions().len();
-            let outcome = if results.len() == total {
-                publish_results(broker, publish, pact, &results).await.map(|outcome| outcome.success).map_err(|e| e.0)
-            } else {
-                report.notices.push(format!(
-                    "verification results for {} were not published: this process verified {} of its {total} interactions",
-                    pact.source,
-                    results.len()
-                ));
-                continue;
-            };
-            failed += u64::from(outcome.is_err());
-            report.publications.push(Publication { pact_source: pact.source.clone(), outcome });
-        }
-        for pact in &self.pacts {
-            let Some(context) = &pact.broker else { continue };
-            let success = report.results.iter().filter(|r| r.pact_source == pact.source).all(InteractionResult::passed);
-            let published = report.publications.iter().any(|p| p.pact_source == pact.source && p.outcome.is_ok());
-            let when = format!("after_verification:success_{success}_published_{published}");
-            report.notices.extend(context.notices_when(&when).map(|notice| notice.text.clone()));
-        }
-        failed
-    }
-}
-
-fn states_text(result: &InteractionResult) -> String {
-    if result.states.is_empty() {
-        "no provider state".to_string()
-    } else {
-        result.states.iter().map(|state| format!("`{state}`")).collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -147,7 +147,8 @@ impl InteractionResult {
         !self.passed() && !self.pending
     }
 
-    fn states_text(&self) -> String {
+    /// The states as the report shows them, or `no provider state`.
+    pub(crate) fn states_text(&self) -> String {
         if self.states.is_empty() {
             "no provider state".to_string()
         } else {

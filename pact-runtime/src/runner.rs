@@ -74,22 +74,12 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     settings: &Settings,
     app: App,
 ) -> Result<VerificationReport, RunError> {
-    let client = http_client(settings.request_timeout)?;
-    let (pacts, broker) = fetch_pacts(settings, &client).await?;
-    let provider = provider_name(settings, &pacts)?;
-    if pacts.is_empty() {
-        let message = no_pacts_message(settings, &provider, &client).await;
-        return match settings.no_pacts {
-            NoPacts::Fail => Err(RunError::NoPacts(format!(
-                "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
-            ))),
-            NoPacts::Pass => Ok(VerificationReport {
-                provider,
-                warnings: vec![format!("{message}; passing because no_pacts is `pass`")],
-                ..VerificationReport::default()
-            }),
-        };
-    }
+    let (provider, pacts, broker, client) = match load_run(settings).await? {
+        LoadedRun::Pacts { provider, pacts, broker, client } => (provider, pacts, broker, client),
+        LoadedRun::Nothing { provider, warning } => {
+            return Ok(VerificationReport { provider, warnings: vec![warning], ..VerificationReport::default() })
+        }
+    };
     check_states(&provider)?;
 
     let registry = StateRegistry::for_provider(&provider);
@@ -127,36 +117,84 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         return Err(RunError::NoPacts(format!("no interaction matches the filter ({})", settings.filter.describe())));
     }
     report.notices = notices(&pacts, "before_verification");
-    if settings.publish.is_some() && settings.filter.is_active() {
-        report.notices.push(format!(
-            "verification results were not published: the run was filtered ({})",
-            settings.filter.describe()
-        ));
-    } else if let (Some(publish), Some(broker)) = (&settings.publish, &broker) {
-        for pact in pacts.iter().filter(|pact| pact.broker.is_some()) {
-            let results: Vec<&InteractionResult> =
-                report.results.iter().filter(|r| r.pact_source == pact.source).collect();
-            // A partial run must never look like a verification of the whole pact.
-            let outcome = if results.len() == pact.pact.interactions().len() {
-                publish_results(broker, publish, pact, &results).await.map(|outcome| outcome.success).map_err(|e| e.0)
-            } else {
-                Err(format!(
-                    "not published: only {} of {} interactions were verified",
-                    results.len(),
-                    pact.pact.interactions().len()
-                ))
-            };
-            report.publications.push(Publication { pact_source: pact.source.clone(), outcome });
+    publish_and_notify(settings, broker.as_ref(), &pacts, &mut report).await;
+    Ok(report)
+}
+
+/// What a run has to verify, once its pacts are loaded.
+pub(crate) enum LoadedRun {
+    /// Pacts for `provider`, with the broker they came from and the client that fetched them.
+    Pacts { provider: String, pacts: Vec<LoadedPact>, broker: Option<BrokerClient>, client: reqwest::Client },
+    /// No pacts, and `no_pacts = "pass"` says that is fine.
+    Nothing { provider: String, warning: String },
+}
+
+/// Loads the run's pacts and applies the `no_pacts` policy.
+pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
+    let client = http_client(settings.request_timeout)?;
+    let (pacts, broker) = fetch_pacts(settings, &client).await?;
+    let provider = provider_name(settings, &pacts)?;
+    if !pacts.is_empty() {
+        return Ok(LoadedRun::Pacts { provider, pacts, broker, client });
+    }
+    let message = no_pacts_message(settings, &provider, &client).await;
+    match settings.no_pacts {
+        NoPacts::Fail => Err(RunError::NoPacts(format!(
+            "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
+        ))),
+        NoPacts::Pass => {
+            Ok(LoadedRun::Nothing { provider, warning: format!("{message}; passing because no_pacts is `pass`") })
         }
     }
-    for pact in &pacts {
+}
+
+/// Publishes the result of every pact the report covers whole (never after a filtered or
+/// partial run), then adds the broker's after-verification notices. Answers the number of
+/// failed publications.
+pub(crate) async fn publish_and_notify(
+    settings: &Settings,
+    broker: Option<&BrokerClient>,
+    pacts: &[LoadedPact],
+    report: &mut VerificationReport,
+) -> u64 {
+    let mut failed = 0;
+    if let (Some(publish), Some(broker)) = (&settings.publish, broker) {
+        if settings.filter.is_active() {
+            report.notices.push(format!(
+                "verification results were not published: the run was filtered ({})",
+                settings.filter.describe()
+            ));
+        } else {
+            for pact in pacts.iter().filter(|pact| pact.broker.is_some()) {
+                let results: Vec<&InteractionResult> =
+                    report.results.iter().filter(|r| r.pact_source == pact.source).collect();
+                let total = pact.pact.interactions().len();
+                // A partial run must never look like a verification of the whole pact.
+                if results.len() != total {
+                    report.notices.push(format!(
+                        "verification results for {} were not published: this process verified {} of its {total} interactions",
+                        pact.source,
+                        results.len()
+                    ));
+                    continue;
+                }
+                let outcome = publish_results(broker, publish, pact, &results)
+                    .await
+                    .map(|outcome| outcome.success)
+                    .map_err(|error| error.0);
+                failed += u64::from(outcome.is_err());
+                report.publications.push(Publication { pact_source: pact.source.clone(), outcome });
+            }
+        }
+    }
+    for pact in pacts {
         let Some(context) = &pact.broker else { continue };
         let success = report.results.iter().filter(|r| r.pact_source == pact.source).all(InteractionResult::passed);
         let published = report.publications.iter().any(|p| p.pact_source == pact.source && p.outcome.is_ok());
         let when = format!("after_verification:success_{success}_published_{published}");
         report.notices.extend(context.notices_when(&when).map(|notice| notice.text.clone()));
     }
-    Ok(report)
+    failed
 }
 
 /// The lock that serialises the interactions of every run for `provider` in this process, so
@@ -169,7 +207,7 @@ pub(crate) fn provider_lock(provider: &str) -> Arc<tokio::sync::Mutex<()>> {
 }
 
 /// Why no pacts were found: where the run looked, and what it found there instead.
-pub(crate) async fn no_pacts_message(settings: &Settings, provider: &str, client: &reqwest::Client) -> String {
+async fn no_pacts_message(settings: &Settings, provider: &str, client: &reqwest::Client) -> String {
     let whom = if provider.is_empty() { String::new() } else { format!(" for provider `{provider}`") };
     if let Some(broker) = &settings.broker {
         return format!("no pacts found{whom} in the Pact Broker at {} with the given selectors", broker.base_url);
@@ -201,7 +239,7 @@ pub(crate) async fn no_pacts_message(settings: &Settings, provider: &str, client
 }
 
 /// The pacts to verify, from the first configured place: webhook URL, broker, local sources.
-pub(crate) async fn fetch_pacts(
+async fn fetch_pacts(
     settings: &Settings,
     client: &reqwest::Client,
 ) -> Result<(Vec<LoadedPact>, Option<BrokerClient>), RunError> {
@@ -231,7 +269,7 @@ pub(crate) async fn fetch_pacts(
     Ok((pacts, None))
 }
 
-pub(crate) fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, RunError> {
+fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, RunError> {
     if let Some(provider) = &settings.provider {
         return Ok(provider.clone());
     }
