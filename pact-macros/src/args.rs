@@ -110,6 +110,19 @@ impl Errors {
     }
 }
 
+/// `path` shown at `span` but resolved at the call site: trait errors on the items it names
+/// then point at the user's argument or return type instead of the whole attribute.
+pub fn located_at(path: &syn::Path, span: Span) -> TokenStream {
+    let span = Span::call_site().located_at(span);
+    quote::quote!(#path)
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
+}
+
 /// Parses a `crate = "path"` option.
 pub fn crate_path(meta: &Meta) -> syn::Result<syn::Path> {
     let text = string_value(meta)?;

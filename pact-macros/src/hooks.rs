@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, ReturnType};
 
-use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
 
 /// Which attribute is expanding.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -240,16 +240,4 @@ fn register(kind: Kind, function: &ItemFn, options: &Options, takes_argument: bo
             };
         },
     }
-}
-
-/// `path` shown at `span` but resolved at the call site.
-fn located_at(path: &syn::Path, span: Span) -> TokenStream {
-    let span = Span::call_site().located_at(span);
-    quote!(#path)
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(span);
-            token
-        })
-        .collect()
 }

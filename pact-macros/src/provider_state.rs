@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Meta, Pat, ReturnType};
 
-use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
 use crate::state_pattern::StatePattern;
 
 const USAGE: &str = "write `#[provider_state(\"user {id} exists\")]`, optionally with `provider = \"Name\"`, `teardown` or `crate = \"path\"`";
@@ -229,17 +229,4 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
             }
         };
     }
-}
-
-/// `path` shown at `span` but resolved at the call site: trait errors on the items it names
-/// then point at the user's argument or return type instead of the whole attribute.
-fn located_at(path: &syn::Path, span: Span) -> TokenStream {
-    let span = Span::call_site().located_at(span);
-    quote!(#path)
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(span);
-            token
-        })
-        .collect()
 }
