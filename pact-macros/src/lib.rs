@@ -7,6 +7,7 @@ use proc_macro::TokenStream;
 
 mod args;
 mod hooks;
+mod message;
 #[path = "../../pact-runtime/src/config/options.rs"]
 #[allow(dead_code)]
 mod options;
@@ -44,4 +45,10 @@ pub fn after_each(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn request_filter(args: TokenStream, item: TokenStream) -> TokenStream {
     hooks::expand(hooks::Kind::RequestFilter, args.into(), item.into()).into()
+}
+
+/// Registers a message producer. Documented in `pact_runtime::message`.
+#[proc_macro_attribute]
+pub fn message(args: TokenStream, item: TokenStream) -> TokenStream {
+    message::expand(args.into(), item.into()).into()
 }

@@ -89,6 +89,7 @@ use crate::broker::BrokerClient;
 use crate::config::{ProviderTestSpec, Settings};
 use crate::engine::{Engine, EngineConfig, LoadedPact, RunChecks};
 use crate::hooks::Hooks;
+use crate::message::MessageRegistry;
 use crate::registry::StateRegistry;
 use crate::report::{Failure, InteractionResult, MissingState, ReportFiles, VerificationReport};
 use crate::runner::{check_states, load_run, notices, publish_and_notify, LoadedRun};
@@ -243,6 +244,7 @@ struct Session {
 struct Live {
     engine: Engine,
     registry: StateRegistry,
+    messages: MessageRegistry,
     hooks: Hooks,
     booted: Mutex<BootedApp>,
     _endpoint: StateEndpoint,
@@ -327,15 +329,22 @@ impl Session {
             self.handle.block_on(async {
                 let settings = &self.settings;
                 let registry = StateRegistry::for_provider(&self.provider);
-                let endpoint = StateEndpoint::start(registry.clone(), &settings.state_path, settings.state_timeout)
-                    .await
-                    .map_err(|err| format!("cannot start the state endpoint on 127.0.0.1: {err}"))?;
+                let messages = MessageRegistry::for_provider(&self.provider);
+                let endpoint = StateEndpoint::start_with_messages(
+                    registry.clone(),
+                    messages.clone(),
+                    &settings.state_path,
+                    settings.state_timeout,
+                )
+                .await
+                .map_err(|err| format!("cannot start the state endpoint on 127.0.0.1: {err}"))?;
                 let mut booted = boot().await.map_err(|err| err.to_string())?;
                 booted.wait_until_ready(settings.boot_timeout).await.map_err(|err| err.to_string())?;
                 let engine = Engine::with_client(
                     EngineConfig {
                         request_timeout: settings.request_timeout,
                         custom_headers: settings.custom_headers.iter().cloned().collect(),
+                        message_url: Some(endpoint.message_url()),
                         ..EngineConfig::new(
                             format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                             Some(endpoint.url().to_string()),
@@ -347,6 +356,7 @@ impl Session {
                 Ok(Live {
                     engine,
                     registry,
+                    messages,
                     hooks: Hooks::for_provider(&self.provider),
                     booted: Mutex::new(booted),
                     _endpoint: endpoint,
@@ -386,6 +396,7 @@ impl Session {
                     registry: Some(&live.registry),
                     missing_states: self.settings.missing_states,
                     hooks: Some(&live.hooks),
+                    messages: Some(&live.messages),
                     ..RunChecks::default()
                 };
                 let mut missing = lock(&self.missing);

@@ -27,13 +27,47 @@
 //! }
 //! ```
 //!
+//! # Messages
+//!
+//! Message pacts (V3 messages, V4 asynchronous and synchronous messages) verify in the same
+//! [`pact_provider_test`] as HTTP interactions, even within one pact. A [`macro@message`]
+//! function produces the [`Message`] for a description; the interaction's provider states are
+//! set up first, then the message is matched with Pact's own message matching (the body with
+//! the pact's matching rules, and the metadata).
+//!
+//! ```no_run
+//! use pact_runtime::{message, pact_provider_test, provider_state, Message};
+//! use serde_json::json;
+//!
+//! #[provider_state("product 10 exists")]
+//! fn product_exists() {}
+//!
+//! #[message("a product created event")]
+//! fn product_created() -> Message {
+//!     Message::json(json!({ "id": "10", "name": "28 Degrees" })).with_metadata("topic", "products")
+//! }
+//!
+//! // Verifies the HTTP interactions against the app, and the messages through `#[message]`.
+//! #[pact_provider_test(provider = "ProductService", pacts = "pacts")]
+//! async fn verify_product_service() -> axum::Router {
+//!     axum::Router::new() // your app
+//! }
+//! # fn main() {}
+//! ```
+//!
+//! The generated endpoint also serves the messages to other Pact verifiers, at
+//! `POST /_pact/messages` in the protocol of Pact's message providers: see [`mod@message`].
+//! A V4 synchronous message with several responses is reported as unsupported (Pact's matching
+//! compares one response); plugin content types are not supported.
+//!
 //! # How a run goes
 //!
 //! 1. [`config`]: attribute options, overridden by environment variables.
 //! 2. [`engine::sources`]: pacts are read from files, directories or URLs.
 //! 3. [`registry`]: the `#[provider_state]` functions for the provider are collected and
-//!    checked for overlaps.
-//! 4. [`state_endpoint`]: a loopback HTTP server serves the standard state-change protocol.
+//!    checked for overlaps, and so are its `#[message]` producers ([`mod@message`]).
+//! 4. [`state_endpoint`]: a loopback HTTP server serves the standard state-change protocol,
+//!    and the message protocol at `/_pact/messages`.
 //! 5. [`app`]: the provider boots on an ephemeral port.
 //! 6. [`engine`]: every interaction is verified with one pooled client.
 //! 7. [`report`]: a line per interaction, and a failure summary naming every failure.
@@ -242,6 +276,7 @@
 //! # fn main() {}
 //! ```
 
+#![doc = include_str!("../docs/guide.md")]
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
@@ -251,6 +286,7 @@ pub mod config;
 pub mod engine;
 pub mod harness;
 pub mod hooks;
+pub mod message;
 pub(crate) mod redact;
 pub mod registry;
 pub mod report;
@@ -259,6 +295,7 @@ pub mod state_endpoint;
 
 pub use config::{ProviderTestSpec, Settings};
 pub use hooks::{HookContext, ProviderRequest};
+pub use message::{Message, MessageRequest};
 pub use registry::StateValues;
 pub use report::{Failure, InteractionResult, VerificationReport};
 pub use runner::{run_provider_test, verify_provider, RunError};
@@ -451,6 +488,68 @@ pub use pact_macros::after_each;
 #[doc(inline)]
 pub use pact_macros::request_filter;
 
+/// Registers a function that produces a message, for message pacts (V3 messages, V4
+/// asynchronous and synchronous messages).
+///
+/// The attribute takes the message's description as the pact writes it (no placeholders;
+/// runs of whitespace count as one space), and these options:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `provider = "Name"` | produce it only when verifying provider `Name` (a scoped producer wins over an unscoped one) |
+/// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
+///
+/// The interaction's provider states are set up first, by the `#[provider_state]` functions,
+/// exactly as for HTTP interactions; then the function produces the message, which is matched
+/// with Pact's own message matching (body with the pact's matching rules, and metadata).
+///
+/// # Arguments
+///
+/// None, or any number resolved by type through [`message::FromMessageRequest`]:
+/// [`MessageRequest`] (the description, the states, their merged params, and a synchronous
+/// message's request), or anything deserialisable from the merged params of the states: a
+/// `serde_json::Map<String, Value>` or your own `#[derive(Deserialize)]` struct.
+///
+/// # Return values
+///
+/// [`Message`] (`Message::json(..)`, `Message::text(..)`, `Message::bytes(content_type, ..)`,
+/// each `.with_metadata(key, value)`), a `serde_json::Value` (a JSON message),
+/// [`message::Json`] around any `Serialize` value, a `String` (a text message), or a
+/// `Result` of one of these whose `Err: Display` fails the interaction with its message.
+/// The function is `fn` or `async fn`.
+///
+/// ```
+/// use pact_runtime::{message, message::Json, Message, MessageRequest};
+/// use serde_json::json;
+///
+/// #[message("an order created event")]
+/// fn order_created() -> Message {
+///     Message::json(json!({ "id": 1, "total": 9.5 })).with_metadata("topic", "orders")
+/// }
+///
+/// #[derive(serde::Deserialize)]
+/// struct Params { id: u64 }
+///
+/// #[derive(serde::Serialize)]
+/// struct Shipped { id: u64, carrier: &'static str }
+///
+/// #[message("an order shipped event", provider = "OrderService")]
+/// async fn order_shipped(params: Params) -> Result<Json<Shipped>, String> {
+///     Ok(Json(Shipped { id: params.id, carrier: "post" }))
+/// }
+///
+/// #[message("an audit line")]
+/// fn audit_line(request: MessageRequest) -> Message {
+///     Message::text(format!("{} with {} state(s)", request.description, request.provider_states.len()))
+/// }
+/// # fn main() {}
+/// ```
+///
+/// The generated endpoint serves these messages to other Pact verifiers too, at
+/// `/_pact/messages` (see [`mod@message`]).
+#[doc(inline)]
+pub use pact_macros::message;
+
 /// Installs ring as the process-wide rustls crypto provider, unless one is installed already.
 /// `pact_verifier`'s reqwest is built without a provider and panics without one.
 pub fn install_crypto_provider() {
@@ -469,6 +568,7 @@ pub mod __private {
         HookContext, HookFuture, HookKind, HookRegistration, IntoHookResult, ProviderRequest, RequestFilterFuture,
         RequestFilterRegistration,
     };
+    pub use crate::message::{message_argument, IntoMessage, MessageFuture, MessageRegistration, MessageRequest};
     pub use crate::registry::arguments::{params_argument, placeholder_argument};
     pub use crate::registry::{
         IntoStateValues, SourceLocation, StateAction, StateCall, StateFuture, StateRegistration,

@@ -61,6 +61,14 @@ pub enum Failure {
         /// The state, the interaction and its consumer, the closest registered states and a stub.
         message: String,
     },
+    /// No `#[message]` function produces the message of a message interaction, so nothing was
+    /// set up and no message was produced.
+    MissingMessage {
+        /// The message description.
+        description: String,
+        /// The description, its consumer, the closest producers and a stub to paste.
+        message: String,
+    },
     /// The provider app stopped earlier in the run, so the interaction was not verified.
     AppStopped {
         /// Why the app stopped.
@@ -85,7 +93,7 @@ impl fmt::Display for Failure {
             Failure::Request { message } => write!(f, "request failed: {message}"),
             Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),
-            Failure::MissingState { message, .. } => f.write_str(message),
+            Failure::MissingState { message, .. } | Failure::MissingMessage { message, .. } => f.write_str(message),
             Failure::AppStopped { reason } => {
                 write!(f, "not verified: {reason} (it stopped during the run, before this interaction)")
             }

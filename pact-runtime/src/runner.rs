@@ -12,6 +12,7 @@ use crate::engine::{
     http_client, load_pacts, Engine, EngineConfig, EngineError, LoadedPact, PactSource, RunChecks, SourceError,
 };
 use crate::hooks::Hooks;
+use crate::message::MessageRegistry;
 use crate::registry::StateRegistry;
 use crate::report::{InteractionResult, Publication, ReportFiles, VerificationReport};
 use crate::state_endpoint::StateEndpoint;
@@ -83,9 +84,15 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     check_states(&provider)?;
 
     let registry = StateRegistry::for_provider(&provider);
-    let endpoint = StateEndpoint::start(registry.clone(), &settings.state_path, settings.state_timeout)
-        .await
-        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+    let messages = MessageRegistry::for_provider(&provider);
+    let endpoint = StateEndpoint::start_with_messages(
+        registry.clone(),
+        messages.clone(),
+        &settings.state_path,
+        settings.state_timeout,
+    )
+    .await
+    .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
     let mut booted = app.boot().await.map_err(RunError::App)?;
     booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
 
@@ -93,6 +100,7 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         EngineConfig {
             request_timeout: settings.request_timeout,
             custom_headers: settings.custom_headers.iter().cloned().collect(),
+            message_url: Some(endpoint.message_url()),
             ..EngineConfig::new(
                 format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                 Some(endpoint.url().to_string()),
@@ -108,6 +116,7 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         app_exit: Some(&mut probe),
         serial: Some(provider_lock(&provider)),
         hooks: Some(&hooks),
+        messages: Some(&messages),
     };
     let mut report = engine.verify_checked(&provider, &pacts, &settings.filter, checks).await;
     drop(booted);
@@ -284,6 +293,13 @@ fn provider_name(settings: &Settings, pacts: &[LoadedPact]) -> Result<String, Ru
 }
 
 pub(crate) fn check_states(provider: &str) -> Result<(), RunError> {
+    let message_conflicts = MessageRegistry::for_provider(provider).conflicts();
+    if let Some((first, second)) = message_conflicts.first() {
+        return Err(RunError::AmbiguousStates(format!(
+            "#[message] functions overlap: `{}` ({}) at {} and ({}) at {} produce the same message",
+            first.description, first.function, first.location, second.function, second.location
+        )));
+    }
     let conflicts = StateRegistry::for_provider(provider).conflicts();
     if conflicts.is_empty() {
         return Ok(());

@@ -10,6 +10,10 @@
 //! | no function serves the state (the message lists the closest registered states and a stub to paste), two do, or it failed, panicked or timed out | `422 {"error": ...}` |
 //! | any other path | `404` |
 //!
+//! Started with [`StateEndpoint::start_with_messages`] (as `#[pact_provider_test]` does), it
+//! also serves the `#[message]` functions at [`DEFAULT_MESSAGE_PATH`] (`/_pact/messages`), in
+//! the protocol Pact verifiers use for message providers: see [`mod@crate::message`].
+//!
 //! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
 //! failing state function fails the same way every time.
 
@@ -29,6 +33,7 @@ use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Mutex};
 
+use crate::message::{parse_message_request, MessageRegistry, DEFAULT_MESSAGE_PATH, METADATA_HEADER};
 use crate::registry::{LookupError, StateAction, StateCall, StateRegistry};
 
 /// The default path of the state-change endpoint.
@@ -69,11 +74,26 @@ impl StateEndpoint {
     /// Starts the endpoint on `127.0.0.1` and an ephemeral port, serving `registry` at `path`.
     /// State changes run one at a time, so a provider's states never interleave.
     pub async fn start(registry: StateRegistry, path: &str, state_timeout: Duration) -> std::io::Result<StateEndpoint> {
+        Self::start_with_messages(registry, MessageRegistry::default(), path, state_timeout).await
+    }
+
+    /// Like [`StateEndpoint::start`], and also serves the producers of `messages` at
+    /// [`DEFAULT_MESSAGE_PATH`] (see [`mod@crate::message`]); each has `state_timeout` to produce
+    /// its message. A state `path` equal to the message path serves only states.
+    pub async fn start_with_messages(
+        registry: StateRegistry,
+        messages: MessageRegistry,
+        path: &str,
+        state_timeout: Duration,
+    ) -> std::io::Result<StateEndpoint> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
-        let dispatcher = Arc::new(Dispatcher { registry, state_timeout, serial: Mutex::new(()) });
-        let router = Router::new()
-            .route(path, any(handle_state_change))
+        let dispatcher = Arc::new(Dispatcher { registry, messages, state_timeout, serial: Mutex::new(()) });
+        let mut router = Router::new().route(path, any(handle_state_change));
+        if path != DEFAULT_MESSAGE_PATH {
+            router = router.route(DEFAULT_MESSAGE_PATH, any(handle_message));
+        }
+        let router = router
             .fallback(|| async {
                 (StatusCode::NOT_FOUND, error_body("not found: state changes are POSTed to the state path"))
             })
@@ -94,6 +114,11 @@ impl StateEndpoint {
         &self.url
     }
 
+    /// The full URL to POST message requests to: [`DEFAULT_MESSAGE_PATH`] on this endpoint.
+    pub fn message_url(&self) -> String {
+        format!("http://{}{DEFAULT_MESSAGE_PATH}", self.address)
+    }
+
     /// The loopback address the endpoint listens on.
     pub fn address(&self) -> SocketAddr {
         self.address
@@ -110,6 +135,7 @@ impl Drop for StateEndpoint {
 
 struct Dispatcher {
     registry: StateRegistry,
+    messages: MessageRegistry,
     state_timeout: Duration,
     serial: Mutex<()>,
 }
@@ -182,6 +208,41 @@ async fn handle_state_change(State(dispatcher): State<Arc<Dispatcher>>, request:
     };
     match dispatcher.run(change).await {
         Ok(values) => (StatusCode::OK, axum::Json(Value::Object(values))).into_response(),
+        Err(error) => (status(error.status), error_body(&error.message)).into_response(),
+    }
+}
+
+async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Request) -> Response {
+    if request.method() != Method::POST {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("message requests use POST"))
+            .into_response();
+    }
+    let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+        Ok(body) => body,
+        Err(_) => return bad_request(format!("message request body is larger than {MAX_BODY_BYTES} bytes")),
+    };
+    let request = match parse_message_request(&body) {
+        Ok(request) => request,
+        Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
+    };
+    let produced = {
+        let _serial = dispatcher.serial.lock().await;
+        dispatcher.messages.produce(request, dispatcher.state_timeout).await
+    };
+    match produced {
+        Ok(message) => {
+            use base64::Engine as _;
+            let metadata =
+                base64::engine::general_purpose::STANDARD.encode(Value::Object(message.metadata().clone()).to_string());
+            let mut response = Response::new(axum::body::Body::from(message.contents().to_vec()));
+            if let Ok(content_type) = header::HeaderValue::from_str(message.content_type()) {
+                response.headers_mut().insert(header::CONTENT_TYPE, content_type);
+            }
+            if let Ok(metadata) = header::HeaderValue::from_str(&metadata) {
+                response.headers_mut().insert(METADATA_HEADER, metadata);
+            }
+            response
+        }
         Err(error) => (status(error.status), error_body(&error.message)).into_response(),
     }
 }

@@ -62,7 +62,8 @@ impl ProductRepository {
         self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).values().cloned().collect()
     }
 
-    fn get(&self, id: &str) -> Option<Product> {
+    /// The product with `id`, if present.
+    pub fn get(&self, id: &str) -> Option<Product> {
         self.0.read().unwrap_or_else(|poisoned| poisoned.into_inner()).get(id).cloned()
     }
 }
@@ -85,4 +86,13 @@ async fn one_product(State(repository): State<ProductRepository>, Path(id): Path
         Some(product) => Json(product).into_response(),
         None => (StatusCode::NOT_FOUND, Json(serde_json::json!({}))).into_response(),
     }
+}
+
+/// The topic product events are published on.
+pub const PRODUCTS_TOPIC: &str = "products";
+
+/// The event the provider publishes on [`PRODUCTS_TOPIC`] when a product is created: its
+/// `type` and the product. Message pacts verify it through a `#[message]` function.
+pub fn product_created_event(product: &Product) -> serde_json::Value {
+    serde_json::json!({ "event": "ProductCreated", "product": product })
 }

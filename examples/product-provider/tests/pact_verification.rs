@@ -1,11 +1,15 @@
 //! Verifies the products API. Offline it reads `pacts/`; in CI, the broker variables
 //! (`PACT_BROKER_BASE_URL`, `PACT_BROKER_TOKEN`, `GIT_COMMIT`, `GIT_BRANCH`,
 //! `PACT_BROKER_PUBLISH_VERIFICATION_RESULTS`) or a webhook's `PACT_URL` take over.
+//!
+//! `pacts/` also holds a pact of `pactflow-example-events-consumer` that mixes an HTTP
+//! interaction with a message, "a product created event" on the products topic: the same test
+//! verifies both, the message through the `#[message]` function below.
 
 use std::sync::LazyLock;
 
-use pact_runtime::{pact_provider_test, provider_state};
-use product_provider::{app, Product, ProductRepository};
+use pact_runtime::{message, pact_provider_test, provider_state, Message};
+use product_provider::{app, product_created_event, Product, ProductRepository, PRODUCTS_TOPIC};
 
 static PRODUCTS: LazyLock<ProductRepository> = LazyLock::new(ProductRepository::default);
 
@@ -24,6 +28,13 @@ fn a_product_exists(id: String) {
 #[provider_state("a product with ID {id} does not exist")]
 fn a_product_does_not_exist(id: String) {
     PRODUCTS.remove(&id);
+}
+
+/// The event the provider publishes when the product the state created is saved.
+#[message("a product created event")]
+fn a_product_created_event() -> Result<Message, String> {
+    let product = PRODUCTS.get("10").ok_or("product 10 was not set up")?;
+    Ok(Message::json(product_created_event(&product)).with_metadata("topic", PRODUCTS_TOPIC))
 }
 
 #[pact_provider_test(

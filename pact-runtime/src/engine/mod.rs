@@ -6,6 +6,13 @@
 //! `pact_matching::generate_request` (with the provider-state values),
 //! `pact_verifier::provider_client::make_provider_request` and `pact_matching::match_response`.
 //!
+//! Message interactions (V3 messages, V4 asynchronous and synchronous messages) go through the
+//! same loop: their states are set up the same way, then the message is asked of the generated
+//! endpoint's `/_pact/messages` ([`EngineConfig::message_url`], see [`mod@crate::message`]) with
+//! the same pooled client, and matched with `pact_matching::match_message` (or
+//! `match_sync_message_response` for a synchronous message's response). Without a message URL,
+//! a message interaction fails as [`Failure::Unsupported`].
+//!
 //! Per interaction, in order: every state's setup (stopping at the first failure), the
 //! request (only when every setup succeeded), then the teardown of each state that was set up,
 //! in reverse order, whatever happened before. With [`RunChecks::hooks`], the `#[before_each]`
@@ -25,11 +32,15 @@ use std::panic::RefUnwindSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pact_matching::{match_response, Mismatch};
+use pact_matching::{match_message, match_response, match_sync_message_response, Mismatch};
+use pact_models::bodies::OptionalBody;
+use pact_models::content_types::ContentType;
 use pact_models::generators::GeneratorTestMode;
 use pact_models::interaction::Interaction;
 use pact_models::pact::Pact;
 use pact_models::provider_states::ProviderState;
+use pact_models::v4::async_message::AsynchronousMessage;
+use pact_models::v4::message_parts::MessageContents;
 use pact_verifier::callback_executors::NullRequestFilterExecutor;
 use pact_verifier::provider_client::make_provider_request;
 use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
@@ -37,6 +48,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::MissingStates;
 use crate::hooks::{HookContext, HookKind, Hooks};
+use crate::message::{MessageRegistry, METADATA_HEADER};
 use crate::registry::{StateAction, StateRegistry};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
 pub use filter::InteractionFilter;
@@ -53,6 +65,9 @@ pub struct EngineConfig {
     pub request_timeout: Duration,
     /// Headers added to every request to the provider.
     pub custom_headers: HashMap<String, String>,
+    /// Where to POST message requests (the generated endpoint's `/_pact/messages`, see
+    /// [`mod@crate::message`]). `None` fails message interactions with the reason.
+    pub message_url: Option<String>,
 }
 
 impl EngineConfig {
@@ -63,6 +78,7 @@ impl EngineConfig {
             state_change_url,
             request_timeout: Duration::from_secs(30),
             custom_headers: HashMap::new(),
+            message_url: None,
         }
     }
 }
@@ -90,6 +106,9 @@ pub struct RunChecks<'a> {
     /// `#[before_each]`/`#[after_each]` hooks and `#[request_filter]`s, run around and on each
     /// interaction (see [`crate::hooks`]).
     pub hooks: Option<&'a Hooks>,
+    /// The provider's `#[message]` functions. A message interaction whose description none of
+    /// them produces fails with the closest ones and a stub, before any state is set up.
+    pub messages: Option<&'a MessageRegistry>,
 }
 
 impl std::fmt::Debug for RunChecks<'_> {
@@ -100,6 +119,7 @@ impl std::fmt::Debug for RunChecks<'_> {
             .field("app_exit", &self.app_exit.is_some())
             .field("serial", &self.serial.is_some())
             .field("hooks", &self.hooks)
+            .field("messages", &self.messages.is_some())
             .finish()
     }
 }
@@ -130,12 +150,12 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
         | Mismatch::PathMismatch { expected, actual, .. }
         | Mismatch::QueryMismatch { expected, actual, .. }
         | Mismatch::HeaderMismatch { expected, actual, .. }
-        | Mismatch::BodyTypeMismatch { expected, actual, .. } => (Some(expected.clone()), Some(actual.clone())),
+        | Mismatch::BodyTypeMismatch { expected, actual, .. }
+        | Mismatch::MetadataMismatch { expected, actual, .. } => (Some(expected.clone()), Some(actual.clone())),
         Mismatch::StatusMismatch { expected, actual, .. } => (Some(expected.to_string()), Some(actual.to_string())),
         Mismatch::BodyMismatch { expected, actual, .. } => {
             (bytes_text(expected.as_deref()), bytes_text(actual.as_deref()))
         }
-        _ => (None, None),
     };
     Failure::Mismatch {
         kind: mismatch.mismatch_type().to_string(),
@@ -144,6 +164,11 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
         expected,
         actual,
     }
+}
+
+/// True for V3 messages and V4 asynchronous and synchronous messages.
+fn is_message(interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe)) -> bool {
+    interaction.as_v4_http().is_none() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
 }
 
 /// A body as text for reports: UTF-8 as is, anything else as its size.
@@ -194,6 +219,7 @@ pub struct Engine {
     state_change_url: Option<String>,
     /// Set on every request; `pact_verifier` would only set them as defaults of its own client.
     custom_headers: Vec<(String, String)>,
+    message_url: Option<String>,
 }
 
 impl Engine {
@@ -228,7 +254,15 @@ impl Engine {
         let provider = ProviderInfo { host, transports: vec![transport.clone()], ..ProviderInfo::default() };
         let mut custom_headers: Vec<(String, String)> = config.custom_headers.into_iter().collect();
         custom_headers.sort();
-        Ok(Engine { client, provider, transport, options, state_change_url: config.state_change_url, custom_headers })
+        Ok(Engine {
+            client,
+            provider,
+            transport,
+            options,
+            state_change_url: config.state_change_url,
+            custom_headers,
+            message_url: config.message_url,
+        })
     }
 
     /// The pooled client, reused for every request of the run (and usable to fetch pacts).
@@ -426,6 +460,17 @@ impl Engine {
             }
         }
 
+        if let Some(messages) = checks.messages.filter(|_| is_message(interaction)) {
+            if let Some(help) = messages.missing(&description) {
+                failures.push(Failure::MissingMessage {
+                    description: description.clone(),
+                    message: format!(
+                        "no #[message] function produces `{description}`, which consumer `{consumer}` expects\n{help}"
+                    ),
+                });
+            }
+        }
+
         let mut set_up = Vec::new();
         let to_set_up = if failures.is_empty() { states.as_slice() } else { &[] };
         for state in to_set_up.iter().filter(|state| !skipped.contains(&state.name)) {
@@ -469,6 +514,9 @@ impl Engine {
         hooks: Option<&Hooks>,
         body_diff: &mut Option<BodyDiff>,
     ) -> Vec<Failure> {
+        if is_message(interaction) {
+            return self.message_exchange(pact, interaction, body_diff).await;
+        }
         let Some(http) = interaction.as_v4_http() else {
             return vec![Failure::Unsupported {
                 message: format!(
@@ -527,6 +575,118 @@ impl Engine {
             }
             Err(err) => vec![Failure::Request { message: format!("matching the response failed: {err:#}") }],
         }
+    }
+
+    /// Asks the message endpoint for the message of `interaction`, in the protocol Pact's
+    /// verifiers use, and matches it with Pact's message matching: `match_message` for V3
+    /// messages and V4 asynchronous messages, `match_sync_message_response` for the response
+    /// of a V4 synchronous message.
+    #[allow(clippy::borrowed_box)] // `match_message` takes `&Box<dyn Pact>`
+    async fn message_exchange(
+        &self,
+        pact: &Box<dyn Pact + Send + Sync + RefUnwindSafe>,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        body_diff: &mut Option<BodyDiff>,
+    ) -> Vec<Failure> {
+        let description = interaction.description();
+        let Some(url) = &self.message_url else {
+            return vec![Failure::Unsupported {
+                message: format!("`{description}` is a message interaction, but no message endpoint is configured"),
+            }];
+        };
+        let sync = interaction.as_v4_sync_message();
+        if sync.as_ref().is_some_and(|sync| sync.response.len() > 1) {
+            return vec![Failure::Unsupported {
+                message: format!(
+                    "`{description}` is a synchronous message with several responses; Pact's matching compares one response, and a #[message] function produces one"
+                ),
+            }];
+        }
+        let mut body = json!({ "description": description });
+        let states = interaction.provider_states();
+        if !states.is_empty() {
+            body["providerStates"] = Value::Array(states.iter().map(ProviderState::to_json).collect());
+        }
+        if let Some(sync) = &sync {
+            body["request"] = sync.request.to_json();
+        }
+        let response = match self.client.post(url).json(&body).send().await {
+            Ok(response) => response,
+            Err(err) => {
+                return vec![Failure::Request {
+                    message: format!(
+                        "message `{description}`: the message endpoint did not answer: {}",
+                        crate::redact::error(&err)
+                    ),
+                }]
+            }
+        };
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        let encoded_metadata =
+            response.headers().get(METADATA_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(err) => {
+                return vec![Failure::Request {
+                    message: format!(
+                        "message `{description}`: cannot read the message: {}",
+                        crate::redact::error(&err)
+                    ),
+                }]
+            }
+        };
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|value| value.get("error").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or(text);
+            return vec![Failure::Request { message: format!("{message} (message endpoint answered {status})") }];
+        }
+        // As pact_verifier reads a message: `contentType` from the header, then the metadata.
+        let mut metadata: HashMap<String, Value> = HashMap::new();
+        metadata.insert("contentType".to_string(), Value::String(content_type.clone().unwrap_or_default()));
+        if let Some(encoded) = encoded_metadata {
+            use base64::Engine as _;
+            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap_or_default();
+            let extra: HashMap<String, Value> = serde_json::from_slice(&decoded).unwrap_or_default();
+            metadata.extend(extra);
+        }
+        let contents = MessageContents {
+            contents: OptionalBody::Present(
+                bytes.clone(),
+                content_type.as_deref().and_then(|text| ContentType::parse(text).ok()),
+                None,
+            ),
+            metadata,
+            ..MessageContents::default()
+        };
+        let (mismatches, expected) = match &sync {
+            Some(sync) => {
+                let actual = vec![contents];
+                let mismatches = match_sync_message_response(sync, &sync.response, &actual, pact).await;
+                (mismatches, sync.response.first().cloned().unwrap_or_default())
+            }
+            None => {
+                let actual = AsynchronousMessage { contents, ..AsynchronousMessage::default() };
+                let mismatches = match_message(&interaction.boxed(), &actual.boxed(), pact).await;
+                let expected = interaction.as_v4_async_message().map(|message| message.contents).unwrap_or_default();
+                (mismatches, expected)
+            }
+        };
+        if mismatches.iter().any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. })) {
+            *body_diff = Some(BodyDiff {
+                content_type: expected.message_content_type().map(|content_type| content_type.to_string()),
+                expected: body_text(&expected.contents),
+                actual: String::from_utf8_lossy(&bytes).into_owned(),
+            });
+        }
+        mismatches.iter().map(mismatch_failure).collect()
     }
 
     /// POSTs one state change to the state endpoint and returns the values it answered with.

@@ -148,7 +148,7 @@ fn near_miss(
 }
 
 /// Lower case, with runs of whitespace as one space.
-fn normalise(text: &str) -> String {
+pub(crate) fn normalise(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
 }
 
@@ -179,19 +179,19 @@ fn pattern_skeleton(pattern: &StatePattern) -> String {
 }
 
 /// Equal words, or long words one edit apart (`exist` and `exists`).
-fn alike(a: &str, b: &str) -> bool {
+pub(crate) fn alike(a: &str, b: &str) -> bool {
     a == b || (a.len() >= 4 && b.len() >= 4 && edit_distance(a, b) <= 1)
 }
 
 /// The words that say what a state is about: no placeholders, no stop words.
-fn content_words(text: &str) -> HashSet<&str> {
+pub(crate) fn content_words(text: &str) -> HashSet<&str> {
     text.split(|c: char| !c.is_alphanumeric() && c != '{' && c != '}' && c != '_')
         .filter(|word| !word.is_empty() && !word.starts_with('{') && !STOP_WORDS.contains(word))
         .collect()
 }
 
 /// Levenshtein distance over characters; long texts count as far apart.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     const LIMIT: usize = 256;
     let a: Vec<char> = a.chars().take(LIMIT + 1).collect();
     let b: Vec<char> = b.chars().take(LIMIT + 1).collect();
@@ -228,7 +228,7 @@ pub fn stub(state: &str, params: &Map<String, Value>) -> String {
 }
 
 /// A snake_case function name for a state text.
-fn function_name(state: &str) -> String {
+pub(crate) fn function_name(state: &str) -> String {
     let mut name = String::new();
     for c in state.chars().flat_map(char::to_lowercase) {
         if c.is_ascii_alphanumeric() {

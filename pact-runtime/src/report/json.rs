@@ -209,6 +209,7 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
         Failure::Request { .. } => plain("RequestFailed", None),
         Failure::Unsupported { .. } => plain("Unsupported", None),
         Failure::MissingState { state, .. } => plain("MissingProviderState", Some(state)),
+        Failure::MissingMessage { description, .. } => plain("MissingMessageProducer", Some(description)),
         Failure::AppStopped { .. } => plain("AppStopped", None),
         Failure::Hook { .. } => plain("HookFailed", None),
     }

@@ -68,6 +68,7 @@ fn failure_kind(failure: &Failure) -> &str {
         Failure::Request { .. } => "RequestFailed",
         Failure::Unsupported { .. } => "Unsupported",
         Failure::MissingState { .. } => "MissingProviderState",
+        Failure::MissingMessage { .. } => "MissingMessageProducer",
         Failure::AppStopped { .. } => "AppStopped",
         Failure::Hook { .. } => "HookFailed",
     }

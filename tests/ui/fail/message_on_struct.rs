@@ -1,0 +1,6 @@
+use pact_runtime::message;
+
+#[message("an order created event")]
+struct OrderCreated;
+
+fn main() {}
