@@ -110,11 +110,12 @@ impl Errors {
     }
 }
 
-/// `path` shown at `span` but resolved at the call site: trait errors on the items it names
+/// `tokens` shown at `span` but resolved at the call site: trait errors on the items they name
 /// then point at the user's argument or return type instead of the whole attribute.
-pub fn located_at(path: &syn::Path, span: Span) -> TokenStream {
+pub fn located_at(tokens: &impl quote::ToTokens, span: Span) -> TokenStream {
     let span = Span::call_site().located_at(span);
-    quote::quote!(#path)
+    tokens
+        .to_token_stream()
         .into_iter()
         .map(|mut token| {
             token.set_span(span);

@@ -4,9 +4,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, ReturnType};
+use syn::{FnArg, ItemFn, LitStr};
 
-use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
+use crate::expand::{awaited, convert_return, provider_scope, source_location};
 
 /// Which attribute is expanding.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -168,35 +169,10 @@ fn register(kind: Kind, function: &ItemFn, options: &Options, takes_argument: bo
     } else {
         quote! { { let _ = #input; #name() } }
     };
-    let invoke = if function.sig.asyncness.is_some() {
-        quote! { #call.await }
-    } else {
-        call
-    };
-    let output = match &function.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => function.sig.output.span(),
-    };
-    // Bound at the return type, so a type that cannot be returned is reported there.
-    let outcome = format_ident!("__pact_outcome", span = Span::mixed_site().located_at(output));
-    let into_result = {
-        let krate = located_at(krate, output);
-        quote_spanned! { output=>
-            let #outcome = #invoke;
-            #krate::__private::IntoHookResult::into_hook_result(#outcome)
-        }
-    };
-    let provider = match &options.provider {
-        Some(provider) => quote! { ::core::option::Option::Some(#provider) },
-        None => quote! { ::core::option::Option::None },
-    };
-    let location = quote! {
-        #krate::__private::SourceLocation {
-            file: ::core::file!(),
-            line: ::core::line!(),
-            column: ::core::column!(),
-        }
-    };
+    let into_result =
+        convert_return(function, krate, awaited(function, call), quote! { IntoHookResult::into_hook_result });
+    let provider = provider_scope(options.provider.as_ref());
+    let location = source_location(krate);
     let handler = format_ident!("__pact_{}_handler_{}", kind.attribute(), name, span = Span::mixed_site());
     match kind {
         Kind::BeforeEach | Kind::AfterEach => {

@@ -6,6 +6,7 @@
 use proc_macro::TokenStream;
 
 mod args;
+mod expand;
 mod hooks;
 mod message;
 #[path = "../../pact-runtime/src/config/options.rs"]

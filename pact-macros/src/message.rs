@@ -4,9 +4,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Pat, ReturnType};
+use syn::{FnArg, ItemFn, LitStr, Pat};
 
-use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
+use crate::expand::{convert_return, invoke, provider_scope, source_location};
 
 const USAGE: &str =
     "write `#[message(\"an order created event\")]`, optionally with `provider = \"Name\"` or `crate = \"path\"`";
@@ -150,28 +151,14 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], desc
         let krate = located_at(krate, span);
         quote_spanned! { span=> let #local = #krate::__private::message_argument(&#request, #argument_name)?; }
     });
-    let invoke = if function.sig.asyncness.is_some() {
-        quote! { #name(#(#locals),*).await }
-    } else {
-        quote! { #name(#(#locals),*) }
-    };
-    let output = match &function.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => function.sig.ident.span(),
-    };
-    // Bound to a local at the return type, so a type that cannot be returned is reported there.
-    let message = format_ident!("__pact_message", span = Span::mixed_site().located_at(output));
-    let into_message = {
-        let krate = located_at(krate, output);
-        quote_spanned! { output=>
-            let #message = #invoke;
-            #krate::__private::IntoMessage::into_message(#message)
-        }
-    };
-    let provider = match &options.provider {
-        Some(provider) => quote! { ::core::option::Option::Some(#provider) },
-        None => quote! { ::core::option::Option::None },
-    };
+    let into_message = convert_return(
+        function,
+        krate,
+        invoke(function, quote! { #(#locals),* }),
+        quote! { IntoMessage::into_message },
+    );
+    let provider = provider_scope(options.provider.as_ref());
+    let location = source_location(krate);
     // Item names are not hygienic, even at `mixed_site`: derive the handler's name from the
     // function's so it can never shadow the function it calls.
     let handler = format_ident!("__pact_message_handler_{}", name, span = Span::mixed_site());
@@ -189,27 +176,10 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], desc
                     description: #description,
                     provider: #provider,
                     function: ::core::stringify!(#name),
-                    location: #krate::__private::SourceLocation {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        column: ::core::column!(),
-                    },
+                    location: #location,
                     handler: #handler,
                 }
             }
         };
     }
-}
-
-/// `path` shown at `span` but resolved at the call site: trait errors on the items it names
-/// then point at the user's argument or return type instead of the whole attribute.
-fn located_at(path: &syn::Path, span: Span) -> TokenStream {
-    let span = Span::call_site().located_at(span);
-    quote!(#path)
-        .into_iter()
-        .map(|mut token| {
-            token.set_span(span);
-            token
-        })
-        .collect()
 }

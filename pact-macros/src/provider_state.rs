@@ -4,9 +4,10 @@
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
-use syn::{FnArg, ItemFn, LitStr, Meta, Pat, ReturnType};
+use syn::{FnArg, ItemFn, LitStr, Meta, Pat};
 
 use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
+use crate::expand::{convert_return, invoke, provider_scope, source_location};
 use crate::state_pattern::StatePattern;
 
 const USAGE: &str = "write `#[provider_state(\"user {id} exists\")]`, optionally with `provider = \"Name\"`, `teardown` or `crate = \"path\"`";
@@ -175,28 +176,14 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
         };
         quote_spanned! { span=> let #local = #krate::__private::#resolve(&#call, #argument_name)?; }
     });
-    let invoke = if function.sig.asyncness.is_some() {
-        quote! { #name(#(#locals),*).await }
-    } else {
-        quote! { #name(#(#locals),*) }
-    };
-    let output = match &function.sig.output {
-        ReturnType::Type(_, ty) => ty.span(),
-        ReturnType::Default => function.sig.output.span(),
-    };
-    // Bound to a local at the return type, so a type that cannot be returned is reported there.
-    let values = format_ident!("__pact_values", span = Span::mixed_site().located_at(output));
-    let into_values = {
-        let krate = located_at(krate, output);
-        quote_spanned! { output=>
-            let #values = #invoke;
-            #krate::__private::IntoStateValues::into_state_values(#values)
-        }
-    };
-    let provider = match &options.provider {
-        Some(provider) => quote! { ::core::option::Option::Some(#provider) },
-        None => quote! { ::core::option::Option::None },
-    };
+    let into_values = convert_return(
+        function,
+        krate,
+        invoke(function, quote! { #(#locals),* }),
+        quote! { IntoStateValues::into_state_values },
+    );
+    let provider = provider_scope(options.provider.as_ref());
+    let location = source_location(krate);
     let action = if options.teardown {
         quote! { #krate::__private::StateAction::Teardown }
     } else {
@@ -219,11 +206,7 @@ fn register(function: &ItemFn, options: &Options, arguments: &[syn::Ident], patt
                     provider: #provider,
                     action: #action,
                     function: ::core::stringify!(#name),
-                    location: #krate::__private::SourceLocation {
-                        file: ::core::file!(),
-                        line: ::core::line!(),
-                        column: ::core::column!(),
-                    },
+                    location: #location,
                     handler: #handler,
                 }
             }
