@@ -483,25 +483,7 @@ pub struct MissingMessageHelp {
 impl Display for MissingMessageHelp {
     /// The suggestions ("did you mean ...?") and the stub, on their own lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.suggestions.as_slice() {
-            [] => {}
-            [only] => writeln!(f, "did you mean {only}?")?,
-            several => {
-                writeln!(f, "did you mean one of these?")?;
-                for suggestion in several {
-                    writeln!(f, "  {suggestion}")?;
-                }
-            }
-        }
-        writeln!(f, "add this function and fill it in:")?;
-        let mut lines = self.stub.lines().peekable();
-        while let Some(line) = lines.next() {
-            write!(f, "  {line}")?;
-            if lines.peek().is_some() {
-                writeln!(f)?;
-            }
-        }
-        Ok(())
+        crate::registry::missing::write_help(f, &self.suggestions, &self.stub)
     }
 }
 

@@ -31,26 +31,31 @@ pub struct MissingStateHelp {
 impl fmt::Display for MissingStateHelp {
     /// The suggestions ("did you mean ...?") and the stub, on their own lines.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.suggestions.as_slice() {
-            [] => {}
-            [only] => writeln!(f, "did you mean {only}?")?,
-            several => {
-                writeln!(f, "did you mean one of these?")?;
-                for suggestion in several {
-                    writeln!(f, "  {suggestion}")?;
-                }
-            }
-        }
-        writeln!(f, "add this function and fill it in:")?;
-        let mut lines = self.stub.lines().peekable();
-        while let Some(line) = lines.next() {
-            write!(f, "  {line}")?;
-            if lines.peek().is_some() {
-                writeln!(f)?;
-            }
-        }
-        Ok(())
+        write_help(f, &self.suggestions, &self.stub)
     }
+}
+
+/// "Did you mean" with the suggestions, then the stub to paste, on their own lines.
+pub(crate) fn write_help(f: &mut fmt::Formatter<'_>, suggestions: &[String], stub: &str) -> fmt::Result {
+    match suggestions {
+        [] => {}
+        [only] => writeln!(f, "did you mean {only}?")?,
+        several => {
+            writeln!(f, "did you mean one of these?")?;
+            for suggestion in several {
+                writeln!(f, "  {suggestion}")?;
+            }
+        }
+    }
+    writeln!(f, "add this function and fill it in:")?;
+    let mut lines = stub.lines().peekable();
+    while let Some(line) = lines.next() {
+        write!(f, "  {line}")?;
+        if lines.peek().is_some() {
+            writeln!(f)?;
+        }
+    }
+    Ok(())
 }
 
 impl StateRegistry {
