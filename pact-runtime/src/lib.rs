@@ -407,6 +407,53 @@ pub use pact_macros::provider_state;
 /// }
 /// # fn main() {}
 /// ```
+///
+/// Every attribute option at once (each one is overridable from the environment; credentials
+/// only come from the environment or the broker URL's userinfo):
+///
+/// ```no_run
+/// use pact_runtime::pact_provider_test;
+///
+/// #[pact_provider_test(
+///     provider = "UserService",
+///     pacts = "pacts",
+///     pacts = "https://pacts.example/latest.json",
+///     base_path = "/api",
+///     state_path = "/_pact/provider_states",
+///     boot_timeout_ms = 10000,
+///     request_timeout_ms = 30000,
+///     state_timeout_ms = 30000,
+///     broker_url = "https://broker.example",
+///     ca_bundle = "certs/ca.pem",
+///     consumer_version_selectors = r#"[{"mainBranch": true}, {"deployedOrReleased": true}]"#,
+///     provider_branch = "main",
+///     provider_tags = "dev, candidate",
+///     enable_pending = true,
+///     include_wip_pacts_since = "2024-01-01",
+///     publish = true,
+///     provider_version = "1.0.0",
+///     build_url = "https://ci.example/builds/1",
+///     filter_description = "^a request for user",
+///     filter_state = "exists$",
+///     filter_consumer = "UserServiceClient",
+///     custom_headers = "Authorization: Bearer test-token",
+///     junit_report = "target/pact-junit.xml",
+///     json_report = "target/pact-report.json",
+///     missing_states = "warn",
+///     no_pacts = "fail",
+///     crate = "pact_runtime",
+/// )]
+/// async fn every_option() -> axum::Router {
+///     axum::Router::new()
+/// }
+///
+/// // `filter_no_state` excludes `filter_state`; `harness` writes a `harness = false` target's
+/// // `fn main` with a test per interaction (see [`harness`]).
+/// #[pact_provider_test(harness, provider = "UserService", filter_no_state = true)]
+/// async fn per_interaction() -> axum::Router {
+///     axum::Router::new()
+/// }
+/// ```
 #[doc(inline)]
 pub use pact_macros::pact_provider_test;
 
