@@ -124,6 +124,15 @@ pub fn located_at(tokens: &impl quote::ToTokens, span: Span) -> TokenStream {
         .collect()
 }
 
+/// The annotated item as a function, or, for any other item, the item unchanged with an error
+/// that says where the attribute goes.
+pub fn parse_function(item: TokenStream, where_it_goes: impl std::fmt::Display) -> Result<syn::ItemFn, TokenStream> {
+    syn::parse2(item.clone()).map_err(|_| {
+        let error = syn::Error::new(Span::call_site(), where_it_goes).to_compile_error();
+        quote::quote! { #item #error }
+    })
+}
+
 /// Parses a `crate = "path"` option.
 pub fn crate_path(meta: &Meta) -> syn::Result<syn::Path> {
     let text = string_value(meta)?;

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr};
 
-use crate::args::{crate_path, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, option_name, parse_args, parse_function, string_value, Arg, Errors};
 use crate::expand::{awaited, convert_return, provider_scope, source_location};
 
 /// Which attribute is expanding.
@@ -42,15 +42,12 @@ struct Options {
 /// Expands the attribute. On errors the function is emitted unchanged beside them.
 pub fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let function = match parse_function(
+        item,
+        format!("#[{}] goes on a function: `fn` or `async fn`, free-standing or in a module", kind.attribute()),
+    ) {
         Ok(function) => function,
-        Err(_) => {
-            errors.at(
-                Span::call_site(),
-                format!("#[{}] goes on a function: `fn` or `async fn`, free-standing or in a module", kind.attribute()),
-            );
-            return quote! { #item }.into_iter().chain(errors.into_compile_errors()).collect();
-        }
+        Err(unchanged) => return unchanged,
     };
     let options = parse_options(kind, args, &mut errors);
     let argument = check_signature(kind, &function, &mut errors);

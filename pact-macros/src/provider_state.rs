@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Meta, Pat};
 
-use crate::args::{crate_path, located_at, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{crate_path, located_at, option_name, parse_args, parse_function, string_value, Arg, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
 use crate::state_pattern::StatePattern;
 
@@ -23,15 +23,12 @@ struct Options {
 /// it, so the rest of the crate keeps type-checking.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let function = match parse_function(
+        item,
+        "#[provider_state] goes on a function: `fn` or `async fn`, free-standing or in a module",
+    ) {
         Ok(function) => function,
-        Err(_) => {
-            errors.at(
-                Span::call_site(),
-                "#[provider_state] goes on a function: `fn` or `async fn`, free-standing or in a module",
-            );
-            return quote! { #item }.into_iter().chain(errors.into_compile_errors()).collect();
-        }
+        Err(unchanged) => return unchanged,
     };
     let options = parse_options(args, &mut errors);
     let arguments = check_signature(&function, &mut errors);

@@ -2,12 +2,14 @@
 //! that boots it and verifies it. The runtime decides from the function's type (through the
 //! `ProviderApp` trait) how to boot it, so this macro only reads options.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::spanned::Spanned;
 use syn::{ItemFn, LitStr};
 
-use crate::args::{bool_value, crate_path, integer_value, option_name, parse_args, string_value, Arg, Errors};
+use crate::args::{
+    bool_value, crate_path, integer_value, option_name, parse_args, parse_function, string_value, Arg, Errors,
+};
 use crate::options::{find_option, OptionKind, OPTIONS};
 
 struct Options {
@@ -28,15 +30,9 @@ fn option_list() -> String {
 /// keep working.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
-    let function: ItemFn = match syn::parse2(item.clone()) {
+    let function = match parse_function(item, "#[pact_provider_test] goes on an `async fn` that builds the provider: return an `axum::Router`, take a `tokio::net::TcpListener` and serve on it, or return the base URL of a running server") {
         Ok(function) => function,
-        Err(_) => {
-            errors.at(
-                Span::call_site(),
-                "#[pact_provider_test] goes on an `async fn` that builds the provider: return an `axum::Router`, take a `tokio::net::TcpListener` and serve on it, or return the base URL of a running server",
-            );
-            return quote! { #item }.into_iter().chain(errors.into_compile_errors()).collect();
-        }
+        Err(unchanged) => return unchanged,
     };
     let options = parse_options(args, &mut errors);
     check_signature(&function, &mut errors);
