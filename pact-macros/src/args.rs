@@ -4,6 +4,7 @@
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
 use syn::{Expr, ExprLit, Lit, LitStr, Meta, Token};
 
 /// One argument of an attribute.
@@ -131,6 +132,25 @@ pub fn parse_function(item: TokenStream, where_it_goes: impl std::fmt::Display) 
         let error = syn::Error::new(Span::call_site(), where_it_goes).to_compile_error();
         quote::quote! { #item #error }
     })
+}
+
+/// Handles the options every registering attribute shares: `provider = "Name"` (once, not
+/// empty) and `crate = "path"`. Answers `false` for any other option, for the caller.
+pub fn shared_option(meta: &Meta, provider: &mut Option<LitStr>, krate: &mut syn::Path, errors: &mut Errors) -> bool {
+    match option_name(meta).as_str() {
+        "provider" if provider.is_some() => errors.at(meta.path().span(), "option `provider` is given twice"),
+        "provider" => match string_value(meta) {
+            Ok(name) if name.value().trim().is_empty() => errors.at(name.span(), "`provider` is empty"),
+            Ok(name) => *provider = Some(name),
+            Err(error) => errors.push(error),
+        },
+        "crate" => match crate_path(meta) {
+            Ok(path) => *krate = path,
+            Err(error) => errors.push(error),
+        },
+        _ => return false,
+    }
+    true
 }
 
 /// Parses a `crate = "path"` option.

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr};
 
-use crate::args::{crate_path, option_name, parse_args, parse_function, string_value, Arg, Errors};
+use crate::args::{option_name, parse_args, parse_function, shared_option, Arg, Errors};
 use crate::expand::{awaited, convert_return, provider_scope, source_location};
 
 /// Which attribute is expanding.
@@ -79,21 +79,10 @@ fn parse_options(kind: Kind, args: TokenStream, errors: &mut Errors) -> Options 
                     kind.attribute()
                 ),
             ),
-            Arg::Option(meta) => match option_name(&meta).as_str() {
-                "provider" if options.provider.is_some() => {
-                    errors.at(meta.path().span(), "option `provider` is given twice")
-                }
-                "provider" => match string_value(&meta) {
-                    Ok(name) if name.value().trim().is_empty() => errors.at(name.span(), "`provider` is empty"),
-                    Ok(name) => options.provider = Some(name),
-                    Err(error) => errors.push(error),
-                },
-                "crate" => match crate_path(&meta) {
-                    Ok(path) => options.krate = path,
-                    Err(error) => errors.push(error),
-                },
-                name => errors.at(meta.path().span(), format!("unknown option `{name}`: {known}")),
-            },
+            Arg::Option(meta) if shared_option(&meta, &mut options.provider, &mut options.krate, errors) => {}
+            Arg::Option(meta) => {
+                errors.at(meta.path().span(), format!("unknown option `{}`: {known}", option_name(&meta)))
+            }
         }
     }
     options

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Pat};
 
-use crate::args::{crate_path, located_at, option_name, parse_args, parse_function, string_value, Arg, Errors};
+use crate::args::{located_at, option_name, parse_args, parse_function, shared_option, Arg, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
 
 const USAGE: &str =
@@ -61,24 +61,14 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
                 text.span(),
                 "only one message description per attribute: add another `#[message]` function for a second message",
             ),
-            Arg::Option(meta) => match option_name(&meta).as_str() {
-                "provider" if options.provider.is_some() => {
-                    errors.at(meta.path().span(), "option `provider` is given twice")
-                }
-                "provider" => match string_value(&meta) {
-                    Ok(name) if name.value().trim().is_empty() => errors.at(name.span(), "`provider` is empty"),
-                    Ok(name) => options.provider = Some(name),
-                    Err(error) => errors.push(error),
-                },
-                "crate" => match crate_path(&meta) {
-                    Ok(path) => options.krate = path,
-                    Err(error) => errors.push(error),
-                },
-                name => errors.at(
-                    meta.path().span(),
-                    format!("unknown option `{name}`: the options are `provider = \"Name\"` and `crate = \"path\"`"),
+            Arg::Option(meta) if shared_option(&meta, &mut options.provider, &mut options.krate, errors) => {}
+            Arg::Option(meta) => errors.at(
+                meta.path().span(),
+                format!(
+                    "unknown option `{}`: the options are `provider = \"Name\"` and `crate = \"path\"`",
+                    option_name(&meta)
                 ),
-            },
+            ),
         }
     }
     if options.description.is_none() {

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{FnArg, ItemFn, LitStr, Meta, Pat};
 
-use crate::args::{crate_path, located_at, option_name, parse_args, parse_function, string_value, Arg, Errors};
+use crate::args::{located_at, option_name, parse_args, parse_function, shared_option, Arg, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
 use crate::state_pattern::StatePattern;
 
@@ -57,17 +57,10 @@ fn parse_options(args: TokenStream, errors: &mut Errors) -> Options {
         match arg {
             Arg::Text(text) if options.pattern.is_none() => options.pattern = Some(text),
             Arg::Text(text) => errors.at(text.span(), "only one state text per attribute: add another `#[provider_state]` function for a second state"),
+            Arg::Option(meta) if shared_option(&meta, &mut options.provider, &mut options.krate, errors) => {}
             Arg::Option(meta) => match (option_name(&meta).as_str(), &meta) {
-                ("provider", _) => match string_value(&meta) {
-                    Ok(name) => options.provider = Some(name),
-                    Err(error) => errors.push(error),
-                },
                 ("teardown", Meta::Path(_)) => options.teardown = true,
                 ("teardown", other) => errors.at(other.span(), "`teardown` is a flag: write `teardown` without a value"),
-                ("crate", _) => match crate_path(&meta) {
-                    Ok(path) => options.krate = path,
-                    Err(error) => errors.push(error),
-                },
                 (name, other) => errors.at(
                     other.path().span(),
                     format!("unknown option `{name}`: the options are `provider = \"Name\"`, `teardown` and `crate = \"path\"`"),

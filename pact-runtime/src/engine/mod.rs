@@ -317,8 +317,9 @@ impl Engine {
                     Some(lock) => Some(lock.lock().await),
                     None => None,
                 };
-                let mut result =
-                    self.run_interaction(provider, loaded, interaction.as_ref(), &checks, &mut missing).await;
+                let mut result = self
+                    .verify_interaction_checked(provider, loaded, interaction.as_ref(), &checks, &mut missing)
+                    .await;
                 drop(serial);
                 if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
                     stopped = checks.app_exit.as_mut().and_then(|probe| probe());
@@ -349,22 +350,7 @@ impl Engine {
         loaded: &LoadedPact,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
     ) -> InteractionResult {
-        self.run_interaction(provider, loaded, interaction, &RunChecks::default(), &mut Vec::new()).await
-    }
-
-    /// Verifies one interaction of `loaded` with the runner's `checks` (missing states, hooks),
-    /// adding the states no function serves to `missing`. `checks.app_exit` and
-    /// `checks.serial` are the caller's to honour: the per-interaction
-    /// [harness](crate::harness) runs each test through this.
-    pub async fn verify_interaction_checked(
-        &self,
-        provider: &str,
-        loaded: &LoadedPact,
-        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
-        checks: &RunChecks<'_>,
-        missing: &mut Vec<MissingState>,
-    ) -> InteractionResult {
-        self.run_interaction(provider, loaded, interaction, checks, missing).await
+        self.verify_interaction_checked(provider, loaded, interaction, &RunChecks::default(), &mut Vec::new()).await
     }
 
     /// A result for `interaction` with no failures yet.
@@ -391,9 +377,11 @@ impl Engine {
         }
     }
 
-    /// Setups, request and teardowns of one interaction. States that `checks.registry` does not
-    /// serve are checked first and added to `missing`.
-    async fn run_interaction(
+    /// Verifies one interaction of `loaded` with the runner's `checks` (missing states, hooks),
+    /// adding the states no function serves to `missing`. `checks.app_exit` and
+    /// `checks.serial` are the caller's to honour: the per-interaction
+    /// [harness](crate::harness) runs each test through this.
+    pub async fn verify_interaction_checked(
         &self,
         provider: &str,
         loaded: &LoadedPact,
