@@ -9,14 +9,8 @@ mod args;
 mod expand;
 mod hooks;
 mod message;
-#[path = "../../pact-runtime/src/config/options.rs"]
-#[allow(dead_code)]
-mod options;
 mod provider_state;
 mod provider_test;
-#[path = "../../pact-runtime/src/registry/pattern.rs"]
-#[allow(dead_code)]
-mod state_pattern;
 
 /// Registers a provider-state function. Documented in `pact_runtime::provider_state`.
 #[proc_macro_attribute]

@@ -8,7 +8,7 @@ use syn::{FnArg, ItemFn, LitStr, Meta, Pat};
 
 use crate::args::{located_at, option_name, parse_args, parse_function, shared_option, Arg, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
-use crate::state_pattern::StatePattern;
+use pact_syntax::pattern::StatePattern;
 
 const USAGE: &str = "write `#[provider_state(\"user {id} exists\")]`, optionally with `provider = \"Name\"`, `teardown` or `crate = \"path\"`";
 

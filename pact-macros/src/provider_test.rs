@@ -10,7 +10,7 @@ use syn::{ItemFn, LitStr};
 use crate::args::{
     bool_value, crate_path, integer_value, option_name, parse_args, parse_function, string_value, Arg, Errors,
 };
-use crate::options::{find_option, OptionKind, OPTIONS};
+use pact_syntax::options::{find_option, OptionKind, OPTIONS};
 
 struct Options {
     /// `(name, value)` pairs for the runtime, in attribute order.
@@ -138,7 +138,7 @@ fn check_text(name: &str, text: &LitStr) -> syn::Result<String> {
         "no_pacts" if !["fail", "pass"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(syn::Error::new(text.span(), "`no_pacts` must be \"fail\" or \"pass\""))
         }
-        "custom_headers" => match crate::options::parse_headers(&value) {
+        "custom_headers" => match pact_syntax::options::parse_headers(&value) {
             Ok(headers) if !headers.is_empty() => Ok(value),
             Ok(_) => {
                 Err(syn::Error::new(text.span(), "`custom_headers` is empty: write `custom_headers = \"Name: value\"`"))

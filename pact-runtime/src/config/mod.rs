@@ -45,7 +45,7 @@
 //! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
 //! pacts offline and the broker's pacts in CI, where the broker variables are set.
 
-pub mod options;
+pub use pact_syntax::options;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

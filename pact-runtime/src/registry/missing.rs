@@ -6,7 +6,7 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value};
 
-use super::pattern::{Segment, StatePattern};
+use pact_syntax::pattern::{Segment, StatePattern};
 use super::{LookupError, StateAction, StateRegistration, StateRegistry};
 
 /// How many registrations "did you mean" lists at most.

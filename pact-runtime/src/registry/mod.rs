@@ -3,7 +3,7 @@
 
 pub mod arguments;
 pub mod missing;
-pub mod pattern;
+pub use pact_syntax::pattern;
 
 use std::fmt;
 use std::future::Future;

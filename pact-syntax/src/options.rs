@@ -1,6 +1,6 @@
 //! The table of `#[pact_provider_test]` options and the environment variables that override
-//! them. Compiled into both `pact-runtime` (resolution) and `pact-macros` (expansion-time
-//! checks), so the two cannot drift apart. It depends on nothing.
+//! them. `pact-runtime` resolves settings with it and `pact-macros` checks attribute options
+//! with it, so the two cannot drift apart.
 
 /// The literal an option takes in the attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! Provider-state patterns: state text with `{name}` placeholders.
 //!
-//! This file is compiled into both `pact-runtime` (matching) and `pact-macros` (expansion-time
-//! validation), so both agree on the syntax. It depends on `std` only.
+//! `pact-runtime` matches states with it and `pact-macros` checks every pattern with it when
+//! the attribute expands, so both agree on the syntax.
 
 use std::collections::HashSet;
 use std::fmt;
