@@ -18,21 +18,24 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
 /// A provider that is up: where to reach it, and the task serving it (if we started one).
+#[doc(hidden)] // what `ProviderApp` answers; only the runtime looks inside
 #[derive(Debug)]
 pub struct BootedApp {
     base_url: String,
     server: Option<JoinHandle<Result<(), String>>>,
+    /// Why the server task ended, once it has: a finished task can be read only once.
+    exited: Option<String>,
 }
 
 impl BootedApp {
     /// A provider running elsewhere, reached at `base_url`.
     pub fn external(base_url: impl Into<String>) -> BootedApp {
-        BootedApp { base_url: base_url.into().trim_end_matches('/').to_string(), server: None }
+        BootedApp { base_url: base_url.into().trim_end_matches('/').to_string(), server: None, exited: None }
     }
 
     /// A provider served by `server` on `listener_address`.
     pub fn served(listener_address: std::net::SocketAddr, server: JoinHandle<Result<(), String>>) -> BootedApp {
-        BootedApp { base_url: format!("http://{listener_address}"), server: Some(server) }
+        BootedApp { base_url: format!("http://{listener_address}"), server: Some(server), exited: None }
     }
 
     /// The provider's base URL, without a trailing slash.
@@ -42,20 +45,24 @@ impl BootedApp {
 
     /// Why the server task ended, if it has.
     pub fn exit_reason(&mut self) -> Option<String> {
-        let server = self.server.as_mut()?;
-        if !server.is_finished() {
-            return None;
+        if self.exited.is_none() {
+            let server = self.server.as_mut()?;
+            if !server.is_finished() {
+                return None;
+            }
+            let outcome = futures::FutureExt::now_or_never(server)?;
+            self.server = None;
+            self.exited = Some(match outcome {
+                Ok(Ok(())) => "the provider app stopped serving".to_string(),
+                Ok(Err(error)) => format!("the provider app failed: {error}"),
+                Err(join_error) if join_error.is_panic() => format!(
+                    "the provider app panicked: {}",
+                    crate::util::panic_message(join_error.into_panic().as_ref())
+                ),
+                Err(_) => "the provider app was cancelled".to_string(),
+            });
         }
-        let outcome = futures::FutureExt::now_or_never(server)?;
-        Some(match outcome {
-            Ok(Ok(())) => "the provider app stopped serving".to_string(),
-            Ok(Err(error)) => format!("the provider app failed: {error}"),
-            Err(join_error) if join_error.is_panic() => format!(
-                "the provider app panicked: {}",
-                crate::state_endpoint::panic_message(join_error.into_panic().as_ref())
-            ),
-            Err(_) => "the provider app was cancelled".to_string(),
-        })
+        self.exited.clone()
     }
 
     /// Waits until the provider answers on its address, or fails after `timeout` naming the

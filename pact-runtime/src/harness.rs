@@ -30,8 +30,8 @@
 //! }
 //! ```
 //!
-//! Without the macro, call [`run`] from `fn main` (or [`run_with`] with your own [`Settings`]
-//! and [`Arguments`]).
+//! Without the macro, call [`run_with`] from `fn main` with your own [`Settings`] and
+//! [`Arguments`].
 //!
 //! # Running it
 //!
@@ -82,18 +82,14 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
 use libtest_mimic::Completion;
-pub use libtest_mimic::{Arguments, Conclusion, Failed, Trial};
+pub use libtest_mimic::{Arguments, Conclusion};
+use libtest_mimic::{Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
-use crate::broker::BrokerClient;
 use crate::config::{ProviderTestSpec, Settings};
-use crate::engine::{Engine, EngineConfig, LoadedPact, RunChecks};
-use crate::hooks::Hooks;
-use crate::message::MessageRegistry;
-use crate::registry::StateRegistry;
-use crate::report::{Failure, InteractionResult, MissingState, ReportFiles, VerificationReport};
-use crate::runner::{check_states, load_run, notices, publish_and_notify, LoadedRun};
-use crate::state_endpoint::StateEndpoint;
+use crate::pacts::{InteractionFilter, LoadedPact};
+use crate::report::{InteractionResult, MissingState, VerificationReport};
+use crate::session::{load_run, Live, LoadedRun, Session};
 
 /// The name of the test that stands for the whole run when it cannot list the interactions
 /// (a configuration error, pacts that do not load, no pacts).
@@ -102,20 +98,7 @@ pub const SETUP_TEST_NAME: &str = "pact verification setup";
 /// Runs the per-interaction tests of `spec` against `app` with the process's command-line
 /// arguments, and answers the exit code for `main` to return. This is what
 /// `#[pact_provider_test(harness)]` generates.
-///
-/// ```no_run
-/// use pact_runtime::harness;
-/// use pact_runtime::ProviderTestSpec;
-///
-/// fn main() -> std::process::ExitCode {
-///     let spec = ProviderTestSpec {
-///         test_name: "pact_interactions",
-///         manifest_dir: env!("CARGO_MANIFEST_DIR"),
-///         options: &[("provider", "UserService"), ("pacts", "pacts")],
-///     };
-///     harness::run(spec, || async { axum::Router::new() })
-/// }
-/// ```
+#[doc(hidden)] // what `#[pact_provider_test(harness)]` generates; call `run_with` yourself
 pub fn run<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) -> ExitCode {
     let args = Arguments::from_args();
     let name = binary_name().unwrap_or_else(|| spec.test_name.to_string());
@@ -133,7 +116,7 @@ pub fn run<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) -> Ex
 /// counting a failure to write a report file or to publish as a failed test.
 ///
 /// ```no_run
-/// use pact_runtime::engine::PactSource;
+/// use pact_runtime::config::PactSource;
 /// use pact_runtime::harness::{self, Arguments};
 /// use pact_runtime::Settings;
 ///
@@ -158,15 +141,11 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     };
     let loaded = runtime.block_on(load_run(settings));
     let (session, trials) = match loaded {
-        Ok(LoadedRun::Pacts { provider, pacts, broker, client }) => {
-            let session = Arc::new(Session {
+        Ok(LoadedRun::Pacts(session)) => {
+            let session = Arc::new(Tests {
                 handle: runtime.handle().clone(),
-                settings: settings.clone(),
-                provider,
-                entries: entries(&pacts, &settings.filter),
-                pacts,
-                broker,
-                client,
+                entries: entries(&session.pacts, &settings.filter),
+                session,
                 app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
                 live: OnceLock::new(),
                 results: Mutex::new(Vec::new()),
@@ -224,14 +203,10 @@ struct Entry {
     states_text: String,
 }
 
-/// What the tests of one process share: the pacts, and once the first test runs, the app.
-struct Session {
+/// What the tests of one process share: the session, and once the first test runs, the app.
+struct Tests {
     handle: tokio::runtime::Handle,
-    settings: Settings,
-    provider: String,
-    pacts: Vec<LoadedPact>,
-    broker: Option<BrokerClient>,
-    client: reqwest::Client,
+    session: Box<Session>,
     entries: Vec<Entry>,
     app: Mutex<Option<BootFn>>,
     live: OnceLock<Result<Live, String>>,
@@ -240,23 +215,13 @@ struct Session {
     started: Instant,
 }
 
-/// The running app, its state endpoint and the engine that verifies against them.
-struct Live {
-    engine: Engine,
-    registry: StateRegistry,
-    messages: MessageRegistry,
-    hooks: Hooks,
-    booted: Mutex<BootedApp>,
-    _endpoint: StateEndpoint,
-}
-
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The tests, in pact order, named `consumer › description`, with the states (then a number)
 /// added where two names would be the same.
-fn entries(pacts: &[LoadedPact], filter: &crate::engine::InteractionFilter) -> Vec<Entry> {
+fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
     let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut raw = Vec::new();
     for (pact_index, loaded) in pacts.iter().enumerate() {
@@ -306,7 +271,7 @@ fn entries(pacts: &[LoadedPact], filter: &crate::engine::InteractionFilter) -> V
     raw
 }
 
-fn trials(session: &Arc<Session>) -> Vec<Trial> {
+fn trials(session: &Arc<Tests>) -> Vec<Trial> {
     session
         .entries
         .iter()
@@ -320,48 +285,12 @@ fn trials(session: &Arc<Session>) -> Vec<Trial> {
         .collect()
 }
 
-impl Session {
+impl Tests {
     /// Starts the state endpoint and boots the app, once.
     fn live(&self) -> &Result<Live, String> {
         self.live.get_or_init(|| {
-            check_states(&self.provider).map_err(|err| err.to_string())?;
             let boot = lock(&self.app).take().ok_or_else(|| "the provider app was already booted".to_string())?;
-            self.handle.block_on(async {
-                let settings = &self.settings;
-                let registry = StateRegistry::for_provider(&self.provider);
-                let messages = MessageRegistry::for_provider(&self.provider);
-                let endpoint = StateEndpoint::start_with_messages(
-                    registry.clone(),
-                    messages.clone(),
-                    &settings.state_path,
-                    settings.state_timeout,
-                )
-                .await
-                .map_err(|err| format!("cannot start the state endpoint on 127.0.0.1: {err}"))?;
-                let mut booted = boot().await.map_err(|err| err.to_string())?;
-                booted.wait_until_ready(settings.boot_timeout).await.map_err(|err| err.to_string())?;
-                let engine = Engine::with_client(
-                    EngineConfig {
-                        request_timeout: settings.request_timeout,
-                        custom_headers: settings.custom_headers.iter().cloned().collect(),
-                        message_url: Some(endpoint.message_url()),
-                        ..EngineConfig::new(
-                            format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
-                            Some(endpoint.url().to_string()),
-                        )
-                    },
-                    self.client.clone(),
-                )
-                .map_err(|err| err.0)?;
-                Ok(Live {
-                    engine,
-                    registry,
-                    messages,
-                    hooks: Hooks::for_provider(&self.provider),
-                    booted: Mutex::new(booted),
-                    _endpoint: endpoint,
-                })
-            })
+            self.handle.block_on(self.session.boot(boot())).map_err(|err| err.to_string())
         })
     }
 
@@ -372,53 +301,12 @@ impl Session {
             Err(message) => return Err(format!("the provider could not be verified: {message}").into()),
         };
         let entry = &self.entries[index];
-        let loaded = &self.pacts[entry.pact];
+        let loaded = &self.session.pacts[entry.pact];
         let interactions = loaded.pact.interactions();
         let interaction = interactions[entry.interaction].as_ref();
-        let stopped = lock(&live.booted).exit_reason();
-        let result = match stopped {
-            Some(reason) => InteractionResult {
-                consumer: loaded.pact.consumer().name,
-                provider: self.provider.clone(),
-                description: interaction.description(),
-                states: interaction.provider_states().into_iter().map(|state| state.name).collect(),
-                interaction_id: interaction.id(),
-                pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
-                wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
-                pact_source: loaded.source.clone(),
-                failures: vec![Failure::AppStopped { reason }],
-                warnings: Vec::new(),
-                duration: std::time::Duration::ZERO,
-                body_diff: None,
-            },
-            None => {
-                let checks = RunChecks {
-                    registry: Some(&live.registry),
-                    missing_states: self.settings.missing_states,
-                    hooks: Some(&live.hooks),
-                    messages: Some(&live.messages),
-                    ..RunChecks::default()
-                };
-                let mut missing = lock(&self.missing);
-                let mut result = self.handle.block_on(live.engine.verify_interaction_checked(
-                    &self.provider,
-                    loaded,
-                    interaction,
-                    &checks,
-                    &mut missing,
-                ));
-                if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
-                    if let Some(reason) = lock(&live.booted).exit_reason() {
-                        for failure in &mut result.failures {
-                            if let Failure::Request { message } = failure {
-                                message.push_str(&format!(" ({reason})"));
-                            }
-                        }
-                    }
-                }
-                result
-            }
-        };
+        let mut missing = lock(&self.missing);
+        let result = self.handle.block_on(live.verify(&self.session, loaded, interaction, &mut missing));
+        drop(missing);
         let outcome = if result.passed() {
             Ok(Completion::Completed)
         } else if result.pending {
@@ -449,22 +337,20 @@ impl Session {
         let failed_names: Vec<&str> =
             results.iter().filter(|(_, result)| result.fails_run()).map(|(index, _)| names[index]).collect();
         let mut report = VerificationReport {
-            provider: self.provider.clone(),
+            provider: self.session.provider.clone(),
             results: results.into_iter().map(|(_, result)| result).collect(),
             missing_states: std::mem::take(&mut *lock(&self.missing)),
-            notices: notices(&self.pacts, "before_verification"),
             duration: self.started.elapsed(),
             ..VerificationReport::default()
         };
-        let mut failed = 0;
-        failed += publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, &mut report).await;
+        let mut failed = self.session.finish(&mut report).await;
         print!("{}", summary(&report, name, &failed_names));
 
         let file_name = match &args.filter {
             Some(filter) => format!("{name} {filter}"),
             None => name.to_string(),
         };
-        match ReportFiles::from_settings(&self.settings).write(&report, &file_name) {
+        match self.session.settings.report_files().write(&report, &file_name) {
             Ok(paths) => paths.iter().for_each(|path| println!("wrote the report {}", path.display())),
             Err(error) => {
                 eprintln!("error: {error}");

@@ -29,14 +29,14 @@ use pact_models::bodies::OptionalBody;
 use pact_models::http_parts::HttpPart;
 use pact_models::v4::http_parts::HttpRequest;
 
-use crate::registry::SourceLocation;
+use crate::states::SourceLocation;
 use crate::report::Failure;
 
 /// What a hook may learn about the interaction it runs around. A hook takes it as its one
 /// optional argument.
 ///
 /// ```
-/// use pact_runtime::{before_each, hooks::HookContext};
+/// use pact_runtime::{before_each, HookContext};
 ///
 /// #[before_each]
 /// fn log_interaction(interaction: HookContext) {
@@ -321,6 +321,6 @@ fn failure_message(outcome: Result<Result<(), String>, Box<dyn std::any::Any + S
     match outcome {
         Ok(Ok(())) => None,
         Ok(Err(message)) => Some(message),
-        Err(panic) => Some(format!("panicked: {}", crate::state_endpoint::panic_message(panic.as_ref()))),
+        Err(panic) => Some(format!("panicked: {}", crate::util::panic_message(panic.as_ref()))),
     }
 }

@@ -60,17 +60,46 @@
 //! A V4 synchronous message with several responses is reported as unsupported (Pact's matching
 //! compares one response); plugin content types are not supported.
 //!
-//! # How a run goes
+//! # What is stable
 //!
-//! 1. [`config`]: attribute options, overridden by environment variables.
-//! 2. [`engine::sources`]: pacts are read from files, directories or URLs.
-//! 3. [`registry`]: the `#[provider_state]` functions for the provider are collected and
-//!    checked for overlaps, and so are its `#[message]` producers ([`mod@message`]).
-//! 4. [`state_endpoint`]: a loopback HTTP server serves the standard state-change protocol,
-//!    and the message protocol at `/_pact/messages`.
-//! 5. [`app`]: the provider boots on an ephemeral port.
-//! 6. [`engine`]: every interaction is verified with one pooled client.
-//! 7. [`report`]: a line per interaction, and a failure summary naming every failure.
+//! This crate follows semver. Its public API, the promise, is:
+//!
+//! | item | what |
+//! |---|---|
+//! | [`provider_state`], [`pact_provider_test`], [`macro@message`], [`before_each`], [`after_each`], [`request_filter`] | the attributes, their options and the function forms they take |
+//! | [`Message`], [`MessageRequest`], [`Json`], [`mod@message`] | producing messages, and the message protocol the endpoint speaks |
+//! | [`StateValues`], [`HookContext`], [`ProviderRequest`] | what state functions return and hooks and request filters take |
+//! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code |
+//! | [`verify_provider`], [`RunError`] | a whole run in code, for assertions on its report |
+//! | [`VerificationReport`], [`InteractionResult`], [`Failure`], [`report`] | what a run found, and the JSON report's schema |
+//! | [`harness`] | a test per interaction |
+//! | [`app`] | the forms of the app function |
+//! | [`StateServer`] | the state and message endpoint on its own, for an external Pact verifier |
+//! | [`install_crypto_provider`] | the rustls crypto provider `pact_verifier`'s client needs |
+//!
+//! Everything else is private. The one exception is `pact_runtime::__private`, hidden from
+//! these docs: what the macros expand to, and the internals this repository's own tests and
+//! benchmarks drive (the engine, the state endpoint, the registries, the broker client). It is
+//! **not** covered by semver; never name it in your code.
+//!
+//! # Architecture
+//!
+//! A run flows through layers, and each module uses only the layers below it:
+//!
+//! | layer | modules | what |
+//! |---|---|---|
+//! | 1 | `util` | redaction of secrets, panic messages, "did you mean" ranking |
+//! | 2 | [`report`], `pacts`, `states`, [`mod@message`], `hooks` | results and their renderings; pact sources and filters; the `#[provider_state]`, `#[message]` and hook registrations, their traits and protocols |
+//! | 3 | `endpoint`, [`app`] | the loopback state and message endpoint; booting the app |
+//! | 4 | `engine` | the interaction loop around Pact's matching, one pooled client |
+//! | 5 | `broker` | the Pact Broker client: pacts for verification, publishing |
+//! | 6 | [`config`] | attribute options and environment variables resolved into [`Settings`] |
+//! | 7 | `session` | one run: load the pacts, check the registrations, boot (endpoint, app, engine: the one boot path), publish |
+//! | 8 | `provider_test`, [`harness`], `state_server` | the plain test and [`verify_provider`], a test per interaction, the endpoint for external verifiers |
+//!
+//! The macros (`pact-macros`, with their logic in `pact-macros-core`) expand to this crate's
+//! registrations and runners; the option table and the state-pattern grammar live in
+//! `pact-syntax`, which the macros check with at expansion time and the runtime resolves with.
 //!
 //! # App adapters
 //!
@@ -280,25 +309,31 @@
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
-pub mod app;
-pub mod broker;
-pub mod config;
-pub mod engine;
-pub mod harness;
-pub mod hooks;
-pub mod message;
-pub(crate) mod redact;
-pub mod registry;
+// The layers, lowest first: a module uses only modules listed before it (see "Architecture").
+mod util;
 pub mod report;
-mod runner;
-pub mod state_endpoint;
+mod pacts;
+mod states;
+pub mod message;
+mod hooks;
+mod endpoint;
+pub mod app;
+mod engine;
+mod broker;
+pub mod config;
+mod session;
+mod provider_test;
+pub mod harness;
+mod state_server;
 
-pub use config::{ProviderTestSpec, Settings};
+pub use config::Settings;
 pub use hooks::{HookContext, ProviderRequest};
-pub use message::{Message, MessageRequest};
-pub use registry::StateValues;
+pub use message::{Json, Message, MessageRequest};
+pub use provider_test::verify_provider;
 pub use report::{Failure, InteractionResult, VerificationReport};
-pub use runner::{run_provider_test, verify_provider, RunError};
+pub use session::RunError;
+pub use state_server::StateServer;
+pub use states::StateValues;
 
 /// Registers a provider-state function.
 ///
@@ -459,10 +494,21 @@ pub use pact_macros::pact_provider_test;
 
 /// Registers a function that runs before each interaction, ahead of its state setups.
 ///
-/// It runs exactly once per interaction, also when a setup fails: see [`hooks`] for the
-/// order. The function is `fn` or `async fn`, takes nothing or a [`HookContext`], and returns
-/// `()` or `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction with its
-/// message and skips its setups and request. Options:
+/// The function is `fn` or `async fn`, takes nothing or a [`HookContext`], and returns `()` or
+/// `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction with its message and
+/// skips its setups and request. For each interaction the engine runs, in order:
+///
+/// 1. every `#[before_each]` hook;
+/// 2. the setup of each provider state (stopping at the first failure);
+/// 3. every [`macro@request_filter`], then the request (only when everything before succeeded);
+/// 4. the teardown of each state that was set up, in reverse order;
+/// 5. every [`macro@after_each`] hook.
+///
+/// Every hook runs exactly once per interaction, also when a hook, a setup or the request
+/// failed: so an `after_each` can always clean up after a `before_each`. Hooks of one kind run
+/// in source order (file, then line). Hooks are in-process: they run under this crate's engine
+/// (`#[pact_provider_test]` and the [`harness`]), not when another Pact verifier drives the
+/// state endpoint; an interaction skipped because the app had stopped runs no hook. Options:
 ///
 /// | option | meaning |
 /// |---|---|
@@ -606,23 +652,37 @@ pub fn install_crypto_provider() {
     }
 }
 
-/// What the macros expand to. Not a public API.
+/// What the macros expand to, and the internals this repository's tests, benchmarks and
+/// compatibility harness reach for. **Not a public API**: nothing here is covered by semver, and
+/// any of it may change in a patch release.
 #[doc(hidden)]
 pub mod __private {
+    // What the macros expand to.
     pub use crate::config::ProviderTestSpec;
     pub use crate::harness::run as run_harness;
     pub use crate::hooks::{
         HookContext, HookFuture, HookKind, HookRegistration, IntoHookResult, ProviderRequest, RequestFilterFuture,
         RequestFilterRegistration,
     };
-    pub use crate::message::{message_argument, IntoMessage, MessageFuture, MessageRegistration, MessageRequest};
-    pub use crate::registry::arguments::{params_argument, placeholder_argument};
-    pub use crate::registry::{
-        IntoStateValues, SourceLocation, StateAction, StateCall, StateFuture, StateRegistration,
-    };
-    pub use crate::runner::run_provider_test;
+    pub use crate::message::registry::{message_argument, MessageFuture, MessageRegistration};
+    pub use crate::message::{IntoMessage, MessageRequest};
+    pub use crate::provider_test::run_provider_test;
+    pub use crate::states::arguments::{params_argument, placeholder_argument};
+    pub use crate::states::{IntoStateValues, SourceLocation, StateAction, StateCall, StateFuture, StateRegistration};
+    pub use inventory;
 
     /// Type-checks a `#[pact_provider_test]` function in every build, not only under `cargo test`.
     pub fn assert_provider_app<Form, App: crate::app::ProviderApp<Form>>(_app: App) {}
-    pub use inventory;
+
+    // The internals the repository's own tests, benchmarks and compatibility harness drive.
+    pub use crate::broker::BrokerClient;
+    pub use crate::endpoint::{StateEndpoint, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
+    pub use crate::engine::{http_client, Engine, EngineConfig, RunChecks};
+    pub use crate::hooks::Hooks;
+    pub use crate::message::registry::MessageRegistry;
+    pub use crate::pacts::{load_pacts, LoadedPact};
+    pub use crate::states::protocol::parse_state_change;
+    pub use crate::states::StateRegistry;
+    pub use pact_syntax::options::OPTIONS;
+    pub use pact_syntax::pattern::{Segment, StatePattern};
 }

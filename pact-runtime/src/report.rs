@@ -8,9 +8,8 @@ mod files;
 pub mod json;
 mod junit;
 
-pub use console::colour_wanted;
 pub(crate) use console::shell_quote;
-pub use files::ReportFiles;
+pub(crate) use files::ReportFiles;
 pub(crate) use junit::failure_text;
 
 /// Why an interaction failed.

@@ -2,9 +2,7 @@
 //! they are given, and a pattern matches its own renderings. Each property runs proptest's
 //! default 256 cases; the whole file finishes in well under 5 s.
 
-use pact_runtime::registry::pattern::{Segment, StatePattern};
-use pact_runtime::registry::StateAction;
-use pact_runtime::state_endpoint::parse_state_change;
+use pact_runtime::__private::{parse_state_change, Segment, StateAction, StatePattern};
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};
 
@@ -142,12 +140,12 @@ proptest! {
     }
 }
 
-fn noop(_: pact_runtime::registry::StateCall) -> pact_runtime::registry::StateFuture {
+fn noop(_: pact_runtime::__private::StateCall) -> pact_runtime::__private::StateFuture {
     Box::pin(async { Ok(Map::new()) })
 }
 
-fn registry() -> pact_runtime::registry::StateRegistry {
-    use pact_runtime::registry::{SourceLocation, StateRegistration, StateRegistry};
+fn registry() -> pact_runtime::__private::StateRegistry {
+    use pact_runtime::__private::{SourceLocation, StateRegistration, StateRegistry};
     let patterns: [(&'static str, Option<&'static str>, StateAction); 5] = [
         ("user {id} exists", None, StateAction::Setup),
         ("user {id} named {name} exists", Some("P"), StateAction::Setup),

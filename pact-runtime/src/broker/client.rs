@@ -7,7 +7,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 use super::{BrokerAuth, BrokerError, BrokerSettings};
-use crate::redact;
+use crate::util::redact;
 
 /// Attempts per request: the first, then retries on 5xx and 429.
 const ATTEMPTS: u32 = 4;

@@ -8,40 +8,7 @@ use serde_json::Value;
 
 use super::client::link;
 use super::{BrokerClient, BrokerError, BrokerSettings};
-use crate::engine::LoadedPact;
-
-/// A message from the broker about a pact, to print at the moment its `when` names.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    /// `before_verification`, or `after_verification:success_<bool>_published_<bool>`.
-    pub when: String,
-    /// The message.
-    pub text: String,
-}
-
-/// What the broker said about a pact it served.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BrokerContext {
-    /// Why the pact was selected, e.g. `latest from main branch`.
-    pub short_description: String,
-    /// Its failures do not fail the run.
-    pub pending: bool,
-    /// Work in progress: included by `includeWipPactsSince`.
-    pub wip: bool,
-    /// The broker's notices.
-    pub notices: Vec<Notice>,
-    /// Where to publish verification results (`pb:publish-verification-results`).
-    pub publish_url: Option<String>,
-    /// The provider resource (`pb:provider`), for branch and tag links.
-    pub provider_url: Option<String>,
-}
-
-impl BrokerContext {
-    /// The notices for one moment.
-    pub fn notices_when<'a>(&'a self, when: &'a str) -> impl Iterator<Item = &'a Notice> + 'a {
-        self.notices.iter().filter(move |notice| notice.when == when)
-    }
-}
+use crate::pacts::{BrokerContext, LoadedPact, Notice};
 
 /// Fetches the pacts `provider` should verify, as pacts-for-verification selects them.
 ///
@@ -136,7 +103,7 @@ pub async fn fetch_webhook_pact(client: &BrokerClient, pact_url: &str) -> Result
 
 async fn fetch_pact(client: &BrokerClient, href: &str, mut context: BrokerContext) -> Result<LoadedPact, BrokerError> {
     let url = client.resolve(href);
-    let shown = crate::redact::url(&url);
+    let shown = crate::util::redact::url(&url);
     let document = client.get(&url).await?;
     let pact = load_pact_from_json(&shown, &document)
         .map_err(|err| BrokerError(format!("the pact at {shown} cannot be read: {err}")))?;

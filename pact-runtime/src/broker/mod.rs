@@ -19,9 +19,9 @@ mod publish;
 use std::fmt;
 use std::path::PathBuf;
 
-pub use fetch::{fetch_broker_pacts, fetch_webhook_pact, BrokerContext, Notice};
+pub use fetch::{fetch_broker_pacts, fetch_webhook_pact};
 pub use pact_verifier::ConsumerVersionSelector;
-pub use publish::{publish_results, PublishOutcome};
+pub use publish::publish_results;
 
 pub use client::BrokerClient;
 

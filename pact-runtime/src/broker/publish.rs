@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 
 use super::client::link;
 use super::{BrokerClient, BrokerError, PublishSettings};
-use crate::engine::LoadedPact;
+use crate::pacts::LoadedPact;
 use crate::report::{Failure, InteractionResult};
 
 /// What publishing one pact's result did.

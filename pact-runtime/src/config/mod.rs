@@ -45,20 +45,23 @@
 //! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
 //! pacts offline and the broker's pacts in CI, where the broker variables are set.
 
-pub use pact_syntax::options;
+use pact_syntax::options;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::broker::{BrokerAuth, BrokerSettings, PublishSettings, Secret};
 use regex::Regex;
 
-use crate::engine::{InteractionFilter, PactSource};
-use crate::state_endpoint::DEFAULT_STATE_PATH;
+pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, PublishSettings, Secret};
+use crate::endpoint::DEFAULT_STATE_PATH;
+use crate::report::ReportFiles;
+pub use crate::pacts::{InteractionFilter, PactSource, SourceError};
+pub use crate::states::MissingStates;
 use options::OptionKind;
 
 /// What `#[pact_provider_test]` wrote down at compile time.
 #[derive(Debug, Clone, Copy)]
+#[doc(hidden)] // written by the macro, read by the runtime
 pub struct ProviderTestSpec {
     /// The test's path, for messages.
     pub test_name: &'static str,
@@ -79,16 +82,6 @@ impl std::fmt::Display for ConfigError {
 }
 
 impl std::error::Error for ConfigError {}
-
-/// What a run does with a provider state that no `#[provider_state]` function serves.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum MissingStates {
-    /// The interaction fails, naming the state, the closest registered states and a stub to paste.
-    #[default]
-    Fail,
-    /// The request is sent without the state; the report warns and lists the missing states.
-    Warn,
-}
 
 /// What a run does when no pact is found for the provider.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,7 +155,7 @@ impl std::fmt::Debug for Settings {
             .field("provider", provider)
             .field("sources", sources)
             .field("broker", broker)
-            .field("pact_url", &pact_url.as_deref().map(crate::redact::url))
+            .field("pact_url", &pact_url.as_deref().map(crate::util::redact::url))
             .field("publish", publish)
             .field("base_path", base_path)
             .field("state_path", state_path)
@@ -206,6 +199,11 @@ impl Settings {
     pub fn provider(mut self, name: impl Into<String>) -> Settings {
         self.provider = Some(name.into());
         self
+    }
+
+    /// The report files these settings ask for.
+    pub(crate) fn report_files(&self) -> ReportFiles {
+        ReportFiles { junit: self.junit_report.clone(), json: self.json_report.clone() }
     }
 
     /// Resolves a test's attribute options, then lets the process environment override them.
@@ -374,7 +372,7 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
         return Ok(None);
     };
     let mut parsed = url::Url::parse(&url)
-        .map_err(|err| ConfigError(format!("{url_source} is not a URL ({err}): `{}`", crate::redact::url(&url))))?;
+        .map_err(|err| ConfigError(format!("{url_source} is not a URL ({err}): `{}`", crate::util::redact::url(&url))))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(ConfigError(format!("{url_source} must be an http(s) URL, got scheme `{}`", parsed.scheme())));
     }
@@ -481,7 +479,7 @@ const SELECTOR_KEYS: &[&str] = &[
     "consumer",
 ];
 
-fn parse_selectors(source: &str, json: &str) -> Result<Vec<crate::broker::ConsumerVersionSelector>, ConfigError> {
+fn parse_selectors(source: &str, json: &str) -> Result<Vec<ConsumerVersionSelector>, ConfigError> {
     let example = "for example `[{\"mainBranch\": true}, {\"deployedOrReleased\": true}]`";
     let value: serde_json::Value =
         serde_json::from_str(json).map_err(|err| ConfigError(format!("{source} is not JSON ({err}); {example}")))?;

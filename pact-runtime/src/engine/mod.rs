@@ -19,13 +19,10 @@
 //! hooks run first, the `#[request_filter]`s change the request, and the `#[after_each]` hooks
 //! run last (see [`crate::hooks`]).
 //!
-//! [`Engine::verify_checked`] adds what only the runner knows, through [`RunChecks`]: states
+//! [`RunChecks`] adds what only the session knows: states
 //! that no function serves fail (or warn) before any state change is sent; once the app's
 //! server has stopped, the remaining interactions fail at once with the reason; and a lock
 //! keeps two runs for one provider from interleaving their interactions.
-
-pub mod filter;
-pub mod sources;
 
 use std::collections::HashMap;
 use std::panic::RefUnwindSafe;
@@ -46,13 +43,13 @@ use pact_verifier::provider_client::make_provider_request;
 use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
 use serde_json::{json, Map, Value};
 
-use crate::config::MissingStates;
+use crate::states::MissingStates;
 use crate::hooks::{HookContext, HookKind, Hooks};
-use crate::message::{MessageRegistry, METADATA_HEADER};
-use crate::registry::{StateAction, StateRegistry};
+use crate::message::registry::MessageRegistry;
+use crate::message::METADATA_HEADER;
+use crate::pacts::{InteractionFilter, LoadedPact};
+use crate::states::{StateAction, StateRegistry};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
-pub use filter::InteractionFilter;
-pub use sources::{load_pacts, LoadedPact, PactSource, SourceError};
 
 /// How the engine reaches the provider and its state endpoint.
 #[derive(Debug, Clone)]
@@ -87,8 +84,7 @@ impl EngineConfig {
 /// calls it before every interaction.
 pub type AppProbe<'a> = &'a mut (dyn FnMut() -> Option<String> + Send + Sync);
 
-/// What a run checks besides the HTTP exchanges, for [`Engine::verify_checked`]. The default
-/// checks nothing, like [`Engine::verify_filtered`].
+/// What a run checks besides the HTTP exchanges. The default checks nothing.
 #[derive(Default)]
 pub struct RunChecks<'a> {
     /// The provider's state functions. A state none of them serves fails its interaction
@@ -104,7 +100,7 @@ pub struct RunChecks<'a> {
     /// share it never interleave their state changes.
     pub serial: Option<Arc<tokio::sync::Mutex<()>>>,
     /// `#[before_each]`/`#[after_each]` hooks and `#[request_filter]`s, run around and on each
-    /// interaction (see [`crate::hooks`]).
+    /// interaction (see `#[before_each]`).
     pub hooks: Option<&'a Hooks>,
     /// The provider's `#[message]` functions. A message interaction whose description none of
     /// them produces fails with the closest ones and a stub, before any state is set up.
@@ -196,7 +192,7 @@ pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
 
 /// Verifies pacts against a running provider with one pooled HTTP client.
 ///
-/// ```no_run
+/// ```ignore
 /// use pact_runtime::engine::{load_pacts, Engine, EngineConfig, PactSource};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -270,23 +266,8 @@ impl Engine {
         &self.client
     }
 
-    /// Verifies every interaction of every pact, in order.
-    pub async fn verify(&self, provider: &str, pacts: &[LoadedPact]) -> VerificationReport {
-        self.verify_filtered(provider, pacts, &InteractionFilter::default()).await
-    }
-
-    /// Verifies the interactions `filter` selects, in pact order.
-    pub async fn verify_filtered(
-        &self,
-        provider: &str,
-        pacts: &[LoadedPact],
-        filter: &InteractionFilter,
-    ) -> VerificationReport {
-        self.verify_checked(provider, pacts, filter, RunChecks::default()).await
-    }
-
-    /// Verifies the interactions `filter` selects, in pact order, with the runner's `checks`.
-    pub async fn verify_checked(
+    /// Verifies the interactions `filter` selects, in pact order, with the run's `checks`.
+    pub async fn verify(
         &self,
         provider: &str,
         pacts: &[LoadedPact],
@@ -296,42 +277,16 @@ impl Engine {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut missing = Vec::new();
-        let mut stopped: Option<String> = None;
         for loaded in pacts {
             let consumer = loaded.pact.consumer().name;
             for interaction in loaded.pact.interactions() {
                 let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
-                if !filter.matches(&consumer, &interaction.description(), &states) {
-                    continue;
+                if filter.matches(&consumer, &interaction.description(), &states) {
+                    results.push(
+                        self.verify_interaction(provider, loaded, interaction.as_ref(), &mut checks, &mut missing)
+                            .await,
+                    );
                 }
-                if stopped.is_none() {
-                    stopped = checks.app_exit.as_mut().and_then(|probe| probe());
-                }
-                if let Some(reason) = &stopped {
-                    let mut result = self.result(provider, loaded, interaction.as_ref(), Instant::now());
-                    result.failures.push(Failure::AppStopped { reason: reason.clone() });
-                    results.push(result);
-                    continue;
-                }
-                let serial = match &checks.serial {
-                    Some(lock) => Some(lock.lock().await),
-                    None => None,
-                };
-                let mut result = self
-                    .verify_interaction_checked(provider, loaded, interaction.as_ref(), &checks, &mut missing)
-                    .await;
-                drop(serial);
-                if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
-                    stopped = checks.app_exit.as_mut().and_then(|probe| probe());
-                    if let Some(reason) = &stopped {
-                        for failure in &mut result.failures {
-                            if let Failure::Request { message } = failure {
-                                message.push_str(&format!(" ({reason})"));
-                            }
-                        }
-                    }
-                }
-                results.push(result);
             }
         }
         VerificationReport {
@@ -343,14 +298,38 @@ impl Engine {
         }
     }
 
-    /// Verifies one interaction of `loaded`: setups, request, teardowns.
+    /// Verifies one interaction of `loaded` with the run's `checks`, adding the states no
+    /// function serves to `missing`. Once the app has stopped, the interaction fails at once
+    /// with the reason; a request that failed because the app stopped says so.
     pub async fn verify_interaction(
         &self,
         provider: &str,
         loaded: &LoadedPact,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        checks: &mut RunChecks<'_>,
+        missing: &mut Vec<MissingState>,
     ) -> InteractionResult {
-        self.verify_interaction_checked(provider, loaded, interaction, &RunChecks::default(), &mut Vec::new()).await
+        if let Some(reason) = checks.app_exit.as_mut().and_then(|probe| probe()) {
+            let mut result = self.result(provider, loaded, interaction, Instant::now());
+            result.failures.push(Failure::AppStopped { reason });
+            return result;
+        }
+        let serial = match &checks.serial {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let mut result = self.run_interaction(provider, loaded, interaction, checks, missing).await;
+        drop(serial);
+        if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
+            if let Some(reason) = checks.app_exit.as_mut().and_then(|probe| probe()) {
+                for failure in &mut result.failures {
+                    if let Failure::Request { message } = failure {
+                        message.push_str(&format!(" ({reason})"));
+                    }
+                }
+            }
+        }
+        result
     }
 
     /// A result for `interaction` with no failures yet.
@@ -377,11 +356,8 @@ impl Engine {
         }
     }
 
-    /// Verifies one interaction of `loaded` with the runner's `checks` (missing states, hooks),
-    /// adding the states no function serves to `missing`. `checks.app_exit` and
-    /// `checks.serial` are the caller's to honour: the per-interaction
-    /// [harness](crate::harness) runs each test through this.
-    pub async fn verify_interaction_checked(
+    /// The states, hooks, request and teardowns of one interaction.
+    async fn run_interaction(
         &self,
         provider: &str,
         loaded: &LoadedPact,
@@ -604,7 +580,7 @@ impl Engine {
                 return vec![Failure::Request {
                     message: format!(
                         "message `{description}`: the message endpoint did not answer: {}",
-                        crate::redact::error(&err)
+                        crate::util::redact::error(&err)
                     ),
                 }]
             }
@@ -623,7 +599,7 @@ impl Engine {
                 return vec![Failure::Request {
                     message: format!(
                         "message `{description}`: cannot read the message: {}",
-                        crate::redact::error(&err)
+                        crate::util::redact::error(&err)
                     ),
                 }]
             }
@@ -692,7 +668,7 @@ impl Engine {
             format!(
                 "{action} of state `{}`: the state endpoint did not answer: {}",
                 state.name,
-                crate::redact::error(&err)
+                crate::util::redact::error(&err)
             )
         })?;
         let status = response.status();

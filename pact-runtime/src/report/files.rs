@@ -3,13 +3,12 @@
 use std::path::{Path, PathBuf};
 
 use super::{json::JsonReport, junit, VerificationReport};
-use crate::config::Settings;
 
 /// The report files a run writes: `junit_report`/`PACT_VERIFIER_JUNIT_REPORT` and
 /// `json_report`/`PACT_VERIFIER_JSON_REPORT`. A path that is a directory, or ends with `/`,
 /// gets a file named after the test, so several tests can share one setting.
 ///
-/// ```no_run
+/// ```ignore
 /// use pact_runtime::report::ReportFiles;
 /// use pact_runtime::VerificationReport;
 ///
@@ -26,16 +25,6 @@ pub struct ReportFiles {
 }
 
 impl ReportFiles {
-    /// The files `settings` asks for.
-    pub fn from_settings(settings: &Settings) -> ReportFiles {
-        ReportFiles { junit: settings.junit_report.clone(), json: settings.json_report.clone() }
-    }
-
-    /// True when no file is asked for.
-    pub fn is_empty(&self) -> bool {
-        self.junit.is_none() && self.json.is_none()
-    }
-
     /// Writes the report files for `report` of the test `name`, creating parent directories,
     /// and answers the paths written.
     pub fn write(&self, report: &VerificationReport, name: &str) -> Result<Vec<PathBuf>, String> {

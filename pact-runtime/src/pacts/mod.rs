@@ -1,4 +1,7 @@
-//! Where pacts come from: files, directories and URLs.
+//! Pacts: where they come from (files, directories and URLs), what a broker said about
+//! them, and which of their interactions a run verifies.
+
+pub mod filter;
 
 use std::fmt;
 use std::panic::RefUnwindSafe;
@@ -7,7 +10,7 @@ use std::path::{Path, PathBuf};
 use pact_models::pact::{load_pact_from_json, read_pact, Pact};
 use pact_models::PactSpecification;
 
-use crate::broker::BrokerContext;
+pub use filter::InteractionFilter;
 
 /// A pact as loaded, with where it came from.
 pub struct LoadedPact {
@@ -27,6 +30,39 @@ impl fmt::Debug for LoadedPact {
             .field("provider", &self.pact.provider().name)
             .field("broker", &self.broker)
             .finish()
+    }
+}
+
+/// A message from the broker about a pact, to print at the moment its `when` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// `before_verification`, or `after_verification:success_<bool>_published_<bool>`.
+    pub when: String,
+    /// The message.
+    pub text: String,
+}
+
+/// What the broker said about a pact it served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BrokerContext {
+    /// Why the pact was selected, e.g. `latest from main branch`.
+    pub short_description: String,
+    /// Its failures do not fail the run.
+    pub pending: bool,
+    /// Work in progress: included by `includeWipPactsSince`.
+    pub wip: bool,
+    /// The broker's notices.
+    pub notices: Vec<Notice>,
+    /// Where to publish verification results (`pb:publish-verification-results`).
+    pub publish_url: Option<String>,
+    /// The provider resource (`pb:provider`), for branch and tag links.
+    pub provider_url: Option<String>,
+}
+
+impl BrokerContext {
+    /// The notices for one moment.
+    pub fn notices_when<'a>(&'a self, when: &'a str) -> impl Iterator<Item = &'a Notice> + 'a {
+        self.notices.iter().filter(move |notice| notice.when == when)
     }
 }
 
@@ -63,7 +99,7 @@ impl fmt::Display for PactSource {
         match self {
             PactSource::File(path) => write!(f, "file {}", path.display()),
             PactSource::Dir(path) => write!(f, "directory {}", path.display()),
-            PactSource::Url(url) => write!(f, "URL {}", crate::redact::url(url)),
+            PactSource::Url(url) => write!(f, "URL {}", crate::util::redact::url(url)),
         }
     }
 }
@@ -73,7 +109,7 @@ impl fmt::Debug for PactSource {
         match self {
             PactSource::File(path) => f.debug_tuple("File").field(path).finish(),
             PactSource::Dir(path) => f.debug_tuple("Dir").field(path).finish(),
-            PactSource::Url(url) => f.debug_tuple("Url").field(&crate::redact::url(url)).finish(),
+            PactSource::Url(url) => f.debug_tuple("Url").field(&crate::util::redact::url(url)).finish(),
         }
     }
 }
@@ -190,13 +226,13 @@ fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), Source
 }
 
 async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, SourceError> {
-    let shown = crate::redact::url(url);
+    let shown = crate::util::redact::url(url);
     let response = client
         .get(url)
         .header("Accept", "application/hal+json, application/json")
         .send()
         .await
-        .map_err(|err| SourceError(format!("cannot fetch pact {shown}: {}", crate::redact::error(&err))))?;
+        .map_err(|err| SourceError(format!("cannot fetch pact {shown}: {}", crate::util::redact::error(&err))))?;
     let status = response.status();
     if !status.is_success() {
         return Err(SourceError(format!("cannot fetch pact {shown}: the server answered {status}")));
@@ -204,7 +240,7 @@ async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, Sou
     let json: serde_json::Value = response
         .json()
         .await
-        .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::redact::error(&err))))?;
+        .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::util::redact::error(&err))))?;
     let pact =
         load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err:#}")))?;
     if pact.specification_version() == PactSpecification::Unknown {

@@ -33,34 +33,18 @@ use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Mutex};
 
-use crate::message::{parse_message_request, MessageRegistry, DEFAULT_MESSAGE_PATH, METADATA_HEADER};
-use crate::registry::{LookupError, StateAction, StateCall, StateRegistry};
+use crate::message::protocol::parse_message_request;
+use crate::message::registry::MessageRegistry;
+use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
+use crate::states::protocol::{parse_state_change, StateChange};
+use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
+use crate::util::{panic_message, EndpointError};
 
 /// The default path of the state-change endpoint.
 pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
 
 /// The largest state-change body the endpoint accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// A state-change request as the Pact protocol defines it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StateChange {
-    /// The state text.
-    pub state: String,
-    /// The V3 params (empty for V1/V2).
-    pub params: Map<String, Value>,
-    /// Setup or teardown.
-    pub action: StateAction,
-}
-
-/// Why a state change could not run. `status` is the HTTP status the endpoint answers with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StateChangeError {
-    /// The HTTP status: 400 for a malformed request, 422 for a state that failed.
-    pub status: u16,
-    /// A message that names the state and the fix.
-    pub message: String,
-}
 
 /// A running state endpoint. Dropping it shuts the server down.
 #[derive(Debug)]
@@ -141,7 +125,7 @@ struct Dispatcher {
 }
 
 impl Dispatcher {
-    async fn run(&self, change: StateChange) -> Result<Map<String, Value>, StateChangeError> {
+    async fn run(&self, change: StateChange) -> Result<Map<String, Value>, EndpointError> {
         if change.state.trim().is_empty() {
             return Ok(Map::new());
         }
@@ -153,14 +137,14 @@ impl Dispatcher {
                     Some(help) => format!("\n{help}"),
                     None => String::new(),
                 };
-                return Err(unprocessable(format!("no provider state function serves `{}`{help}", change.state)));
+                return Err(EndpointError::unprocessable(format!("no provider state function serves `{}`{help}", change.state)));
             }
             Err(LookupError::Ambiguous(registrations)) => {
                 let locations: Vec<String> = registrations
                     .iter()
                     .map(|r| format!("`{}` ({}) at {}", r.pattern, r.function, r.location))
                     .collect();
-                return Err(unprocessable(format!(
+                return Err(EndpointError::unprocessable(format!(
                     "state `{}` matches more than one {} function: {}",
                     change.state,
                     change.action,
@@ -174,17 +158,17 @@ impl Dispatcher {
         let running = AssertUnwindSafe((found.registration.handler)(call)).catch_unwind();
         match tokio::time::timeout(self.state_timeout, running).await {
             Ok(Ok(Ok(values))) => Ok(values),
-            Ok(Ok(Err(error))) => Err(unprocessable(format!(
+            Ok(Ok(Err(error))) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` failed in `{function}`: {error}",
                 change.action, change.state
             ))),
-            Ok(Err(panic)) => Err(unprocessable(format!(
+            Ok(Err(panic)) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` panicked in `{function}`: {}",
                 change.action,
                 change.state,
                 panic_message(panic.as_ref())
             ))),
-            Err(_) => Err(unprocessable(format!(
+            Err(_) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` timed out after {:?} in `{function}`",
                 change.action, change.state, self.state_timeout
             ))),
@@ -247,69 +231,7 @@ async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Requ
     }
 }
 
-/// Parses a state-change request from a JSON body, or from the query string when the body is
-/// empty. In the query form every parameter other than `state` and `action` is a param.
-pub fn parse_state_change(body: &[u8], query: Option<&str>) -> Result<StateChange, StateChangeError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return parse_query(query.unwrap_or_default());
-    }
-    let value: Value =
-        serde_json::from_slice(body).map_err(|err| bad(format!("state-change body is not valid JSON: {err}")))?;
-    let Value::Object(mut object) = value else {
-        return Err(bad(
-            "state-change body must be a JSON object like {\"state\": \"...\", \"params\": {}, \"action\": \"setup\"}",
-        ));
-    };
-    let state = match object.remove("state") {
-        Some(Value::String(state)) => state,
-        Some(other) => return Err(bad(format!("`state` must be a string, got {other}"))),
-        None => return Err(bad("state-change body has no `state`")),
-    };
-    let params = match object.remove("params") {
-        None | Some(Value::Null) => Map::new(),
-        Some(Value::Object(params)) => params,
-        Some(other) => return Err(bad(format!("`params` must be a JSON object, got {other}"))),
-    };
-    let action = match object.remove("action") {
-        None | Some(Value::Null) => StateAction::Setup,
-        Some(Value::String(action)) => parse_action(&action)?,
-        Some(other) => return Err(bad(format!("`action` must be \"setup\" or \"teardown\", got {other}"))),
-    };
-    Ok(StateChange { state, params, action })
-}
 
-fn parse_query(query: &str) -> Result<StateChange, StateChangeError> {
-    let mut state = None;
-    let mut action = StateAction::Setup;
-    let mut params = Map::new();
-    for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        match key.as_ref() {
-            "state" => state = Some(value.into_owned()),
-            "action" => action = parse_action(&value)?,
-            _ => {
-                params.insert(key.into_owned(), Value::String(value.into_owned()));
-            }
-        }
-    }
-    let state = state.ok_or_else(|| bad("state-change request has no `state` in its JSON body or query string"))?;
-    Ok(StateChange { state, params, action })
-}
-
-fn parse_action(action: &str) -> Result<StateAction, StateChangeError> {
-    match action {
-        "setup" => Ok(StateAction::Setup),
-        "teardown" => Ok(StateAction::Teardown),
-        other => Err(bad(format!("unknown action `{other}`: use \"setup\" or \"teardown\""))),
-    }
-}
-
-fn bad(message: impl Into<String>) -> StateChangeError {
-    StateChangeError { status: 400, message: message.into() }
-}
-
-fn unprocessable(message: String) -> StateChangeError {
-    StateChangeError { status: 422, message }
-}
 
 fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, error_body(&message)).into_response()
@@ -323,42 +245,4 @@ fn error_body(message: &str) -> axum::Json<Value> {
     axum::Json(json!({ "error": message }))
 }
 
-/// The message of a caught panic payload.
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|text| text.to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a non-string panic payload".to_string())
-}
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_body_and_query_forms() {
-        let change =
-            parse_state_change(br#"{"state":"user 1 exists","params":{"id":1},"action":"teardown"}"#, None).unwrap();
-        assert_eq!(change.state, "user 1 exists");
-        assert_eq!(change.action, StateAction::Teardown);
-        assert_eq!(change.params.get("id"), Some(&json!(1)));
-        let change = parse_state_change(b"", Some("state=user%20exists&action=setup&id=7")).unwrap();
-        assert_eq!(change.state, "user exists");
-        assert_eq!(change.params.get("id"), Some(&json!("7")));
-    }
-
-    #[test]
-    fn rejects_bad_requests_with_400() {
-        for (body, query) in [
-            (&b"{not json"[..], None),
-            (&b"{\"params\":{}}"[..], None),
-            (&b"{\"state\":\"s\",\"action\":\"explode\"}"[..], None),
-            (&b"[]"[..], None),
-            (&b""[..], Some("action=setup")),
-        ] {
-            let error = parse_state_change(body, query).unwrap_err();
-            assert_eq!(error.status, 400, "{error:?}");
-        }
-    }
-}

@@ -1,21 +1,23 @@
-//! One verification run, start to finish: load the pacts, check the registry, start the state
-//! endpoint, boot the app, verify, and shut everything down.
+//! One verification session, what the plain test and the per-interaction harness share: load
+//! the pacts (webhook URL, broker or local sources, with the `no_pacts` policy), check the
+//! registrations, boot (the state endpoint, the app, the engine: [`Session::boot`] is the one
+//! boot path), and after the interactions publish the results with the broker's notices.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
-use std::sync::{Arc, LazyLock, PoisonError};
+use std::future::Future;
+use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
-use crate::app::{AppError, ProviderApp};
+use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
-use crate::config::{ConfigError, NoPacts, ProviderTestSpec, Settings};
-use crate::engine::{
-    http_client, load_pacts, Engine, EngineConfig, EngineError, LoadedPact, PactSource, RunChecks, SourceError,
-};
+use crate::config::{ConfigError, NoPacts, Settings};
+use crate::endpoint::StateEndpoint;
+use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
-use crate::message::MessageRegistry;
-use crate::registry::StateRegistry;
-use crate::report::{InteractionResult, Publication, ReportFiles, VerificationReport};
-use crate::state_endpoint::StateEndpoint;
+use crate::message::registry::MessageRegistry;
+use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
+use crate::report::{InteractionResult, Publication, VerificationReport};
+use crate::states::StateRegistry;
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,82 +60,126 @@ impl From<EngineError> for RunError {
     }
 }
 
-/// Runs a whole verification of `app` with `settings` and returns the report.
-///
-/// This is what `#[pact_provider_test]` runs; call it yourself to assert on the report.
-///
-/// ```no_run
-/// use pact_runtime::{engine::PactSource, verify_provider, Settings};
-///
-/// # async fn run() -> Result<(), pact_runtime::RunError> {
-/// let settings = Settings::new(vec![PactSource::Dir("pacts".into())]).provider("UserService");
-/// let report = verify_provider(&settings, || async { axum::Router::new() }).await?;
-/// assert!(report.is_success(), "{}", report.failure_summary());
-/// # Ok(()) }
-/// ```
-pub async fn verify_provider<Form, App: ProviderApp<Form>>(
-    settings: &Settings,
-    app: App,
-) -> Result<VerificationReport, RunError> {
-    let (provider, pacts, broker, client) = match load_run(settings).await? {
-        LoadedRun::Pacts { provider, pacts, broker, client } => (provider, pacts, broker, client),
-        LoadedRun::Nothing { provider, warning } => {
-            return Ok(VerificationReport { provider, warnings: vec![warning], ..VerificationReport::default() })
-        }
-    };
-    check_states(&provider)?;
+/// A run whose pacts are loaded: the settings, the provider, its pacts, the broker they came
+/// from and the client that fetched them.
+pub(crate) struct Session {
+    pub(crate) settings: Settings,
+    pub(crate) provider: String,
+    pub(crate) pacts: Vec<LoadedPact>,
+    pub(crate) broker: Option<BrokerClient>,
+    pub(crate) client: reqwest::Client,
+}
 
-    let registry = StateRegistry::for_provider(&provider);
-    let messages = MessageRegistry::for_provider(&provider);
-    let endpoint = StateEndpoint::start_with_messages(
-        registry.clone(),
-        messages.clone(),
-        &settings.state_path,
-        settings.state_timeout,
-    )
-    .await
-    .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
-    let mut booted = app.boot().await.map_err(RunError::App)?;
-    booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
+/// The running app, its state endpoint, and the engine that verifies against them.
+pub(crate) struct Live {
+    pub(crate) engine: Engine,
+    registry: StateRegistry,
+    messages: MessageRegistry,
+    hooks: Hooks,
+    booted: Mutex<BootedApp>,
+    serial: Arc<tokio::sync::Mutex<()>>,
+    _endpoint: StateEndpoint,
+}
 
-    let engine = Engine::with_client(
-        EngineConfig {
-            request_timeout: settings.request_timeout,
-            custom_headers: settings.custom_headers.iter().cloned().collect(),
-            message_url: Some(endpoint.message_url()),
-            ..EngineConfig::new(
-                format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
-                Some(endpoint.url().to_string()),
-            )
-        },
-        client,
-    )?;
-    let mut probe = || booted.exit_reason();
-    let hooks = Hooks::for_provider(&provider);
-    let checks = RunChecks {
-        registry: Some(&registry),
-        missing_states: settings.missing_states,
-        app_exit: Some(&mut probe),
-        serial: Some(provider_lock(&provider)),
-        hooks: Some(&hooks),
-        messages: Some(&messages),
-    };
-    let mut report = engine.verify_checked(&provider, &pacts, &settings.filter, checks).await;
-    drop(booted);
-    drop(endpoint);
-
-    if report.results.is_empty() && settings.filter.is_active() {
-        return Err(RunError::NoPacts(format!("no interaction matches the filter ({})", settings.filter.describe())));
+impl Session {
+    /// Checks the registrations, starts the state endpoint, boots the app with `boot`, waits
+    /// until it answers, and builds the engine against both.
+    pub(crate) async fn boot(
+        &self,
+        boot: impl Future<Output = Result<BootedApp, AppError>>,
+    ) -> Result<Live, RunError> {
+        check_states(&self.provider)?;
+        let settings = &self.settings;
+        let registry = StateRegistry::for_provider(&self.provider);
+        let messages = MessageRegistry::for_provider(&self.provider);
+        let endpoint = StateEndpoint::start_with_messages(
+            registry.clone(),
+            messages.clone(),
+            &settings.state_path,
+            settings.state_timeout,
+        )
+        .await
+        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+        let mut booted = boot.await.map_err(RunError::App)?;
+        booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
+        let engine = Engine::with_client(
+            EngineConfig {
+                request_timeout: settings.request_timeout,
+                custom_headers: settings.custom_headers.iter().cloned().collect(),
+                message_url: Some(endpoint.message_url()),
+                ..EngineConfig::new(
+                    format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
+                    Some(endpoint.url().to_string()),
+                )
+            },
+            self.client.clone(),
+        )?;
+        Ok(Live {
+            engine,
+            registry,
+            messages,
+            hooks: Hooks::for_provider(&self.provider),
+            booted: Mutex::new(booted),
+            serial: provider_lock(&self.provider),
+            _endpoint: endpoint,
+        })
     }
-    report.notices = notices(&pacts, "before_verification");
-    publish_and_notify(settings, broker.as_ref(), &pacts, &mut report).await;
-    Ok(report)
+
+    /// After the interactions: the broker's notices, and the results of every pact the report
+    /// covers whole published. Answers the number of failed publications.
+    pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
+        report.notices = notices(&self.pacts, "before_verification");
+        publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
+    }
+}
+
+impl Live {
+    /// Verifies one interaction: its states, hooks and request, holding the provider's lock,
+    /// and failing at once when the app has stopped.
+    pub(crate) async fn verify(
+        &self,
+        session: &Session,
+        loaded: &LoadedPact,
+        interaction: &(dyn pact_models::interaction::Interaction + Send + Sync + std::panic::RefUnwindSafe),
+        missing: &mut Vec<crate::report::MissingState>,
+    ) -> InteractionResult {
+        let mut probe = || self.exit_reason();
+        let mut checks = self.checks(session, &mut probe);
+        self.engine.verify_interaction(&session.provider, loaded, interaction, &mut checks, missing).await
+    }
+
+    /// Verifies every interaction the settings' filter selects, in pact order.
+    pub(crate) async fn verify_all(&self, session: &Session) -> VerificationReport {
+        let mut probe = || self.exit_reason();
+        let checks = self.checks(session, &mut probe);
+        self.engine.verify(&session.provider, &session.pacts, &session.settings.filter, checks).await
+    }
+
+    fn checks<'a>(
+        &'a self,
+        session: &Session,
+        probe: &'a mut (dyn FnMut() -> Option<String> + Send + Sync),
+    ) -> RunChecks<'a> {
+        RunChecks {
+            registry: Some(&self.registry),
+            missing_states: session.settings.missing_states,
+            app_exit: Some(probe),
+            serial: Some(self.serial.clone()),
+            hooks: Some(&self.hooks),
+            messages: Some(&self.messages),
+        }
+    }
+
+    /// Why the app stopped, if it has.
+    fn exit_reason(&self) -> Option<String> {
+        self.booted.lock().unwrap_or_else(PoisonError::into_inner).exit_reason()
+    }
 }
 
 /// What a run has to verify, once its pacts are loaded.
 pub(crate) enum LoadedRun {
-    /// Pacts for `provider`, with the broker they came from and the client that fetched them.
-    Pacts { provider: String, pacts: Vec<LoadedPact>, broker: Option<BrokerClient>, client: reqwest::Client },
+    /// Pacts to verify.
+    Pacts(Box<Session>),
     /// No pacts, and `no_pacts = "pass"` says that is fine.
     Nothing { provider: String, warning: String },
 }
@@ -144,7 +190,7 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
     let (pacts, broker) = fetch_pacts(settings, &client).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
-        return Ok(LoadedRun::Pacts { provider, pacts, broker, client });
+        return Ok(LoadedRun::Pacts(Box::new(Session { settings: settings.clone(), provider, pacts, broker, client })));
     }
     let message = no_pacts_message(settings, &provider, &client).await;
     match settings.no_pacts {
@@ -160,7 +206,7 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
 /// Publishes the result of every pact the report covers whole (never after a filtered or
 /// partial run), then adds the broker's after-verification notices. Answers the number of
 /// failed publications.
-pub(crate) async fn publish_and_notify(
+async fn publish_and_notify(
     settings: &Settings,
     broker: Option<&BrokerClient>,
     pacts: &[LoadedPact],
@@ -208,8 +254,8 @@ pub(crate) async fn publish_and_notify(
 
 /// The lock that serialises the interactions of every run for `provider` in this process, so
 /// two tests of one provider never interleave their state changes.
-pub(crate) fn provider_lock(provider: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: LazyLock<std::sync::Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+fn provider_lock(provider: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
         LazyLock::new(Default::default);
     let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
     locks.entry(provider.to_string()).or_default().clone()
@@ -319,7 +365,7 @@ pub(crate) fn check_states(provider: &str) -> Result<(), RunError> {
     )))
 }
 
-pub(crate) fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
+fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
     pacts
         .iter()
         .filter_map(|pact| pact.broker.as_ref())
@@ -327,57 +373,3 @@ pub(crate) fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
         .collect()
 }
 
-/// The body of every `#[pact_provider_test]`: runs [`verify_provider`] on a fresh tokio
-/// runtime, prints the report, and panics with the failure summary when verification fails.
-pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) {
-    let settings = match Settings::resolve(&spec) {
-        Ok(settings) => settings,
-        Err(error) => panic!("{}: configuration error: {error}", spec.test_name),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(error) => panic!("{}: cannot start a tokio runtime: {error}", spec.test_name),
-    };
-    let outcome = runtime.block_on(verify_provider(&settings, app));
-    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    let files = ReportFiles::from_settings(&settings);
-    let written = match &outcome {
-        Ok(report) => files.write(report, spec.test_name),
-        Err(error) => {
-            files.write_error(spec.test_name, settings.provider.as_deref().unwrap_or_default(), &error.to_string())
-        }
-    };
-    if let Ok(report) = &outcome {
-        println!("{}", report.console());
-    }
-    let write_error = match written {
-        Ok(paths) => {
-            paths.iter().for_each(|path| println!("wrote the report {}", path.display()));
-            None
-        }
-        Err(error) => {
-            eprintln!("{}: {error}", spec.test_name);
-            Some(error)
-        }
-    };
-    match outcome {
-        Ok(report) => {
-            if !report.is_success() {
-                panic!("{}", report.failure_summary());
-            }
-            let publish_failures: Vec<String> =
-                report.publish_failures().map(|(pact, error)| format!("{pact}: {error}")).collect();
-            if !publish_failures.is_empty() {
-                panic!(
-                    "{}: verification passed, but publishing results failed:\n{}",
-                    spec.test_name,
-                    publish_failures.join("\n")
-                );
-            }
-        }
-        Err(error) => panic!("{}: {error}", spec.test_name),
-    }
-    if let Some(error) = write_error {
-        panic!("{}: verification passed, but {error}", spec.test_name);
-    }
-}

@@ -1,9 +1,11 @@
-//! The registry: every `#[provider_state]` function in the test binary, collected by `inventory`,
-//! and the rules that pick the one serving a given state.
+//! Provider states: every `#[provider_state]` function in the test binary, collected by
+//! `inventory`, the rules that pick the one serving a given state, how a function's arguments
+//! and return value are served, the help for a state no function serves, and the state-change
+//! protocol.
 
 pub mod arguments;
 pub mod missing;
-pub use pact_syntax::pattern;
+pub mod protocol;
 
 use std::fmt;
 use std::future::Future;
@@ -11,8 +13,8 @@ use std::pin::Pin;
 
 use serde_json::{Map, Value};
 
-pub use arguments::{FromStateParams, FromStatePlaceholder, IntoStateValues, StateValues};
-use pattern::StatePattern;
+pub use arguments::{IntoStateValues, StateValues};
+use pact_syntax::pattern::StatePattern;
 
 /// Whether a state function sets a state up or tears it down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,6 +39,16 @@ impl fmt::Display for StateAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// What a run does with a provider state that no `#[provider_state]` function serves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum MissingStates {
+    /// The interaction fails, naming the state, the closest registered states and a stub to paste.
+    #[default]
+    Fail,
+    /// The request is sent without the state; the report warns and lists the missing states.
+    Warn,
 }
 
 /// Where a registration was written, for diagnostics.

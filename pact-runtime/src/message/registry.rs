@@ -1,0 +1,295 @@
+//! The `#[message]` functions of the test binary, collected by `inventory`: finding the one
+//! that produces a description, running it, and the "did you mean" help when none does.
+
+use std::fmt::{self, Display, Write as _};
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures::FutureExt;
+use serde_json::Value;
+
+use super::{FromMessageRequest, Message, MessageError, MessageRequest};
+use crate::states::SourceLocation;
+use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
+use crate::util::{panic_message, EndpointError};
+
+/// How many producers "did you mean" lists at most.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// Resolves the argument `name` (used by the macro expansion).
+pub fn message_argument<T: FromMessageRequest>(request: &MessageRequest, name: &str) -> Result<T, MessageError> {
+    T::from_message_request(request).map_err(|err| {
+        MessageError(format!(
+            "message `{}`: cannot build argument `{name}` from params {}: {err}",
+            request.description,
+            Value::Object(request.params.clone())
+        ))
+    })
+}
+
+/// The future a type-erased message producer returns.
+pub type MessageFuture = Pin<Box<dyn Future<Output = Result<Message, MessageError>> + Send>>;
+
+/// One `#[message]` function, as the macro registers it.
+#[derive(Debug)]
+pub struct MessageRegistration {
+    /// The message description it produces, as the pact writes it.
+    pub description: &'static str,
+    /// `Some(name)` scopes the producer to one provider.
+    pub provider: Option<&'static str>,
+    /// The annotated function's name.
+    pub function: &'static str,
+    /// Where it was written.
+    pub location: SourceLocation,
+    /// Calls the function with arguments resolved from a [`MessageRequest`].
+    pub handler: fn(MessageRequest) -> MessageFuture,
+}
+
+inventory::collect!(MessageRegistration);
+
+/// Why no single producer serves a description.
+#[derive(Debug, Clone)]
+pub enum MessageLookupError {
+    /// No producer serves it.
+    Missing,
+    /// More than one producer serves it at the same scope.
+    Ambiguous(Vec<&'static MessageRegistration>),
+}
+
+/// The `#[message]` functions that serve one provider.
+#[derive(Debug, Clone, Default)]
+pub struct MessageRegistry {
+    entries: Vec<&'static MessageRegistration>,
+    /// Producers scoped to other providers: never served, only suggested.
+    others: Vec<&'static MessageRegistration>,
+}
+
+impl MessageRegistry {
+    /// Every producer in the binary that serves `provider`: those scoped to it and the
+    /// unscoped ones.
+    pub fn for_provider(provider: &str) -> MessageRegistry {
+        Self::from_registrations(provider, inventory::iter::<MessageRegistration>)
+    }
+
+    /// Builds a registry from explicit registrations, for tests and tools.
+    pub fn from_registrations(
+        provider: &str,
+        registrations: impl IntoIterator<Item = &'static MessageRegistration>,
+    ) -> MessageRegistry {
+        let (entries, others) = registrations
+            .into_iter()
+            .partition(|registration| registration.provider.is_none_or(|scope| scope == provider));
+        MessageRegistry { entries, others }
+    }
+
+    /// All producers in this registry.
+    pub fn registrations(&self) -> impl Iterator<Item = &'static MessageRegistration> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// The producer of `description`: its text equals the description (runs of whitespace
+    /// count as one space); a producer scoped to the provider wins over an unscoped one.
+    pub fn lookup(&self, description: &str) -> Result<&'static MessageRegistration, MessageLookupError> {
+        let wanted = squash(description);
+        let mut found: Vec<&'static MessageRegistration> =
+            self.entries.iter().copied().filter(|registration| squash(registration.description) == wanted).collect();
+        if found.iter().any(|registration| registration.provider.is_some()) {
+            found.retain(|registration| registration.provider.is_some());
+        }
+        match found.len() {
+            0 => Err(MessageLookupError::Missing),
+            1 => Ok(found[0]),
+            _ => Err(MessageLookupError::Ambiguous(found)),
+        }
+    }
+
+    /// Every pair of producers of one description at the same scope.
+    pub fn conflicts(&self) -> Vec<(&'static MessageRegistration, &'static MessageRegistration)> {
+        let mut conflicts = Vec::new();
+        for (i, first) in self.entries.iter().enumerate() {
+            for second in &self.entries[i + 1..] {
+                if first.provider == second.provider && squash(first.description) == squash(second.description) {
+                    conflicts.push((*first, *second));
+                }
+            }
+        }
+        conflicts
+    }
+
+    /// Help for a description no producer serves; `None` when one does (or several do).
+    pub fn missing(&self, description: &str) -> Option<MissingMessageHelp> {
+        match self.lookup(description) {
+            Err(MessageLookupError::Missing) => Some(MissingMessageHelp {
+                description: description.to_string(),
+                suggestions: self.suggestions(description),
+                stub: stub(description),
+            }),
+            Ok(_) | Err(MessageLookupError::Ambiguous(_)) => None,
+        }
+    }
+
+    /// The producers closest to `description`, best first: same text for another provider or
+    /// in another letter case, then texts a few edits away or sharing most of their words.
+    pub fn suggestions(&self, description: &str) -> Vec<String> {
+        let wanted = normalise(description);
+        let wanted_words = content_words(&wanted);
+        let mut ranked: Vec<(usize, usize, String)> = Vec::new();
+        let candidates = self.entries.iter().map(|registration| (*registration, true));
+        let others = self.others.iter().map(|registration| (*registration, false));
+        for (registration, same_provider) in candidates.chain(others) {
+            let shown =
+                format!("`{}` ({} at {})", registration.description, registration.function, registration.location);
+            let text = normalise(registration.description);
+            let rank = if text == wanted && !same_provider {
+                Some((
+                    0,
+                    0,
+                    format!("{shown}: it serves provider `{}` only", registration.provider.unwrap_or_default()),
+                ))
+            } else if text == wanted {
+                Some((0, 0, format!("{shown}: the texts differ in letter case")))
+            } else if same_provider {
+                let distance = edit_distance(&wanted, &text);
+                let words = content_words(&text);
+                let shared = wanted_words.iter().filter(|word| words.iter().any(|other| alike(word, other))).count();
+                let close = distance <= (wanted.chars().count() / 3).max(2);
+                let alike = shared >= 2 || (shared == 1 && wanted_words.len() == 1);
+                (close || alike).then(|| (1, distance.saturating_sub(shared * 2), shown))
+            } else {
+                None
+            };
+            if let Some(rank) = rank {
+                if !ranked.iter().any(|known| known.2 == rank.2) {
+                    ranked.push(rank);
+                }
+            }
+        }
+        ranked.sort();
+        ranked.into_iter().take(MAX_SUGGESTIONS).map(|(_, _, text)| text).collect()
+    }
+
+    /// Produces the message `request` asks for: finds the producer and runs it, catching
+    /// panics, within `timeout`. Errors carry the HTTP status the endpoint answers with.
+    pub async fn produce(&self, request: MessageRequest, timeout: Duration) -> Result<Message, EndpointError> {
+        let unprocessable = EndpointError::unprocessable;
+        let registration = match self.lookup(&request.description) {
+            Ok(registration) => registration,
+            Err(MessageLookupError::Missing) => {
+                let help = self.missing(&request.description).map(|help| format!("\n{help}")).unwrap_or_default();
+                return Err(unprocessable(format!("no #[message] function produces `{}`{help}", request.description)));
+            }
+            Err(MessageLookupError::Ambiguous(found)) => {
+                let locations: Vec<String> =
+                    found.iter().map(|r| format!("{} at {}", r.function, r.location)).collect();
+                return Err(unprocessable(format!(
+                    "message `{}` is produced by more than one #[message] function: {}",
+                    request.description,
+                    locations.join(", ")
+                )));
+            }
+        };
+        let description = request.description.clone();
+        let function = registration.function;
+        let running = AssertUnwindSafe((registration.handler)(request)).catch_unwind();
+        match tokio::time::timeout(timeout, running).await {
+            Ok(Ok(Ok(message))) => Ok(message),
+            Ok(Ok(Err(error))) => {
+                Err(unprocessable(format!("producing message `{description}` failed in `{function}`: {error}")))
+            }
+            Ok(Err(panic)) => Err(unprocessable(format!(
+                "producing message `{description}` panicked in `{function}`: {}",
+                panic_message(panic.as_ref())
+            ))),
+            Err(_) => Err(unprocessable(format!(
+                "producing message `{description}` timed out after {timeout:?} in `{function}`"
+            ))),
+        }
+    }
+}
+
+/// Runs of whitespace as one space, trimmed.
+fn squash(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// What to tell the user about a message description that no `#[message]` function produces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingMessageHelp {
+    /// The description, as the pact writes it.
+    pub description: String,
+    /// The closest producers, best first, each as `` `description` (function at file:line:column) ``.
+    pub suggestions: Vec<String>,
+    /// A `#[message]` function to paste and fill in.
+    pub stub: String,
+}
+
+impl Display for MissingMessageHelp {
+    /// The suggestions ("did you mean ...?") and the stub, on their own lines.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_help(f, &self.suggestions, &self.stub)
+    }
+}
+
+/// A `#[message]` function producing exactly `description`, to paste and fill in.
+pub fn stub(description: &str) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "#[message({description:?})]");
+    let name = function_name(description).replacen("state_", "message_", 1);
+    let _ = writeln!(text, "async fn {name}() -> pact_runtime::Message {{");
+    let _ =
+        writeln!(text, "    todo!({:?})", format!("produce `{}`", description.replace('{', "{{").replace('}', "}}")));
+    text.push('}');
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noop(_: MessageRequest) -> MessageFuture {
+        Box::pin(async { Ok(Message::text("")) })
+    }
+
+    fn registration(description: &'static str, provider: Option<&'static str>) -> &'static MessageRegistration {
+        Box::leak(Box::new(MessageRegistration {
+            description,
+            provider,
+            function: "f",
+            location: SourceLocation { file: "f.rs", line: 1, column: 1 },
+            handler: noop,
+        }))
+    }
+
+    #[test]
+    fn looks_up_scoped_first_and_suggests_close_descriptions() {
+        let scoped = registration("an order created event", Some("P"));
+        let registry = MessageRegistry::from_registrations(
+            "P",
+            [registration("an order created event", None), scoped, registration("a user deleted event", Some("Q"))],
+        );
+        assert!(std::ptr::eq(registry.lookup("an  order created event").unwrap(), scoped));
+        let help = registry.missing("an order created evnt").unwrap();
+        assert_eq!(help.suggestions[0], "`an order created event` (f at f.rs:1:1)");
+        let help = registry.missing("a user deleted event").unwrap();
+        assert_eq!(help.suggestions, ["`a user deleted event` (f at f.rs:1:1): it serves provider `Q` only"]);
+        assert_eq!(
+            help.stub,
+            "#[message(\"a user deleted event\")]\nasync fn a_user_deleted_event() -> pact_runtime::Message {\n    todo!(\"produce `a user deleted event`\")\n}"
+        );
+    }
+
+    #[test]
+    fn two_producers_of_one_message_conflict() {
+        let registry = MessageRegistry::from_registrations(
+            "P",
+            [registration("an order paid event", None), registration("an  order paid event", None)],
+        );
+        assert_eq!(registry.conflicts().len(), 1);
+        assert!(
+            matches!(registry.lookup("an order paid event"), Err(MessageLookupError::Ambiguous(found)) if found.len() == 2)
+        );
+        assert!(registry.missing("an order paid event").is_none());
+    }
+}

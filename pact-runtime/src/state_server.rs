@@ -1,0 +1,83 @@
+//! Serving a provider's states and messages to a Pact verifier that is not ours: the
+//! `pact_verifier` CLI or crate, pact-jvm, pact-js, a Pact Broker webhook job.
+
+use crate::config::Settings;
+use crate::endpoint::StateEndpoint;
+use crate::message::registry::MessageRegistry;
+use crate::session::{check_states, RunError};
+use crate::states::StateRegistry;
+
+/// The generated provider-state endpoint on its own, for an external Pact verifier.
+///
+/// It serves the provider's `#[provider_state]` functions at its
+/// [state-change URL](StateServer::state_change_url), in the standard state-change protocol
+/// (`{"state", "params", "action"}` as JSON, or the same as a query string), and its
+/// `#[message]` functions at its [message URL](StateServer::message_url), in the protocol of
+/// Pact's message providers (see [`mod@crate::message`]). It listens on `127.0.0.1` and an
+/// ephemeral port, and stops when dropped.
+///
+/// ```no_run
+/// use pact_runtime::{provider_state, StateServer};
+///
+/// #[provider_state("user {id} exists")]
+/// fn user_exists(id: u64) {
+/// # let _ = id;
+/// }
+///
+/// # async fn run() -> Result<(), pact_runtime::RunError> {
+/// let server = StateServer::start("UserService").await?;
+/// // e.g. pact_verifier's `--state-change-url`, or `ProviderStateExecutor`'s URL
+/// println!("state changes: {}", server.state_change_url());
+/// println!("messages: {}", server.message_url());
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StateServer {
+    endpoint: StateEndpoint,
+}
+
+impl StateServer {
+    /// Serves the functions registered for `provider` (those scoped to it and the unscoped
+    /// ones) with the default state path and a 30 s bound on each function.
+    ///
+    /// Fails when two functions serve the same state or message, listing both locations, or
+    /// when no loopback port can be bound.
+    pub async fn start(provider: &str) -> Result<StateServer, RunError> {
+        Self::start_with(&Settings::new(Vec::new()).provider(provider)).await
+    }
+
+    /// Like [`StateServer::start`] for the provider of `settings`, with its `state_path` and
+    /// `state_timeout` (see [`crate::config`]); the other settings are not used.
+    pub async fn start_with(settings: &Settings) -> Result<StateServer, RunError> {
+        let provider = settings.provider.as_deref().ok_or_else(|| {
+            RunError::Config(crate::config::ConfigError(
+                "a state server serves one provider: set it with `Settings::provider`".to_string(),
+            ))
+        })?;
+        check_states(provider)?;
+        let endpoint = StateEndpoint::start_with_messages(
+            StateRegistry::for_provider(provider),
+            MessageRegistry::for_provider(provider),
+            &settings.state_path,
+            settings.state_timeout,
+        )
+        .await
+        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+        Ok(StateServer { endpoint })
+    }
+
+    /// The URL a verifier POSTs state changes to.
+    pub fn state_change_url(&self) -> &str {
+        self.endpoint.url()
+    }
+
+    /// The URL a verifier POSTs message requests to (`/_pact/messages` on the same port).
+    pub fn message_url(&self) -> String {
+        self.endpoint.message_url()
+    }
+
+    /// The loopback port it listens on, for verifiers configured by host and port.
+    pub fn port(&self) -> u16 {
+        self.endpoint.address().port()
+    }
+}
