@@ -334,6 +334,7 @@ pub use report::{Failure, InteractionResult, VerificationReport};
 pub use session::RunError;
 pub use state_server::StateServer;
 pub use states::StateValues;
+pub use util::install_crypto_provider;
 
 /// Registers a provider-state function.
 ///
@@ -642,15 +643,6 @@ pub use pact_macros::request_filter;
 /// `/_pact/messages` (see [`mod@message`]).
 #[doc(inline)]
 pub use pact_macros::message;
-
-/// Installs ring as the process-wide rustls crypto provider, unless one is installed already.
-/// `pact_verifier`'s reqwest is built without a provider and panics without one.
-pub fn install_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing the race to another thread installing one is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
 
 /// What the macros expand to, and the internals this repository's tests, benchmarks and
 /// compatibility harness reach for. **Not a public API**: nothing here is covered by semver, and

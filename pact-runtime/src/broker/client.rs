@@ -42,7 +42,7 @@ impl BrokerClient {
         ca_bundle: Option<&std::path::Path>,
         timeout: Duration,
     ) -> Result<BrokerClient, BrokerError> {
-        crate::install_crypto_provider();
+        crate::util::install_crypto_provider();
         let mut builder =
             reqwest::Client::builder().user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION"))).timeout(timeout);
         if let Some(path) = ca_bundle {

@@ -181,7 +181,7 @@ fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
 /// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
 /// ring rustls provider first, which `pact_verifier`'s reqwest needs even to build a client.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
-    crate::install_crypto_provider();
+    crate::util::install_crypto_provider();
     reqwest::Client::builder()
         .user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
