@@ -137,7 +137,10 @@ impl Dispatcher {
                     Some(help) => format!("\n{help}"),
                     None => String::new(),
                 };
-                return Err(EndpointError::unprocessable(format!("no provider state function serves `{}`{help}", change.state)));
+                return Err(EndpointError::unprocessable(format!(
+                    "no provider state function serves `{}`{help}",
+                    change.state
+                )));
             }
             Err(LookupError::Ambiguous(registrations)) => {
                 let locations: Vec<String> = registrations
@@ -231,8 +234,6 @@ async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Requ
     }
 }
 
-
-
 fn bad_request(message: String) -> Response {
     (StatusCode::BAD_REQUEST, error_body(&message)).into_response()
 }
@@ -244,5 +245,3 @@ fn status(code: u16) -> StatusCode {
 fn error_body(message: &str) -> axum::Json<Value> {
     axum::Json(json!({ "error": message }))
 }
-
-

@@ -29,8 +29,8 @@ use pact_models::bodies::OptionalBody;
 use pact_models::http_parts::HttpPart;
 use pact_models::v4::http_parts::HttpRequest;
 
-use crate::states::SourceLocation;
 use crate::report::Failure;
+use crate::states::SourceLocation;
 
 /// What a hook may learn about the interaction it runs around. A hook takes it as its one
 /// optional argument.

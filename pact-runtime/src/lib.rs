@@ -310,21 +310,21 @@
 #![warn(rustdoc::broken_intra_doc_links)]
 
 // The layers, lowest first: a module uses only modules listed before it (see "Architecture").
-mod util;
-pub mod report;
-mod pacts;
-mod states;
-pub mod message;
-mod hooks;
-mod endpoint;
 pub mod app;
-mod engine;
 mod broker;
 pub mod config;
-mod session;
-mod provider_test;
+mod endpoint;
+mod engine;
 pub mod harness;
+mod hooks;
+pub mod message;
+mod pacts;
+mod provider_test;
+pub mod report;
+mod session;
 mod state_server;
+mod states;
+mod util;
 
 pub use config::Settings;
 pub use hooks::{HookContext, ProviderRequest};

@@ -84,10 +84,7 @@ pub(crate) struct Live {
 impl Session {
     /// Checks the registrations, starts the state endpoint, boots the app with `boot`, waits
     /// until it answers, and builds the engine against both.
-    pub(crate) async fn boot(
-        &self,
-        boot: impl Future<Output = Result<BootedApp, AppError>>,
-    ) -> Result<Live, RunError> {
+    pub(crate) async fn boot(&self, boot: impl Future<Output = Result<BootedApp, AppError>>) -> Result<Live, RunError> {
         check_states(&self.provider)?;
         let settings = &self.settings;
         let registry = StateRegistry::for_provider(&self.provider);
@@ -255,8 +252,7 @@ async fn publish_and_notify(
 /// The lock that serialises the interactions of every run for `provider` in this process, so
 /// two tests of one provider never interleave their state changes.
 fn provider_lock(provider: &str) -> Arc<tokio::sync::Mutex<()>> {
-    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Default::default);
+    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
     let mut locks = LOCKS.lock().unwrap_or_else(PoisonError::into_inner);
     locks.entry(provider.to_string()).or_default().clone()
 }
@@ -372,4 +368,3 @@ fn notices(pacts: &[LoadedPact], when: &str) -> Vec<String> {
         .flat_map(|context| context.notices_when(when).map(|notice| notice.text.clone()))
         .collect()
 }
-

@@ -54,8 +54,8 @@ use regex::Regex;
 
 pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, PublishSettings, Secret};
 use crate::endpoint::DEFAULT_STATE_PATH;
-use crate::report::ReportFiles;
 pub use crate::pacts::{InteractionFilter, PactSource, SourceError};
+use crate::report::ReportFiles;
 pub use crate::states::MissingStates;
 use options::OptionKind;
 
@@ -371,8 +371,9 @@ fn resolve_broker(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<Bro
     let Some((url_source, url)) = values.text("broker_url") else {
         return Ok(None);
     };
-    let mut parsed = url::Url::parse(&url)
-        .map_err(|err| ConfigError(format!("{url_source} is not a URL ({err}): `{}`", crate::util::redact::url(&url))))?;
+    let mut parsed = url::Url::parse(&url).map_err(|err| {
+        ConfigError(format!("{url_source} is not a URL ({err}): `{}`", crate::util::redact::url(&url)))
+    })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(ConfigError(format!("{url_source} must be an http(s) URL, got scheme `{}`", parsed.scheme())));
     }

@@ -43,13 +43,13 @@ use pact_verifier::provider_client::make_provider_request;
 use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
 use serde_json::{json, Map, Value};
 
-use crate::states::MissingStates;
 use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{InteractionFilter, LoadedPact};
-use crate::states::{StateAction, StateRegistry};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
+use crate::states::MissingStates;
+use crate::states::{StateAction, StateRegistry};
 
 /// How the engine reaches the provider and its state endpoint.
 #[derive(Debug, Clone)]

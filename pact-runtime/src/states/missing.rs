@@ -6,13 +6,12 @@ use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value};
 
-use pact_syntax::pattern::{Segment, StatePattern};
-use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
 use super::{LookupError, StateAction, StateRegistration, StateRegistry};
+use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
+use pact_syntax::pattern::{Segment, StatePattern};
 
 /// How many registrations "did you mean" lists at most.
 const MAX_SUGGESTIONS: usize = 3;
-
 
 /// What to tell the user about a state that no setup function serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,7 +167,6 @@ pub fn stub(state: &str, params: &Map<String, Value>) -> String {
     text.push('}');
     text
 }
-
 
 #[cfg(test)]
 mod tests {
