@@ -1,15 +1,18 @@
-//! The console report's helpers: colour (only on a terminal, never with `NO_COLOR`), the diff
-//! of expected and actual bodies, and the hint that reruns only the failures.
+//! The console report's helpers: colour (`anstyle` styles, coloured when `anstream` says stdout
+//! takes colour), the diff of expected and actual bodies, and the hint that reruns only the
+//! failures.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+
+use anstyle::{AnsiColor, Style};
 
 use super::{BodyDiff, InteractionResult, VerificationReport};
 
-/// Whether the console report should be coloured: stdout is a terminal and `NO_COLOR` is unset
-/// or empty (<https://no-color.org>).
+/// Whether the console report should be coloured, as `anstream` decides for stdout: never with
+/// `NO_COLOR` (<https://no-color.org>) or `CLICOLOR=0`, always with `CLICOLOR_FORCE`, and
+/// otherwise when stdout is a terminal that takes colour (`TERM` is set and not `dumb`).
 pub fn colour_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && std::io::stdout().is_terminal()
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 /// ANSI styles, or none at all.
@@ -19,32 +22,32 @@ pub(crate) struct Palette {
 }
 
 impl Palette {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 
     pub(crate) fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(AnsiColor::Green.on_default(), text)
     }
 
     pub(crate) fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(AnsiColor::Red.on_default(), text)
     }
 
     pub(crate) fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(AnsiColor::Yellow.on_default(), text)
     }
 
     pub(crate) fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(Style::new().bold(), text)
     }
 
     pub(crate) fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(Style::new().dimmed(), text)
     }
 }
 
@@ -182,9 +185,9 @@ impl VerificationReport {
         Some(parts.join(" "))
     }
 
-    /// The console report, coloured when stdout is a terminal and `NO_COLOR` is not set. This is
-    /// what `#[pact_provider_test]` prints; `{report}` is the same text without colour, and
-    /// `{report:#}` always coloured.
+    /// The console report, coloured when [`colour_wanted`] (stdout is a terminal, or
+    /// `CLICOLOR_FORCE` is set; never with `NO_COLOR`). This is what `#[pact_provider_test]`
+    /// prints; `{report}` is the same text without colour, and `{report:#}` always coloured.
     pub fn console(&self) -> String {
         if colour_wanted() {
             format!("{self:#}")
@@ -245,6 +248,15 @@ mod tests {
         assert!(text.contains("+   \"z\": \"new\""), "{text}");
         assert!(text.starts_with("  ...\n"), "{text}");
         assert!(!text.contains("\"a\""), "{text}");
+    }
+
+    #[test]
+    fn the_palette_paints_ansi_styles_only_when_on() {
+        let on = Palette { on: true };
+        assert_eq!(on.green("ok"), "\x1b[32mok\x1b[0m");
+        assert_eq!(on.red(&on.bold("no")), "\x1b[31m\x1b[1mno\x1b[0m\x1b[0m");
+        assert_eq!((on.yellow("~"), on.dim("...")), ("\x1b[33m~\x1b[0m".into(), "\x1b[2m...\x1b[0m".into()));
+        assert_eq!(Palette { on: false }.red("no"), "no");
     }
 
     #[test]
