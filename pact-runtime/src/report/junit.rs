@@ -137,10 +137,7 @@ impl VerificationReport {
 pub(crate) fn run_error_xml(name: &str, provider: &str, error: &str) -> String {
     let provider = if provider.is_empty() { "pact verification" } else { provider };
     let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-    status
-        .set_message(xml(error.lines().next().unwrap_or_default()))
-        .set_type("RunError")
-        .set_description(xml(error));
+    status.set_message(xml(error.lines().next().unwrap_or_default())).set_type("RunError").set_description(xml(error));
     let mut case = TestCase::new("pact verification", status);
     case.set_classname(xml(provider)).set_time(Duration::ZERO);
     let mut suite = TestSuite::new(xml(provider));
