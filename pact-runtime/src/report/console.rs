@@ -1,15 +1,18 @@
-//! The console report's helpers: colour (only on a terminal, never with `NO_COLOR`), the diff
-//! of expected and actual bodies, and the hint that reruns only the failures.
+//! The console report's helpers: colour (`anstyle` styles, coloured when `anstream` says stdout
+//! takes colour), the diff of expected and actual bodies, and the hint that reruns only the
+//! failures.
 
 use std::fmt::Write as _;
-use std::io::IsTerminal;
+
+use anstyle::{AnsiColor, Style};
 
 use super::{BodyDiff, InteractionResult, VerificationReport};
 
-/// Whether the console report should be coloured: stdout is a terminal and `NO_COLOR` is unset
-/// or empty (<https://no-color.org>).
+/// Whether the console report should be coloured, as `anstream` decides for stdout: never with
+/// `NO_COLOR` (<https://no-color.org>) or `CLICOLOR=0`, always with `CLICOLOR_FORCE`, and
+/// otherwise when stdout is a terminal that takes colour (`TERM` is set and not `dumb`).
 pub fn colour_wanted() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty()) && std::io::stdout().is_terminal()
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
 }
 
 /// ANSI styles, or none at all.
@@ -19,37 +22,40 @@ pub(crate) struct Palette {
 }
 
 impl Palette {
-    fn paint(self, code: &str, text: &str) -> String {
+    fn paint(self, style: Style, text: &str) -> String {
         if self.on {
-            format!("\x1b[{code}m{text}\x1b[0m")
+            format!("{style}{text}{style:#}")
         } else {
             text.to_string()
         }
     }
 
     pub(crate) fn green(self, text: &str) -> String {
-        self.paint("32", text)
+        self.paint(AnsiColor::Green.on_default(), text)
     }
 
     pub(crate) fn red(self, text: &str) -> String {
-        self.paint("31", text)
+        self.paint(AnsiColor::Red.on_default(), text)
     }
 
     pub(crate) fn yellow(self, text: &str) -> String {
-        self.paint("33", text)
+        self.paint(AnsiColor::Yellow.on_default(), text)
     }
 
     pub(crate) fn bold(self, text: &str) -> String {
-        self.paint("1", text)
+        self.paint(Style::new().bold(), text)
     }
 
     pub(crate) fn dim(self, text: &str) -> String {
-        self.paint("2", text)
+        self.paint(Style::new().dimmed(), text)
     }
 }
 
 /// How many unchanged lines a body diff shows around each change.
 const CONTEXT: usize = 3;
+
+/// How long a body diff may search for the smallest diff before it settles for a larger one.
+const DIFF_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// One line of a line diff.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,37 +63,47 @@ pub(crate) enum DiffLine<'a> {
     Same(&'a str),
     Expected(&'a str),
     Actual(&'a str),
+    /// Unchanged lines left out, more than [`CONTEXT`] away from any change.
+    Skipped,
 }
 
-/// A line diff of `expected` and `actual` (longest common subsequence; bodies are small).
+/// A line diff of `expected` and `actual` (Myers' algorithm, by `similar`), showing
+/// [`CONTEXT`] unchanged lines around each change and [`DiffLine::Skipped`] for the rest.
 pub(crate) fn diff_lines<'a>(expected: &'a str, actual: &'a str) -> Vec<DiffLine<'a>> {
     let old: Vec<&str> = expected.lines().collect();
     let new: Vec<&str> = actual.lines().collect();
-    // Too large for the quadratic table: show both sides whole.
-    if old.len().saturating_mul(new.len()) > 4_000_000 {
-        return old.into_iter().map(DiffLine::Expected).chain(new.into_iter().map(DiffLine::Actual)).collect();
-    }
-    let mut common = vec![vec![0u32; new.len() + 1]; old.len() + 1];
-    for i in (0..old.len()).rev() {
-        for j in (0..new.len()).rev() {
-            common[i][j] =
-                if old[i] == new[j] { common[i + 1][j + 1] + 1 } else { common[i + 1][j].max(common[i][j + 1]) };
-        }
-    }
-    let (mut i, mut j) = (0, 0);
+    let diff = similar::TextDiff::configure().timeout(DIFF_TIMEOUT).diff_slices(&old, &new);
+    let groups = diff.grouped_ops(CONTEXT);
     let mut lines = Vec::new();
-    while i < old.len() || j < new.len() {
-        if i < old.len() && j < new.len() && old[i] == new[j] {
-            lines.push(DiffLine::Same(old[i]));
-            i += 1;
-            j += 1;
-        } else if i < old.len() && (j == new.len() || common[i + 1][j] >= common[i][j + 1]) {
-            lines.push(DiffLine::Expected(old[i]));
-            i += 1;
-        } else {
-            lines.push(DiffLine::Actual(new[j]));
-            j += 1;
+    if groups.is_empty() {
+        // Nothing changed (the bodies differ in key order or whitespace only).
+        if !old.is_empty() {
+            lines.push(DiffLine::Skipped);
         }
+        return lines;
+    }
+    for (index, group) in groups.iter().enumerate() {
+        let starts_later = group.first().is_some_and(|op| op.old_range().start > 0 || op.new_range().start > 0);
+        if index > 0 || starts_later {
+            lines.push(DiffLine::Skipped);
+        }
+        for op in group {
+            let (tag, expected, actual) = op.as_tag_tuple();
+            if tag == similar::DiffTag::Equal {
+                lines.extend(old[expected].iter().copied().map(DiffLine::Same));
+            } else {
+                // A replacement shows the expected lines, then the actual ones.
+                lines.extend(old[expected].iter().copied().map(DiffLine::Expected));
+                lines.extend(new[actual].iter().copied().map(DiffLine::Actual));
+            }
+        }
+    }
+    let ends_earlier = groups
+        .last()
+        .and_then(|group| group.last())
+        .is_some_and(|op| op.old_range().end < old.len() || op.new_range().end < new.len());
+    if ends_earlier {
+        lines.push(DiffLine::Skipped);
     }
     lines
 }
@@ -105,25 +121,13 @@ fn normalise(body: &str) -> String {
 pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette) -> String {
     let expected = normalise(&diff.expected);
     let actual = normalise(&diff.actual);
-    let lines = diff_lines(&expected, &actual);
-    let changed: Vec<usize> =
-        lines.iter().enumerate().filter(|(_, line)| !matches!(line, DiffLine::Same(_))).map(|(i, _)| i).collect();
-    let near_change = |index: usize| changed.iter().any(|&at| index.abs_diff(at) <= CONTEXT);
     let mut text = String::new();
-    let mut skipped = false;
-    for (index, line) in lines.iter().enumerate() {
-        if !near_change(index) {
-            if !skipped {
-                writeln!(text, "{indent}{}", palette.dim("  ...")).ok();
-                skipped = true;
-            }
-            continue;
-        }
-        skipped = false;
+    for line in diff_lines(&expected, &actual) {
         let rendered = match line {
             DiffLine::Same(line) => format!("  {line}"),
             DiffLine::Expected(line) => palette.red(&format!("- {line}")),
             DiffLine::Actual(line) => palette.green(&format!("+ {line}")),
+            DiffLine::Skipped => palette.dim("  ..."),
         };
         writeln!(text, "{indent}{rendered}").ok();
     }
@@ -181,9 +185,9 @@ impl VerificationReport {
         Some(parts.join(" "))
     }
 
-    /// The console report, coloured when stdout is a terminal and `NO_COLOR` is not set. This is
-    /// what `#[pact_provider_test]` prints; `{report}` is the same text without colour, and
-    /// `{report:#}` always coloured.
+    /// The console report, coloured when [`colour_wanted`] (stdout is a terminal, or
+    /// `CLICOLOR_FORCE` is set; never with `NO_COLOR`). This is what `#[pact_provider_test]`
+    /// prints; `{report}` is the same text without colour, and `{report:#}` always coloured.
     pub fn console(&self) -> String {
         if colour_wanted() {
             format!("{self:#}")
@@ -207,6 +211,34 @@ mod tests {
     }
 
     #[test]
+    fn diff_shows_three_lines_around_changes_and_elides_the_rest() {
+        let expected: String = (1..=20).map(|n| format!("{n}\n")).collect();
+        let actual = expected.replace("\n5\n", "\nfive\n").replace("\n16\n", "\nsixteen\n");
+        let shown: Vec<String> = diff_lines(&expected, &actual)
+            .into_iter()
+            .map(|line| match line {
+                DiffLine::Same(line) => format!(" {line}"),
+                DiffLine::Expected(line) => format!("-{line}"),
+                DiffLine::Actual(line) => format!("+{line}"),
+                DiffLine::Skipped => "...".to_string(),
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                "...", " 2", " 3", " 4", "-5", "+five", " 6", " 7", " 8", "...", " 13", " 14", " 15", "-16",
+                "+sixteen", " 17", " 18", " 19", "..."
+            ]
+        );
+        // Changes 6 unchanged lines apart share their context; nothing is elided between them.
+        let actual = expected.replace("\n5\n", "\nfive\n").replace("\n12\n", "\ntwelve\n");
+        let lines = diff_lines(&expected, &actual);
+        assert_eq!((lines.len(), lines.iter().filter(|line| **line == DiffLine::Skipped).count()), (18, 2));
+        assert_eq!(diff_lines("same\n", "same"), [DiffLine::Skipped]);
+        assert_eq!(diff_lines("", ""), []);
+    }
+
+    #[test]
     fn body_diff_pretty_prints_json_and_elides_far_lines() {
         let expected = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "old"});
         let actual = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "new"});
@@ -216,6 +248,15 @@ mod tests {
         assert!(text.contains("+   \"z\": \"new\""), "{text}");
         assert!(text.starts_with("  ...\n"), "{text}");
         assert!(!text.contains("\"a\""), "{text}");
+    }
+
+    #[test]
+    fn the_palette_paints_ansi_styles_only_when_on() {
+        let on = Palette { on: true };
+        assert_eq!(on.green("ok"), "\x1b[32mok\x1b[0m");
+        assert_eq!(on.red(&on.bold("no")), "\x1b[31m\x1b[1mno\x1b[0m\x1b[0m");
+        assert_eq!((on.yellow("~"), on.dim("...")), ("\x1b[33m~\x1b[0m".into(), "\x1b[2m...\x1b[0m".into()));
+        assert_eq!(Palette { on: false }.red("no"), "no");
     }
 
     #[test]

@@ -6,31 +6,26 @@
 //! `type` is the first failure's kind and whose text lists every failure and the body diff. A
 //! pending interaction that failed does not fail the build, so it is `<skipped>` with the
 //! failure text in `<system-out>`. Warnings go to `<system-out>` too.
+//!
+//! `quick-junit` (the writer cargo-nextest uses) writes the XML; it drops ANSI escapes and the
+//! control characters XML 1.0 cannot carry.
 
 use std::fmt::Write as _;
+use std::time::Duration;
+
+use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
 use super::{console, Failure, InteractionResult, VerificationReport};
 
-/// Escapes text for an XML attribute or element, dropping what XML 1.0 cannot carry.
-fn escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
-    for character in text.chars() {
-        match character {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            '"' => escaped.push_str("&quot;"),
-            '\'' => escaped.push_str("&apos;"),
-            '\t' | '\n' | '\r' => escaped.push(character),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => escaped.push('\u{FFFD}'),
-            c => escaped.push(c),
-        }
-    }
-    escaped
+/// Text for the report. quick-junit drops ANSI escapes and control characters; the two
+/// noncharacters XML 1.0 cannot carry either become U+FFFD.
+fn xml(text: &str) -> XmlString {
+    XmlString::new(text.replace(['\u{FFFE}', '\u{FFFF}'], "\u{FFFD}"))
 }
 
-fn seconds(duration: std::time::Duration) -> String {
-    format!("{:.3}", duration.as_secs_f64())
+/// The report as text; serializing into memory cannot fail.
+fn to_text(report: &Report) -> String {
+    report.to_string().unwrap_or_else(|err| unreachable!("a JUnit report in memory: {err}"))
 }
 
 /// The testcase name: the description, then the states in brackets when there are any.
@@ -74,46 +69,36 @@ fn failure_kind(failure: &Failure) -> &str {
     }
 }
 
-fn testcase(xml: &mut String, result: &InteractionResult) {
-    write!(
-        xml,
-        "    <testcase classname=\"{}\" name=\"{}\" time=\"{}\"",
-        escape(&result.consumer),
-        escape(&case_name(result)),
-        seconds(result.duration)
-    )
-    .ok();
-    let first = result.failures.first();
+fn testcase(result: &InteractionResult) -> TestCase {
     let mut out = String::new();
-    if result.passed() && result.warnings.is_empty() {
-        xml.push_str("/>\n");
-        return;
-    }
-    xml.push_str(">\n");
-    if let Some(first) = first {
-        let message = first.to_string().lines().next().unwrap_or_default().to_string();
-        if result.pending {
-            writeln!(xml, "      <skipped message=\"{}\"/>", escape(&format!("pending interaction failed: {message}")))
-                .ok();
-            writeln!(out, "pending: its failures do not fail the build\n{}", failure_text(result)).ok();
-        } else {
-            writeln!(
-                xml,
-                "      <failure message=\"{}\" type=\"{}\">{}</failure>",
-                escape(&message),
-                escape(failure_kind(first)),
-                escape(&failure_text(result))
-            )
-            .ok();
+    let status = match result.failures.first() {
+        None => TestCaseStatus::success(),
+        Some(first) => {
+            let message = first.to_string().lines().next().unwrap_or_default().to_string();
+            if result.pending {
+                writeln!(out, "pending: its failures do not fail the build\n{}", failure_text(result)).ok();
+                let mut status = TestCaseStatus::skipped();
+                status.set_message(xml(&format!("pending interaction failed: {message}")));
+                status
+            } else {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                status
+                    .set_message(xml(&message))
+                    .set_type(xml(failure_kind(first)))
+                    .set_description(xml(&failure_text(result)));
+                status
+            }
         }
-    }
+    };
     for warning in &result.warnings {
         writeln!(out, "warning: {warning}").ok();
     }
+    let mut case = TestCase::new(xml(&case_name(result)), status);
+    case.set_classname(xml(&result.consumer)).set_time(result.duration);
     if !out.is_empty() {
-        writeln!(xml, "      <system-out>{}</system-out>", escape(&out)).ok();
+        case.set_system_out(xml(&out));
     }
-    xml.push_str("    </testcase>\n");
+    case
 }
 
 impl VerificationReport {
@@ -123,20 +108,11 @@ impl VerificationReport {
     /// use pact_runtime::VerificationReport;
     ///
     /// let xml = VerificationReport { provider: "UserService".into(), ..Default::default() }.to_junit_xml("pacts");
-    /// assert!(xml.contains(r#"<testsuites name="pacts" tests="0" failures="0""#));
+    /// assert!(xml.contains(r#"<testsuites name="pacts" tests="0" skipped="0" failures="0" errors="0""#));
     /// ```
     pub fn to_junit_xml(&self, name: &str) -> String {
-        let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-        let failed = self.failures().count();
-        let skipped = self.results.iter().filter(|r| !r.passed() && r.pending).count();
-        writeln!(
-            xml,
-            "<testsuites name=\"{}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\" time=\"{}\">",
-            escape(name),
-            self.results.len(),
-            seconds(self.duration)
-        )
-        .ok();
+        let mut report = Report::new(xml(name));
+        report.set_time(self.duration);
         let mut sources: Vec<&str> = Vec::new();
         for result in &self.results {
             if !sources.contains(&result.pact_source.as_str()) {
@@ -146,51 +122,29 @@ impl VerificationReport {
         for source in sources {
             let results: Vec<&InteractionResult> = self.results.iter().filter(|r| r.pact_source == source).collect();
             let first = results[0];
-            let time: std::time::Duration = results.iter().map(|r| r.duration).sum();
-            writeln!(
-                xml,
-                "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\">",
-                escape(&format!("{} → {}", first.consumer, first.provider)),
-                results.len(),
-                results.iter().filter(|r| r.fails_run()).count(),
-                results.iter().filter(|r| !r.passed() && r.pending).count(),
-                seconds(time)
-            )
-            .ok();
-            write!(
-                xml,
-                "    <properties>\n      <property name=\"pact\" value=\"{}\"/>\n      <property name=\"provider\" value=\"{}\"/>\n    </properties>\n",
-                escape(source),
-                escape(&first.provider)
-            )
-            .ok();
-            for result in results {
-                testcase(&mut xml, result);
-            }
-            xml.push_str("  </testsuite>\n");
+            let mut suite = TestSuite::new(xml(&format!("{} → {}", first.consumer, first.provider)));
+            suite
+                .set_time(results.iter().map(|r| r.duration).sum())
+                .add_properties([Property::new("pact", xml(source)), Property::new("provider", xml(&first.provider))])
+                .add_test_cases(results.into_iter().map(testcase));
+            report.add_test_suite(suite);
         }
-        xml.push_str("</testsuites>\n");
-        xml
+        to_text(&report)
     }
 }
 
 /// A JUnit report for a run that could not verify anything: one errored testcase.
 pub(crate) fn run_error_xml(name: &str, provider: &str, error: &str) -> String {
-    let first_line = error.lines().next().unwrap_or_default();
-    format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"{name}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n  \
-         <testsuite name=\"{provider}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"0.000\">\n    \
-         <testcase classname=\"{provider}\" name=\"pact verification\" time=\"0.000\">\n      \
-         <error message=\"{message}\" type=\"RunError\">{text}</error>\n    \
-         </testcase>\n  \
-         </testsuite>\n\
-         </testsuites>\n",
-        name = escape(name),
-        provider = escape(if provider.is_empty() { "pact verification" } else { provider }),
-        message = escape(first_line),
-        text = escape(error),
-    )
+    let provider = if provider.is_empty() { "pact verification" } else { provider };
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(xml(error.lines().next().unwrap_or_default())).set_type("RunError").set_description(xml(error));
+    let mut case = TestCase::new("pact verification", status);
+    case.set_classname(xml(provider)).set_time(Duration::ZERO);
+    let mut suite = TestSuite::new(xml(provider));
+    suite.set_time(Duration::ZERO).add_test_case(case);
+    let mut report = Report::new(xml(name));
+    report.set_time(Duration::ZERO).add_test_suite(suite);
+    to_text(&report)
 }
 
 #[cfg(test)]
@@ -198,7 +152,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_markup_and_drops_control_characters() {
-        assert_eq!(escape("a<b & \"c\" 'd'>\u{1b}"), "a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;\u{FFFD}");
+    fn markup_is_escaped_and_what_xml_cannot_carry_is_dropped() {
+        let text = run_error_xml("a<b & \"c\" 'd'>", "", "\u{1b}[31mred\u{1b}[0m \u{0}nul \u{FFFF} <tag>");
+        assert!(text.contains(r#"<testsuites name="a&lt;b &amp; &quot;c&quot; &apos;d&apos;&gt;""#), "{text}");
+        assert!(text.contains("red nul \u{FFFD} &lt;tag&gt;</error>"), "{text}");
+        assert!(!text.contains(['\u{0}', '\u{1b}', '\u{FFFF}']), "{text}");
+        assert!(text.contains(r#"<testcase name="pact verification" classname="pact verification" time="0.000">"#));
     }
 }
