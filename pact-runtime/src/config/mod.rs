@@ -59,9 +59,24 @@ use crate::report::ReportFiles;
 pub use crate::states::MissingStates;
 use options::OptionKind;
 
-/// What `#[pact_provider_test]` wrote down at compile time.
+/// A test's attribute options as written, which [`Settings::resolve`] turns into settings
+/// exactly as `#[pact_provider_test]` does (the macro writes one for every test). Build one to
+/// resolve a run's settings in code with the same names, checks and precedence:
+///
+/// ```
+/// use pact_runtime::config::ProviderTestSpec;
+/// use pact_runtime::Settings;
+///
+/// let spec = ProviderTestSpec {
+///     test_name: "verifies_against_the_broker",
+///     manifest_dir: env!("CARGO_MANIFEST_DIR"),
+///     options: &[("provider", "UserService"), ("publish", "true"), ("provider_version", "1.0.0")],
+/// };
+/// let broker = |name: &str| (name == "PACT_BROKER_BASE_URL").then(|| "https://broker.example".to_string());
+/// let settings = Settings::resolve_with(&spec, broker).unwrap();
+/// assert_eq!(settings.broker.unwrap().base_url, "https://broker.example");
+/// ```
 #[derive(Debug, Clone, Copy)]
-#[doc(hidden)] // written by the macro, read by the runtime
 pub struct ProviderTestSpec {
     /// The test's path, for messages.
     pub test_name: &'static str,
@@ -211,7 +226,8 @@ impl Settings {
         Self::resolve_with(spec, |name| std::env::var(name).ok())
     }
 
-    /// [`Settings::resolve`] with an explicit environment, for tests.
+    /// [`Settings::resolve`] with `env` in place of the process environment (an empty value
+    /// counts as unset).
     pub fn resolve_with(
         spec: &ProviderTestSpec,
         env: impl Fn(&str) -> Option<String>,
