@@ -1,4 +1,4 @@
-//! Attribute argument parsing shared by both macros: a list of string literals, bare flags
+//! Attribute argument parsing shared by every attribute: a list of string literals, bare flags
 //! and `key = value` options, with every error collected rather than the first one returned.
 
 use proc_macro2::{Span, TokenStream};
