@@ -18,9 +18,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
+use pact_broker_double::{BrokerDouble, BrokerOptions, Fault, PublishedPact, VerificationRecord};
 use pact_runtime::config::ConfigError;
 use pact_runtime::{provider_state, verify_provider, ProviderTestSpec, RunError, Settings, VerificationReport};
-use pact_tests::broker::{BrokerDouble, BrokerOptions, Fault, PublishedPact, VerificationRecord};
 use serde_json::{json, Value};
 
 // ==================================================================== the provider

@@ -6,10 +6,10 @@ use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::broker::hal::{bad_request, ok, Base};
-use crate::broker::matrix::{self, MatrixQuery, MatrixSelector};
-use crate::broker::query::parse_nested;
-use crate::broker::Shared;
+use crate::hal::{bad_request, ok, Base};
+use crate::matrix::{self, MatrixQuery, MatrixSelector};
+use crate::query::parse_nested;
+use crate::Shared;
 
 fn answer(shared: &Shared, base: &Base, query: Result<MatrixQuery, Vec<String>>) -> Response {
     let query = match query {

@@ -14,8 +14,8 @@ use pact_runtime::message::{MessageError, MessageFuture, MessageRegistration, Me
 use pact_runtime::registry::SourceLocation;
 use pact_runtime::{Message, MessageRequest};
 
-use super::pacts::MessageDef;
-use super::{record, Event};
+use crate::events::{record, Event};
+use crate::pacts::MessageDef;
 
 static MESSAGES: LazyLock<Mutex<Vec<MessageDef>>> = LazyLock::new(Default::default);
 
@@ -58,7 +58,7 @@ pub fn registry(provider: &'static str, messages: &[MessageDef]) -> MessageRegis
             let registration = MessageRegistration {
                 description: Box::leak(message.description.clone().into_boxed_str()),
                 provider: Some(provider),
-                function: "pact_tests::compat::messages::produce",
+                function: "compatibility::messages::produce",
                 location: SourceLocation { file: file!(), line: line!(), column: column!() },
                 handler: produce,
             };

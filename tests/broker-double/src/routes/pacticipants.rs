@@ -8,8 +8,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::broker::hal::{bad_request, field_error, hal, link, no_content, not_found, ok, parse_body, timestamp, Base};
-use crate::broker::{repr, Shared};
+use crate::hal::{bad_request, field_error, hal, link, no_content, not_found, ok, parse_body, timestamp, Base};
+use crate::{repr, Shared};
 
 type Shr = State<Arc<Shared>>;
 

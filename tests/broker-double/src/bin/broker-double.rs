@@ -1,16 +1,16 @@
 //! Runs the Pact Broker test double until killed.
 //!
 //! ```text
-//! cargo run -p pact-tests --bin broker-double -- --port 9292 [--username u --password p] [--token t]
+//! cargo run -p pact-broker-double --bin broker-double -- --port 9292 [--username u --password p] [--token t]
 //!     [--tls-cert cert.pem --tls-key key.pem] [--public-base-url URL] [--allow-contract-modification]
 //! ```
 //!
 //! Prints `Pact Broker double listening on <url>` once it accepts connections. Faults, reset,
-//! clock and inspection are under `/_double/...` (see `pact_tests::broker`).
+//! clock and inspection are under `/_double/...` (see `pact_broker_double`).
 
 use std::process::ExitCode;
 
-use pact_tests::broker::{BrokerDouble, BrokerOptions};
+use pact_broker_double::{BrokerDouble, BrokerOptions};
 
 const USAGE: &str = "usage: broker-double [--port N] [--username U --password P] [--token T] \
 [--tls-cert FILE --tls-key FILE] [--public-base-url URL] [--allow-contract-modification] [--lenient-selectors]";

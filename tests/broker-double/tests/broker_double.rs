@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
+use pact_broker_double::{BrokerDouble, BrokerOptions, Fault};
 use pact_models::http_utils::HttpAuth;
-use pact_tests::broker::{BrokerDouble, BrokerOptions, Fault};
 use pact_verifier::pact_broker::{
     fetch_pacts_dynamically_from_broker, fetch_pacts_from_broker, publish_verification_results, HALClientBuilder, Link,
     PactVerificationContext, TestResult,

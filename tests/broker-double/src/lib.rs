@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
-//! use pact_tests::broker::{BrokerDouble, BrokerOptions, Fault};
+//! use pact_broker_double::{BrokerDouble, BrokerOptions, Fault};
 //!
 //! let broker = BrokerDouble::start(BrokerOptions::new().with_basic_auth("user", "pass")).await?;
 //! let pact = serde_json::json!({

@@ -8,12 +8,12 @@ use base64::Engine as _;
 use pact_models::matchingrules::{matchers_from_json, MatchingRules};
 use serde_json::{json, Value};
 
-/// Where the suite's `features/` folder is: `PACT_COMPAT_FEATURES`, or the shared copy beside
-/// the repository (`../shared/pact-compatibility-suite/features`).
+/// Where the suite's `features/` folder is: `PACT_COMPAT_FEATURES`, or the copy vendored in the
+/// repository (`tests/compatibility/pact-compatibility-suite/features`).
 pub fn features_dir() -> PathBuf {
     let dir = match std::env::var("PACT_COMPAT_FEATURES") {
         Ok(dir) if !dir.trim().is_empty() => PathBuf::from(dir.trim()),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/pact-compatibility-suite/features"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("compatibility/pact-compatibility-suite/features"),
     };
     dir.canonicalize().unwrap_or(dir)
 }
@@ -34,13 +34,6 @@ pub struct Body {
     pub content_type: Option<String>,
     /// The contents.
     pub bytes: Vec<u8>,
-}
-
-impl Body {
-    /// The contents as text (lossy), for messages.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
 }
 
 /// Reads a body as the feature files write it: `file: name`, `JSON: ...`, `XML: ...`, or text.
@@ -87,7 +80,7 @@ pub fn content_type_of(name: &str) -> &'static str {
 
 /// A `<body>` description: `<contentType>` and `<contents>` (CDATA kept verbatim, `eol="CRLF"`
 /// turns line ends into CRLF, `encoding="base64"` decodes).
-fn described_body(xml: &str) -> anyhow::Result<Body> {
+pub(crate) fn described_body(xml: &str) -> anyhow::Result<Body> {
     let content_type = element(xml, "contentType").map(|(_, inner)| unescape(inner.trim()));
     let (attributes, inner) = element(xml, "contents").ok_or_else(|| anyhow!("no <contents> element"))?;
     let mut text = match (inner.find("<![CDATA["), inner.rfind("]]>")) {
@@ -176,34 +169,4 @@ pub fn table_value(value: &str) -> Value {
     let value = value.trim();
     let value = value.strip_prefix("JSON:").map(str::trim).unwrap_or(value);
     serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn descriptions_keep_cdata_and_line_ends() {
-        let body = described_body(
-            "<body><contentType>multipart/mixed; boundary=x</contentType>\n\
-             <contents eol=\"CRLF\">\n<![CDATA[\n--x\na\n--x--\n]]>\n  </contents></body>",
-        )
-        .unwrap();
-        assert_eq!(body.content_type.as_deref(), Some("multipart/mixed; boundary=x"));
-        assert_eq!(body.bytes, b"\r\n--x\r\na\r\n--x--\r\n");
-        let body =
-            described_body("<body><contents encoding=\"base64\">\n  <![CDATA[aGk=]]>\n</contents></body>").unwrap();
-        assert_eq!(body.bytes, b"hi");
-        let body =
-            described_body("<body><contentType>text/plain</contentType><contents>Hi &amp; bye</contents></body>")
-                .unwrap();
-        assert_eq!(body.bytes, b"Hi & bye");
-    }
-
-    #[test]
-    fn headers_parse_quoted_lists() {
-        assert_eq!(headers("'X-TEST: 1'"), vec![("X-TEST".to_string(), "1".to_string())]);
-        assert_eq!(headers("'A: 1', 'B: x:y'").len(), 2);
-        assert!(headers("").is_empty());
-    }
 }

@@ -8,10 +8,10 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::{json, Value};
 
-use crate::broker::faults::Fault;
-use crate::broker::hal::{created, field_error, no_content, ok, parse_body};
-use crate::broker::selectors::parse_date;
-use crate::broker::Shared;
+use crate::faults::Fault;
+use crate::hal::{created, field_error, no_content, ok, parse_body};
+use crate::selectors::parse_date;
+use crate::Shared;
 
 type Shr = State<Arc<Shared>>;
 

@@ -1,5 +1,5 @@
 //! The per-interaction harness (`pact_runtime::harness`) as `cargo test` and `cargo nextest`
-//! drive it: the `harness-fixture` binary (tests/src/bin/harness-fixture.rs) run with
+//! drive it: the `harness-fixture` binary (tests/support/bin/harness-fixture.rs) run with
 //! libtest's command-line arguments, one process per scenario.
 //!
 //! The fixture verifies `pact_tests::users` against tests/fixtures/harness/: `AdminConsole`
@@ -13,8 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+use pact_broker_double::{BrokerDouble, BrokerOptions};
 use pact_runtime::report::json::JsonReport;
-use pact_tests::broker::{BrokerDouble, BrokerOptions};
 
 const FIXTURE: &str = env!("CARGO_BIN_EXE_harness-fixture");
 

@@ -6,7 +6,7 @@
 //!
 //! - the pacts are files the scenario writes, in the feature's spec version (the `V1`..`V4`
 //!   folder it is in), or come from a stub Pact Broker serving the suite's broker fixtures
-//!   (`pact_tests::compat::broker`), which also receives published results;
+//!   (`broker`), which also receives published results;
 //! - the suite's "provider state callback" is a catch-all `#[provider_state("{state}")]` pair
 //!   (setup and teardown) below, scoped to a provider name, that records each call; a failing
 //!   callback is another provider's catch-all that returns `Err`; with no callback configured
@@ -14,14 +14,15 @@
 //!   would to get a warning instead of a failure;
 //! - "a request filter" is the `#[request_filter]` below, applying the scenario's changes;
 //! - a message provider's messages become `#[message]` producers, registered at run time since
-//!   the feature names them (`pact_tests::compat::messages`), and the run goes through the same
-//!   pieces `verify_provider` uses (state endpoint serving states and messages, the engine and
-//!   its checks), via the public engine API.
+//!   the feature names them (`messages`), and the run goes through the same pieces
+//!   `verify_provider` uses (state endpoint serving states and messages, the engine and its
+//!   checks), via the public engine API.
 //!
-//! The features come from `PACT_COMPAT_FEATURES` (default: the shared copy of the suite beside
-//! the repository). Every scenario runs; the run passes when the failing scenarios are exactly
-//! the documented known differences (`pact_tests::compat::KNOWN_DIFFERENCES`), and prints a
-//! table of passed scenarios and known differences with their reasons.
+//! The features come from `PACT_COMPAT_FEATURES`, by default the copy of the suite vendored in
+//! `pact-compatibility-suite/` beside this file. Every scenario runs; the run passes when the
+//! failing scenarios are exactly the documented known differences
+//! (`summary::KNOWN_DIFFERENCES`), and prints a table of passed scenarios and known differences
+//! with their reasons.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -42,10 +43,20 @@ use pact_runtime::registry::StateRegistry;
 use pact_runtime::state_endpoint::StateEndpoint;
 use pact_runtime::{provider_state, request_filter, verify_provider, Failure, ProviderRequest, Settings};
 use pact_runtime::{RunError, VerificationReport};
-use pact_tests::compat::broker::{BrokerPact, BrokerStub};
-use pact_tests::compat::pacts::{self, MessageDef, Row, V4Extras};
-use pact_tests::compat::{self, fixtures, Event, FilterChange, ScenarioOutcome, Summary, KNOWN_DIFFERENCES};
 use serde_json::{Map, Value};
+
+mod broker;
+mod events;
+mod fixtures;
+mod messages;
+mod pacts;
+mod provider;
+mod summary;
+
+use broker::{BrokerPact, BrokerStub};
+use events::{Event, FilterChange};
+use pacts::{MessageDef, Row, V4Extras};
+use summary::{ScenarioOutcome, Summary, KNOWN_DIFFERENCES};
 
 // ---------------------------------------------------------------------------------------------
 // The user-side registrations the scenarios drive.
@@ -53,33 +64,33 @@ use serde_json::{Map, Value};
 /// The provider state callback: records every setup.
 #[provider_state("{state}", provider = "p-with-state-callback")]
 fn state_callback_setup(state: String, params: Map<String, Value>) {
-    compat::record(Event::StateSetup { state, params });
+    events::record(Event::StateSetup { state, params });
 }
 
 /// The provider state callback: records every teardown.
 #[provider_state("{state}", provider = "p-with-state-callback", teardown)]
 fn state_callback_teardown(state: String, params: Map<String, Value>) {
-    compat::record(Event::StateTeardown { state, params });
+    events::record(Event::StateTeardown { state, params });
 }
 
 /// A provider state callback that fails.
 #[provider_state("{state}", provider = "p-with-failing-state-callback")]
 fn failing_state_callback_setup(state: String, params: Map<String, Value>) -> Result<(), String> {
     let message = format!("the provider state callback failed for `{state}`");
-    compat::record(Event::StateSetup { state, params });
+    events::record(Event::StateSetup { state, params });
     Err(message)
 }
 
 /// Records a teardown, which must not happen after a failed setup.
 #[provider_state("{state}", provider = "p-with-failing-state-callback", teardown)]
 fn failing_state_callback_teardown(state: String, params: Map<String, Value>) {
-    compat::record(Event::StateTeardown { state, params });
+    events::record(Event::StateTeardown { state, params });
 }
 
 /// The request filter: the changes of the scenario's "a request filter is configured" step.
 #[request_filter]
 fn compatibility_request_filter(request: &mut ProviderRequest) {
-    compat::apply_filter_changes(request);
+    events::apply_filter_changes(request);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -167,9 +178,9 @@ impl CompatWorld {
 
     fn provider_name(&self) -> &'static str {
         match self.state_callback {
-            StateCallback::None => compat::PROVIDER,
-            StateCallback::Recording => compat::PROVIDER_WITH_STATE_CALLBACK,
-            StateCallback::Failing => compat::PROVIDER_WITH_FAILING_STATE_CALLBACK,
+            StateCallback::None => events::PROVIDER,
+            StateCallback::Recording => events::PROVIDER_WITH_STATE_CALLBACK,
+            StateCallback::Failing => events::PROVIDER_WITH_FAILING_STATE_CALLBACK,
         }
     }
 
@@ -342,7 +353,7 @@ fn request_filter_changes(_world: &mut CompatWorld, step: &Step) -> anyhow::Resu
             }
         }
     }
-    compat::set_filter_changes(changes);
+    events::set_filter_changes(changes);
     Ok(())
 }
 
@@ -552,7 +563,7 @@ async fn verification_is_run(world: &mut CompatWorld) -> anyhow::Result<()> {
         ensure!(world.broker.is_none(), "the harness serves message pacts from files only");
         verify_messages(&settings, provider, &world.messages).await
     } else {
-        let app = compat::provider::app(world.provider_responses.clone());
+        let app = provider::app(world.provider_responses.clone());
         verify_provider(&settings, move || async move { app }).await
     };
     let console = match &result {
@@ -566,18 +577,18 @@ async fn verification_is_run(world: &mut CompatWorld) -> anyhow::Result<()> {
 
 /// A message provider's run: what `verify_provider` does (states through pact-runtime's state
 /// endpoint, messages through its message endpoint, the engine's checks), with the scenario's
-/// producers registered at run time (see `pact_tests::compat::messages`). A message provider
-/// has no HTTP app to boot.
+/// producers registered at run time (see `messages`). A message provider has no HTTP app to
+/// boot.
 async fn verify_messages(
     settings: &Settings,
     provider: &'static str,
     messages: &[MessageDef],
 ) -> Result<VerificationReport, RunError> {
-    compat::messages::set(messages.to_vec());
+    messages::set(messages.to_vec());
     let client = http_client(settings.request_timeout)?;
     let pacts = load_pacts(&settings.sources, Some(provider), &client).await.map_err(RunError::Source)?;
     let registry = StateRegistry::for_provider(provider);
-    let producers = compat::messages::registry(provider, messages);
+    let producers = messages::registry(provider, messages);
     let endpoint = StateEndpoint::start_with_messages(
         registry.clone(),
         producers.clone(),
@@ -684,7 +695,7 @@ fn original_test_name(world: &mut CompatWorld, name: String) -> anyhow::Result<(
 // Provider state callback.
 
 fn state_calls(setup: bool) -> Vec<(String, Map<String, Value>)> {
-    compat::events()
+    events::events()
         .into_iter()
         .filter_map(|event| match event {
             Event::StateSetup { state, params } if setup => Some((state, params)),
@@ -696,11 +707,11 @@ fn state_calls(setup: bool) -> Vec<(String, Map<String, Value>)> {
 
 /// Where the first event of a kind is in the log.
 fn first(is: impl Fn(&Event) -> bool) -> Option<usize> {
-    compat::events().iter().position(is)
+    events::events().iter().position(is)
 }
 
 fn last(is: impl Fn(&Event) -> bool) -> Option<usize> {
-    compat::events().iter().rposition(is)
+    events::events().iter().rposition(is)
 }
 
 fn is_verification(event: &Event) -> bool {
@@ -710,9 +721,9 @@ fn is_verification(event: &Event) -> bool {
 #[then("the provider state callback will be called before the verification is run")]
 fn callback_called_before(_world: &mut CompatWorld) -> anyhow::Result<()> {
     let setup = first(|event| matches!(event, Event::StateSetup { .. }))
-        .ok_or_else(|| anyhow!("the provider state callback was not called: {:?}", compat::events()))?;
+        .ok_or_else(|| anyhow!("the provider state callback was not called: {:?}", events::events()))?;
     if let Some(request) = first(is_verification) {
-        ensure!(setup < request, "the first setup call came after the provider was called: {:?}", compat::events());
+        ensure!(setup < request, "the first setup call came after the provider was called: {:?}", events::events());
     }
     Ok(())
 }
@@ -720,9 +731,9 @@ fn callback_called_before(_world: &mut CompatWorld) -> anyhow::Result<()> {
 #[then("the provider state callback will be called after the verification is run")]
 fn callback_called_after(_world: &mut CompatWorld) -> anyhow::Result<()> {
     let teardown = last(|event| matches!(event, Event::StateTeardown { .. }))
-        .ok_or_else(|| anyhow!("the provider state callback had no teardown call: {:?}", compat::events()))?;
+        .ok_or_else(|| anyhow!("the provider state callback had no teardown call: {:?}", events::events()))?;
     let request = last(is_verification).ok_or_else(|| anyhow!("the provider was not called"))?;
-    ensure!(teardown > request, "the last teardown call came before the provider was called: {:?}", compat::events());
+    ensure!(teardown > request, "the last teardown call came before the provider was called: {:?}", events::events());
     Ok(())
 }
 
@@ -789,7 +800,7 @@ fn request_contains_header(_world: &mut CompatWorld, header: String) -> anyhow::
         .into_iter()
         .next()
         .ok_or_else(|| anyhow!("`{header}` is not a header"))?;
-    let requests: Vec<compat::RecordedRequest> = compat::events()
+    let requests: Vec<events::RecordedRequest> = events::events()
         .into_iter()
         .filter_map(|event| match event {
             Event::ProviderRequest(request) => Some(request),
@@ -856,11 +867,11 @@ fn published_failed(world: &mut CompatWorld, number: usize) -> anyhow::Result<()
 
 /// Checks that the provider names the scenarios use have the registrations above.
 fn check_registrations() {
-    for provider in [compat::PROVIDER_WITH_STATE_CALLBACK, compat::PROVIDER_WITH_FAILING_STATE_CALLBACK] {
+    for provider in [events::PROVIDER_WITH_STATE_CALLBACK, events::PROVIDER_WITH_FAILING_STATE_CALLBACK] {
         let count = StateRegistry::for_provider(provider).registrations().count();
         assert_eq!(count, 2, "the harness registers a setup and a teardown state function for `{provider}`");
     }
-    assert_eq!(StateRegistry::for_provider(compat::PROVIDER).registrations().count(), 0);
+    assert_eq!(StateRegistry::for_provider(events::PROVIDER).registrations().count(), 0);
 }
 
 fn feature_key(features: &Path, feature: &cucumber::gherkin::Feature) -> String {
@@ -920,7 +931,7 @@ fn main() {
             .fail_on_skipped()
             .with_default_cli()
             .before(move |feature, _, _, world| {
-                compat::reset();
+                events::reset();
                 world.spec = pacts::spec_of(feature.path.as_deref().unwrap_or(Path::new("")));
                 async {}.boxed_local()
             })

@@ -10,14 +10,14 @@ use axum::response::Response;
 use base64::Engine;
 use serde_json::{json, Map, Value};
 
-use crate::broker::content::{pact_sha, participant_names};
-use crate::broker::hal::{
+use crate::content::{pact_sha, participant_names};
+use crate::hal::{
     bad_request, conflict, created, field_error, hal, link, not_found, ok, pact_name, parse_body, timestamp, Base,
 };
-use crate::broker::query::{camelize_keys, parse_nested};
-use crate::broker::selectors::{self, WIP_METADATA};
-use crate::broker::state::{Publication, PublishError};
-use crate::broker::{repr, Shared};
+use crate::query::{camelize_keys, parse_nested};
+use crate::selectors::{self, WIP_METADATA};
+use crate::state::{Publication, PublishError};
+use crate::{repr, Shared};
 
 type Shr = State<Arc<Shared>>;
 
@@ -84,7 +84,7 @@ pub(super) async fn provider_latest_with_tag(
         .filter(|p| state.version(&p.consumer, &p.consumer_version).is_some_and(|v| v.has_tag(&tag)));
     let pubs = latest_per_consumer(tagged);
     let title = format!("Latest pact versions for the provider {provider} with consumer version tag {tag}");
-    let url = format!("{}/latest/{}", base.provider_pacts(&provider), crate::broker::hal::enc(&tag));
+    let url = format!("{}/latest/{}", base.provider_pacts(&provider), crate::hal::enc(&tag));
     provider_collection(&base, &provider, &title, url, &pubs)
 }
 
@@ -113,7 +113,7 @@ pub(super) async fn provider_pacts_with_tag(
         .filter(|p| state.version(&p.consumer, &p.consumer_version).is_some_and(|v| v.has_tag(&tag)))
         .collect();
     let title = format!("All pact versions for the provider {provider} with consumer version tag {tag}");
-    let url = format!("{}/tag/{}", base.provider_pacts(&provider), crate::broker::hal::enc(&tag));
+    let url = format!("{}/tag/{}", base.provider_pacts(&provider), crate::hal::enc(&tag));
     provider_collection(&base, &provider, &title, url, &pubs)
 }
 
@@ -279,7 +279,7 @@ pub(super) async fn pair_latest_with_tag(
             .max_by_key(|p| p.version_order)
             .cloned()
     };
-    let url = format!("{}/latest/{}", base.pact_pair(&provider, &consumer), crate::broker::hal::enc(&tag));
+    let url = format!("{}/latest/{}", base.pact_pair(&provider, &consumer), crate::hal::enc(&tag));
     serve_publication(&shared, &base, publication, Some(url))
 }
 

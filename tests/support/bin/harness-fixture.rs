@@ -1,4 +1,4 @@
-//! A `pact_runtime::harness` test binary for tests/tests/harness_cli.rs: the user service of
+//! A `pact_runtime::harness` test binary for tests/integration/harness_cli.rs: the user service of
 //! `pact_tests::users`, a test per interaction of `tests/fixtures/harness/`.
 //!
 //! - `FIXTURE_BROKEN=1` answers users' names as numbers, so "user exists" interactions fail

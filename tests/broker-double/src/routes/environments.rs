@@ -8,9 +8,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{json, Map, Value};
 
-use crate::broker::hal::{bad_request, created, field_error, hal, link, no_content, not_found, ok, parse_body, Base};
-use crate::broker::query::parse_nested;
-use crate::broker::{repr, Shared};
+use crate::hal::{bad_request, created, field_error, hal, link, no_content, not_found, ok, parse_body, Base};
+use crate::query::parse_nested;
+use crate::{repr, Shared};
 
 type Shr = State<Arc<Shared>>;
 

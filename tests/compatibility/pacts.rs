@@ -21,7 +21,7 @@ use pact_models::v4::pact::V4Pact;
 use pact_models::{Consumer, PactSpecification, Provider};
 use serde_json::{Map, Value};
 
-use super::fixtures::{self, Body};
+use crate::fixtures::{self, Body};
 
 /// One row of a suite table, by column name. Empty cells are absent.
 pub type Row = HashMap<String, String>;

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use pact_tests::broker::{BrokerDouble, BrokerOptions};
+use pact_broker_double::{BrokerDouble, BrokerOptions};
 use pact_verifier::pact_broker::{fetch_pacts_dynamically_from_broker, publish_verification_results, TestResult};
 use serde_json::{json, Value};
 
@@ -28,7 +28,7 @@ const CLI_TIMEOUT: Duration = Duration::from_secs(60);
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("the workspace root").join("target"))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"))
 }
 
 /// Where `pip install --target` puts the bundled CLI (a shell script next to its own Ruby).

@@ -17,7 +17,7 @@ use pact_models::query_strings::parse_query_string;
 use pact_models::sync_interaction::RequestResponseInteraction;
 use serde_json::{json, Value};
 
-use super::{record, Event, RecordedRequest};
+use crate::events::{record, Event, RecordedRequest};
 
 /// The provider app serving `interactions`.
 pub fn app(interactions: Vec<RequestResponseInteraction>) -> Router {
