@@ -27,9 +27,9 @@ async fn user_service_honours_its_pacts() -> axum::Router {
 /// published. Here against the Pact Broker double, so it runs offline.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn user_service_verifies_and_publishes_against_a_broker() {
+    use pact_broker_double::{BrokerDouble, BrokerOptions};
     use pact_runtime::config::ProviderTestSpec;
     use pact_runtime::{verify_provider, Settings};
-    use pact_tests::broker::{BrokerDouble, BrokerOptions};
 
     let broker = BrokerDouble::start(BrokerOptions::new().with_basic_auth("pactbroker", "s3cret")).await.unwrap();
     let pact_path = concat!(env!("CARGO_MANIFEST_DIR"), "/pacts/UserServiceClient-UserService.json");

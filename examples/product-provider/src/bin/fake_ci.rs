@@ -10,7 +10,7 @@
 
 use std::process::ExitCode;
 
-use pact_tests::broker::{BrokerDouble, BrokerOptions};
+use pact_broker_double::{BrokerDouble, BrokerOptions};
 use serde_json::Value;
 
 const PROVIDER: &str = "pactflow-example-provider";

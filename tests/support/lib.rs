@@ -1,0 +1,3 @@
+//! Shared helpers for pact-runtime's integration tests and benchmarks.
+
+pub mod users;
