@@ -20,9 +20,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pact_runtime::engine::{http_client, load_pacts, Engine, EngineConfig, PactSource};
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::{StateEndpoint, DEFAULT_STATE_PATH};
+use pact_runtime::__private::{
+    http_client, load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH,
+};
+use pact_runtime::config::PactSource;
 use pact_verifier::callback_executors::{HttpRequestProviderStateExecutor, NullRequestFilterExecutor};
 use pact_verifier::{FilterInfo, ProviderInfo, ProviderTransport, VerificationOptions};
 use serde_json::{json, Value};
@@ -128,7 +129,7 @@ async fn run_ours(setup: &Setup, pact: &Path, count: usize) -> (Duration, Durati
         load_pacts(&[PactSource::File(pact.to_path_buf())], Some(PROVIDER), engine.client()).await.expect("pact loads");
     let loaded = started.elapsed();
     let started = Instant::now();
-    let report = engine.verify(PROVIDER, &pacts).await;
+    let report = engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await;
     let verified = started.elapsed();
     assert_eq!(report.results.len(), count, "our engine verified the wrong number of interactions");
     assert!(report.is_success(), "our engine failed, so its timing means nothing:\n{}", report.failure_summary());

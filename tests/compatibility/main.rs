@@ -35,12 +35,11 @@ use cucumber::{event, given, then, when, World};
 use futures::FutureExt;
 use pact_models::sync_interaction::RequestResponseInteraction;
 use pact_models::PactSpecification;
-use pact_runtime::broker::{BrokerSettings, PublishSettings};
+use pact_runtime::__private::{
+    http_client, load_pacts, Engine, EngineConfig, Hooks, RunChecks, StateEndpoint, StateRegistry,
+};
 use pact_runtime::config::MissingStates;
-use pact_runtime::engine::{http_client, load_pacts, Engine, EngineConfig, PactSource, RunChecks};
-use pact_runtime::hooks::Hooks;
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::StateEndpoint;
+use pact_runtime::config::{BrokerSettings, PactSource, PublishSettings};
 use pact_runtime::{provider_state, request_filter, verify_provider, Failure, ProviderRequest, Settings};
 use pact_runtime::{RunError, VerificationReport};
 use serde_json::{Map, Value};
@@ -611,7 +610,7 @@ async fn verify_messages(
         messages: Some(&producers),
         ..RunChecks::default()
     };
-    Ok(engine.verify_checked(provider, &pacts, &settings.filter, checks).await)
+    Ok(engine.verify(provider, &pacts, &settings.filter, checks).await)
 }
 
 fn next_id() -> usize {

@@ -10,8 +10,8 @@
 
 use std::sync::{LazyLock, Mutex, PoisonError};
 
-use pact_runtime::message::{MessageError, MessageFuture, MessageRegistration, MessageRegistry};
-use pact_runtime::registry::SourceLocation;
+use pact_runtime::__private::{MessageFuture, MessageRegistration, MessageRegistry, SourceLocation};
+use pact_runtime::message::MessageError;
 use pact_runtime::{Message, MessageRequest};
 
 use crate::events::{record, Event};

@@ -7,7 +7,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use pact_runtime::engine::PactSource;
+use pact_runtime::config::PactSource;
 use pact_runtime::{pact_provider_test, provider_state, verify_provider, Settings, VerificationReport};
 use serde_json::{json, Map, Value};
 

@@ -20,7 +20,8 @@ use axum::{Json, Router};
 use chrono::{TimeZone, Utc};
 use pact_broker_double::{BrokerDouble, BrokerOptions, Fault, PublishedPact, VerificationRecord};
 use pact_runtime::config::ConfigError;
-use pact_runtime::{provider_state, verify_provider, ProviderTestSpec, RunError, Settings, VerificationReport};
+use pact_runtime::config::ProviderTestSpec;
+use pact_runtime::{provider_state, verify_provider, RunError, Settings, VerificationReport};
 use serde_json::{json, Value};
 
 // ==================================================================== the provider

@@ -14,10 +14,9 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use pact_runtime::__private::{StateEndpoint, StateRegistry};
 use pact_runtime::app::ProviderApp;
-use pact_runtime::engine::PactSource;
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::StateEndpoint;
+use pact_runtime::config::PactSource;
 use pact_runtime::{
     pact_provider_test, provider_state, verify_provider, Failure, RunError, Settings, VerificationReport,
 };

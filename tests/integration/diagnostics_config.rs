@@ -1,8 +1,9 @@
 //! Issue 5, options that contradict each other: each is an error that names both sides, before
 //! anything runs. No I/O, so no time bound is needed beyond the test harness's.
 
+use pact_runtime::__private::run_provider_test;
 use pact_runtime::config::ProviderTestSpec;
-use pact_runtime::{run_provider_test, Settings};
+use pact_runtime::Settings;
 
 const SPEC: ProviderTestSpec = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
 

@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
+use pact_runtime::config::PactSource;
 use pact_runtime::config::{NoPacts, ProviderTestSpec};
-use pact_runtime::engine::PactSource;
 use pact_runtime::{pact_provider_test, verify_provider, RunError, Settings, VerificationReport};
 use tokio::net::TcpListener;
 

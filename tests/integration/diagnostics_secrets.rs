@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use base64::Engine as _;
-use pact_runtime::broker::BrokerClient;
+use pact_runtime::__private::BrokerClient;
 use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::{pact_provider_test, verify_provider, RunError, Settings};
 use serde_json::json;

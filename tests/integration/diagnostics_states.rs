@@ -12,10 +12,9 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use pact_runtime::__private::{load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry};
+use pact_runtime::config::PactSource;
 use pact_runtime::config::{MissingStates, ProviderTestSpec};
-use pact_runtime::engine::{load_pacts, Engine, EngineConfig, PactSource};
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::StateEndpoint;
 use pact_runtime::{
     pact_provider_test, provider_state, verify_provider, Failure, RunError, Settings, VerificationReport,
 };
@@ -423,7 +422,7 @@ async fn without_the_provider_lock_two_engines_interleave() {
         .unwrap();
         let engine = Engine::new(EngineConfig::new(app_url.clone(), Some(endpoint.url().to_string()))).unwrap();
         let pacts = load_pacts(&pact("StatesConsumer-SerialService.json"), None, engine.client()).await.unwrap();
-        engine.verify("UnlockedService", &pacts).await
+        engine.verify("UnlockedService", &pacts, &Default::default(), Default::default()).await
     };
     let both = async { tokio::join!(run(), run()) };
     let (first, second) = tokio::time::timeout(Duration::from_secs(10), both).await.expect("finished within 10 s");

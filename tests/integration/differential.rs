@@ -19,9 +19,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use pact_models::PactSpecification;
-use pact_runtime::engine::{load_pacts, Engine, EngineConfig, PactSource};
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::{StateEndpoint, DEFAULT_STATE_PATH};
+use pact_runtime::__private::{load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
+use pact_runtime::config::PactSource;
 use pact_runtime::{provider_state, Failure, StateValues};
 use pact_verifier::callback_executors::{HttpRequestProviderStateExecutor, NullRequestFilterExecutor};
 use pact_verifier::{FilterInfo, MismatchResult, ProviderInfo, ProviderTransport, VerificationOptions};
@@ -224,7 +223,7 @@ async fn run_ours(app_url: &str, state_url: &str, file: &Path) -> BTreeMap<Key, 
     .expect("engine builds");
     let pacts =
         load_pacts(&[PactSource::File(file.to_path_buf())], Some(PROVIDER), engine.client()).await.expect("pact loads");
-    let report = engine.verify(PROVIDER, &pacts).await;
+    let report = engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await;
     let mut verdicts = BTreeMap::new();
     for result in report.results {
         let kinds = result

@@ -12,7 +12,8 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pact_runtime::engine::{load_pacts, Engine, EngineConfig, LoadedPact, PactSource};
+use pact_runtime::__private::{load_pacts, Engine, EngineConfig, LoadedPact};
+use pact_runtime::config::PactSource;
 use pact_runtime::{Failure, InteractionResult};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
@@ -107,7 +108,9 @@ impl Harness {
             .into_iter()
             .find(|interaction| interaction.description() == description)
             .unwrap_or_else(|| panic!("no interaction `{description}` in {PACT}"));
-        let verification = self.engine.verify_interaction(PROVIDER, &self.pact, interaction.as_ref());
+        let (mut checks, mut missing) = (Default::default(), Vec::new());
+        let verification =
+            self.engine.verify_interaction(PROVIDER, &self.pact, interaction.as_ref(), &mut checks, &mut missing);
         tokio::time::timeout(Duration::from_secs(5), verification).await.expect("the interaction hung")
     }
 
@@ -226,7 +229,10 @@ async fn an_interaction_without_states_makes_no_state_calls() {
 #[tokio::test]
 async fn a_whole_pact_runs_every_interaction_in_order() {
     let harness = Harness::start(false).await;
-    let report = harness.engine.verify(PROVIDER, std::slice::from_ref(&harness.pact)).await;
+    let report = harness
+        .engine
+        .verify(PROVIDER, std::slice::from_ref(&harness.pact), &Default::default(), Default::default())
+        .await;
 
     let outcomes: Vec<(&str, bool)> =
         report.results.iter().map(|result| (result.description.as_str(), result.passed())).collect();

@@ -6,7 +6,8 @@
 
 use std::collections::BTreeSet;
 
-use pact_runtime::{provider_state, verify_provider, ProviderTestSpec, RunError, Settings};
+use pact_runtime::config::ProviderTestSpec;
+use pact_runtime::{provider_state, verify_provider, RunError, Settings};
 use pact_tests::users::{add_user, app, remove_user};
 
 #[provider_state("user {id} exists")]

@@ -11,10 +11,11 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Router;
-use pact_runtime::engine::PactSource;
+use pact_runtime::config::PactSource;
+use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::{
     after_each, before_each, provider_state, request_filter, verify_provider, Failure, HookContext, ProviderRequest,
-    ProviderTestSpec, Settings, VerificationReport,
+    Settings, VerificationReport,
 };
 use serde_json::{json, Value};
 

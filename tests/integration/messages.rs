@@ -11,10 +11,9 @@ use std::time::Duration;
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json as AxumJson, Router};
-use pact_runtime::engine::PactSource;
-use pact_runtime::message::{IntoMessage, Json, MessageRegistry, DEFAULT_MESSAGE_PATH};
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::{StateEndpoint, DEFAULT_STATE_PATH};
+use pact_runtime::__private::{MessageRegistry, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
+use pact_runtime::config::PactSource;
+use pact_runtime::message::{IntoMessage, Json, DEFAULT_MESSAGE_PATH};
 use pact_runtime::{
     message, pact_provider_test, provider_state, verify_provider, Failure, Message, MessageRequest, Settings,
     VerificationReport,

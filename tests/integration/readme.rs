@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use pact_runtime::config::options::OPTIONS;
+use pact_runtime::__private::OPTIONS;
 
 fn read(relative: &str) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative);

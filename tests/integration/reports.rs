@@ -7,11 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use pact_runtime::engine::PactSource;
+use pact_runtime::__private::run_provider_test;
+use pact_runtime::config::PactSource;
+use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::report::json::JsonReport;
-use pact_runtime::{
-    provider_state, run_provider_test, verify_provider, ProviderTestSpec, Settings, VerificationReport,
-};
+use pact_runtime::{provider_state, verify_provider, Settings, VerificationReport};
 use pact_tests::users::{add_user, app, remove_user, PACTS};
 use serde_json::Value;
 

@@ -11,7 +11,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pact_runtime::engine::{http_client, load_pacts, PactSource};
+use pact_runtime::__private::{http_client, load_pacts};
+use pact_runtime::config::PactSource;
 use pact_runtime::{provider_state, verify_provider, RunError, Settings, VerificationReport};
 use serde_json::{json, Value};
 

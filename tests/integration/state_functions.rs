@@ -8,8 +8,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use pact_runtime::registry::StateRegistry;
-use pact_runtime::state_endpoint::{StateEndpoint, MAX_BODY_BYTES};
+use pact_runtime::__private::{StateEndpoint, StateRegistry, MAX_BODY_BYTES};
 use pact_runtime::{provider_state, StateValues};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};

@@ -10,7 +10,8 @@
 
 use std::io::Write as _;
 
-use pact_runtime::{harness, provider_state, ProviderTestSpec};
+use pact_runtime::config::ProviderTestSpec;
+use pact_runtime::{harness, provider_state};
 use pact_tests::users::{add_user, remove_user};
 
 #[provider_state("user {id} exists")]
