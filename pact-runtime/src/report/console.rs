@@ -185,7 +185,7 @@ impl VerificationReport {
         Some(parts.join(" "))
     }
 
-    /// The console report, coloured when [`colour_wanted`] (stdout is a terminal, or
+    /// The console report, coloured when `colour_wanted` (stdout is a terminal, or
     /// `CLICOLOR_FORCE` is set; never with `NO_COLOR`). This is what `#[pact_provider_test]`
     /// prints; `{report}` is the same text without colour, and `{report:#}` always coloured.
     pub fn console(&self) -> String {
