@@ -68,7 +68,8 @@
 //! |---|---|
 //! | [`provider_state`], [`pact_provider_test`], [`macro@message`], [`before_each`], [`after_each`], [`request_filter`] | the attributes, their options and the function forms they take |
 //! | [`Message`], [`MessageRequest`], [`Json`], [`mod@message`] | producing messages, and the message protocol the endpoint speaks |
-//! | [`StateValues`], [`HookContext`], [`ProviderRequest`] | what state functions return and hooks and request filters take |
+//! | [`StateValues`], [`HookContext`], [`ProviderRequest`] | what state functions return, and what hooks and request filters take |
+//! | [`FromStatePlaceholder`], [`FromStateParams`], [`IntoStateValues`], [`IntoHookResult`] | the traits that name the argument and return types state functions and hooks may have (the runtime implements them; compile errors name them) |
 //! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code |
 //! | [`verify_provider`], [`RunError`] | a whole run in code, for assertions on its report |
 //! | [`VerificationReport`], [`InteractionResult`], [`Failure`], [`report`] | what a run found, and the JSON report's schema |
@@ -327,13 +328,13 @@ mod states;
 mod util;
 
 pub use config::Settings;
-pub use hooks::{HookContext, ProviderRequest};
+pub use hooks::{HookContext, IntoHookResult, ProviderRequest};
 pub use message::{Json, Message, MessageRequest};
 pub use provider_test::verify_provider;
 pub use report::{Failure, InteractionResult, VerificationReport};
 pub use session::RunError;
 pub use state_server::StateServer;
-pub use states::StateValues;
+pub use states::{FromStateParams, FromStatePlaceholder, IntoStateValues, StateValues};
 pub use util::install_crypto_provider;
 
 /// Registers a provider-state function.

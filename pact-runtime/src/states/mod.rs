@@ -13,7 +13,7 @@ use std::pin::Pin;
 
 use serde_json::{Map, Value};
 
-pub use arguments::{IntoStateValues, StateValues};
+pub use arguments::{FromStateParams, FromStatePlaceholder, IntoStateValues, StateValues};
 use pact_syntax::pattern::StatePattern;
 
 /// Whether a state function sets a state up or tears it down.
