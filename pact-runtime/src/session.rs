@@ -40,15 +40,17 @@ pub enum RunError {
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Config(error) => write!(f, "configuration error: {error}"),
-            RunError::Source(error) => write!(f, "{error}"),
+        let text = match self {
+            RunError::Config(error) => format!("configuration error: {error}"),
+            RunError::Source(error) => error.to_string(),
             RunError::NoPacts(message)
             | RunError::AmbiguousStates(message)
             | RunError::Setup(message)
-            | RunError::Broker(message) => f.write_str(message),
-            RunError::App(error) => write!(f, "{error}"),
-        }
+            | RunError::Broker(message) => message.clone(),
+            RunError::App(error) => error.to_string(),
+        };
+        // Every message masks its URLs where it is made; this catches one that did not.
+        f.write_str(&crate::util::redact::url(&text))
     }
 }
 
