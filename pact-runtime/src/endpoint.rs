@@ -18,7 +18,6 @@
 //! failing state function fails the same way every time.
 
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +27,6 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Mutex};
@@ -38,7 +36,7 @@ use crate::message::registry::MessageRegistry;
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
 use crate::states::protocol::{parse_state_change, StateChange};
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
-use crate::util::{panic_message, EndpointError};
+use crate::util::{run_bounded, Bounded, EndpointError};
 
 /// The default path of the state-change endpoint.
 pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
@@ -158,21 +156,19 @@ impl Dispatcher {
         let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
         let function = found.registration.function;
         let _serial = self.serial.lock().await;
-        let running = AssertUnwindSafe((found.registration.handler)(call)).catch_unwind();
-        match tokio::time::timeout(self.state_timeout, running).await {
-            Ok(Ok(Ok(values))) => Ok(values),
-            Ok(Ok(Err(error))) => Err(EndpointError::unprocessable(format!(
+        match run_bounded((found.registration.handler)(call), self.state_timeout).await {
+            Bounded::Finished(Ok(values)) => Ok(values),
+            Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` failed in `{function}`: {error}",
                 change.action, change.state
             ))),
-            Ok(Err(panic)) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` panicked in `{function}`: {}",
-                change.action,
-                change.state,
-                panic_message(panic.as_ref())
+            Bounded::Panicked(panic) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` panicked in `{function}`: {panic}",
+                change.action, change.state
             ))),
-            Err(_) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` timed out after {:?} in `{function}`",
+            // Its thread runs on; the lock is released so the next interactions go on.
+            Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",
                 change.action, change.state, self.state_timeout
             ))),
         }

@@ -117,7 +117,7 @@ impl Session {
             engine,
             registry,
             messages,
-            hooks: Hooks::for_provider(&self.provider),
+            hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
             booted: Mutex::new(booted),
             serial: provider_lock(&self.provider),
             _endpoint: endpoint,
