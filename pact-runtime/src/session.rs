@@ -15,7 +15,7 @@ use crate::endpoint::StateEndpoint;
 use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
-use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
+use crate::pacts::{load_pacts, load_pacts_warning, LoadedPact, PactSource, SourceError};
 use crate::report::{InteractionResult, Publication, VerificationReport};
 use crate::states::StateRegistry;
 
@@ -70,6 +70,8 @@ pub(crate) struct Session {
     pub(crate) pacts: Vec<LoadedPact>,
     pub(crate) broker: Option<BrokerClient>,
     pub(crate) client: reqwest::Client,
+    /// What loading skipped or found suspicious: the report warns with it.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The running app, its state endpoint, and the engine that verifies against them.
@@ -99,7 +101,7 @@ impl Session {
         )
         .await
         .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
-        let mut booted = boot.await.map_err(RunError::App)?;
+        let mut booted = boot_within(boot, settings.boot_timeout).await.map_err(RunError::App)?;
         booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
         let engine = Engine::with_client(
             EngineConfig {
@@ -128,6 +130,7 @@ impl Session {
     /// covers whole published. Answers the number of failed publications.
     pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
         report.notices = notices(&self.pacts, "before_verification");
+        report.warnings.extend(self.warnings.iter().cloned());
         publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
     }
 }
@@ -175,6 +178,25 @@ impl Live {
     }
 }
 
+/// Runs the app function within `timeout` (its readiness gets its own `timeout` after), and
+/// reports its panic as the listener form's server task does.
+async fn boot_within(
+    boot: impl Future<Output = Result<BootedApp, AppError>>,
+    timeout: std::time::Duration,
+) -> Result<BootedApp, AppError> {
+    use futures::FutureExt as _;
+    match tokio::time::timeout(timeout, std::panic::AssertUnwindSafe(boot).catch_unwind()).await {
+        Ok(Ok(booted)) => booted,
+        Ok(Err(panic)) => Err(AppError(format!(
+            "the provider app panicked: {}",
+            crate::util::panic_message(panic.as_ref())
+        ))),
+        Err(_) => Err(AppError(format!(
+            "the provider app function did not return within {timeout:?}: does it await something that never comes? (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
+        ))),
+    }
+}
+
 /// What a run has to verify, once its pacts are loaded.
 pub(crate) enum LoadedRun {
     /// Pacts to verify.
@@ -186,10 +208,12 @@ pub(crate) enum LoadedRun {
 /// Loads the run's pacts and applies the `no_pacts` policy.
 pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
     let client = http_client(settings.request_timeout)?;
-    let (pacts, broker) = fetch_pacts(settings, &client).await?;
+    let mut warnings = Vec::new();
+    let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
-        return Ok(LoadedRun::Pacts(Box::new(Session { settings: settings.clone(), provider, pacts, broker, client })));
+        let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings };
+        return Ok(LoadedRun::Pacts(Box::new(session)));
     }
     let message = no_pacts_message(settings, &provider, &client).await;
     match settings.no_pacts {
@@ -295,6 +319,7 @@ async fn no_pacts_message(settings: &Settings, provider: &str, client: &reqwest:
 async fn fetch_pacts(
     settings: &Settings,
     client: &reqwest::Client,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<LoadedPact>, Option<BrokerClient>), RunError> {
     let broker_client = |base_url: &str, auth, ca_bundle| {
         BrokerClient::new(base_url, auth, ca_bundle, settings.request_timeout).map_err(|e| RunError::Broker(e.0))
@@ -318,7 +343,9 @@ async fn fetch_pacts(
         let pacts = fetch_broker_pacts(&broker, settings_broker, provider).await.map_err(|e| RunError::Broker(e.0))?;
         return Ok((pacts, Some(broker)));
     }
-    let pacts = load_pacts(&settings.sources, settings.provider.as_deref(), client).await.map_err(RunError::Source)?;
+    let pacts = load_pacts_warning(&settings.sources, settings.provider.as_deref(), client, warnings)
+        .await
+        .map_err(RunError::Source)?;
     Ok((pacts, None))
 }
 
