@@ -82,7 +82,7 @@ pub(crate) struct Live {
     hooks: Hooks,
     booted: Mutex<BootedApp>,
     serial: Arc<tokio::sync::Mutex<()>>,
-    _endpoint: StateEndpoint,
+    endpoint: StateEndpoint,
 }
 
 impl Session {
@@ -122,7 +122,7 @@ impl Session {
             hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
             booted: Mutex::new(booted),
             serial: provider_lock(&self.provider),
-            _endpoint: endpoint,
+            endpoint,
         })
     }
 
@@ -170,6 +170,19 @@ impl Live {
             hooks: Some(&self.hooks),
             messages: Some(&self.messages),
         }
+    }
+
+    /// Fails when the state endpoint ran a function for a state that no verified interaction
+    /// has: something other than this run's engine drove it.
+    pub(crate) fn check_state_calls(&self, report: &VerificationReport) -> Result<(), RunError> {
+        let unasked = self.endpoint.unasked_calls(report);
+        if unasked.is_empty() {
+            return Ok(());
+        }
+        Err(RunError::Setup(format!(
+            "the state endpoint ran state functions that no interaction of this run asked for: {}; something else on this machine sent them",
+            unasked.join(", ")
+        )))
     }
 
     /// Why the app stopped, if it has.
