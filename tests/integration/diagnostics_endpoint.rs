@@ -130,3 +130,69 @@ async fn a_state_call_no_interaction_asked_for_is_named() {
     assert_eq!(endpoint.unasked_calls(&report), vec!["setup of `all users are deleted`".to_string()]);
     server.abort();
 }
+
+// ---- finding 6: the smaller points ----
+
+/// A repeated `state=` in the query form is a `400`, not the last one silently. Bound: 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_state_in_the_query_form_is_rejected() {
+    let _turn = SERIAL.lock().await;
+    let endpoint = endpoint().await;
+    let before = DELETIONS.load(Ordering::SeqCst);
+    let url = format!("{}?state=a%20user%20exists&state=all%20users%20are%20deleted", endpoint.url());
+    let response = client().post(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("names `state` more than once"));
+    assert_eq!(DELETIONS.load(Ordering::SeqCst), before);
+}
+
+/// A state endpoint that is gone fails the interaction with the cause, not only reqwest's
+/// "error sending request". Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_errors_keep_their_cause() {
+    pact_runtime::install_crypto_provider();
+    let closed = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port();
+    let state_url = format!("http://127.0.0.1:{closed}{DEFAULT_STATE_PATH}");
+    let run = async {
+        let engine = Engine::new(EngineConfig::new(format!("http://127.0.0.1:{closed}"), Some(state_url))).unwrap();
+        let pacts = load_pacts(&[PactSource::File(PACT.into())], Some(PROVIDER), engine.client()).await.unwrap();
+        engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await
+    };
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s");
+    let failure = report.results[0].failures[0].to_string();
+    assert!(failure.contains("the state endpoint did not answer"), "{failure}");
+    assert!(failure.to_lowercase().contains("connection refused"), "{failure}");
+}
+
+/// Control characters in a pact's text and in the provider's body are escaped in the console
+/// report: a pact cannot clear the terminal or ring it. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_escapes_control_characters() {
+    let dir = std::env::temp_dir().join(format!("pact-escapes-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Escaper-GuardedService.json");
+    let pact = serde_json::json!({
+        "consumer": { "name": "Escaper\u{1b}[2J" },
+        "provider": { "name": PROVIDER },
+        "interactions": [{
+            "description": "a request that rings\u{7}",
+            "request": { "method": "GET", "path": "/bell" },
+            "response": { "status": 200, "body": { "text": "calm" } }
+        }],
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    });
+    std::fs::write(&file, pact.to_string()).unwrap();
+    let app = || async {
+        Router::new().route("/bell", get(|| async { axum::Json(serde_json::json!({ "text": "\u{1b}[2J\u{7}loud" })) }))
+    };
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(file)]).provider(PROVIDER);
+    let run = pact_runtime::verify_provider(&settings, app);
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for shown in [report.to_string(), format!("{report:#}"), report.failure_summary()] {
+        assert!(!shown.contains('\u{7}'), "a raw BEL:\n{shown:?}");
+        assert!(!shown.contains("\u{1b}[2J"), "a raw ESC[2J:\n{shown:?}");
+    }
+    let shown = report.to_string();
+    assert!(shown.contains("Escaper\\u{1b}[2J") && shown.contains("a request that rings\\u{7}"), "{shown}");
+}
