@@ -2,13 +2,19 @@
 //! state-change protocol, so our engine and any other Pact verifier can drive the registered
 //! `#[provider_state]` functions.
 //!
+//! Every path is under a secret segment made per endpoint, `/{secret}{path}`, which
+//! [`StateEndpoint::url`] includes: the engine and the verifiers given that URL reach it,
+//! nothing else on the machine does.
+//!
 //! | request | answer |
 //! |---|---|
+//! | any path without the secret segment | `403`, nothing runs |
+//! | a non-empty body without `Content-Type: application/json` | `415`, nothing runs |
 //! | `POST {path}` with `{"state", "params", "action"}` (or the same as a query string) | `200` and the JSON object of the function's values |
 //! | an empty `state` (verifiers send one for interactions without states) | `200 {}` |
 //! | malformed JSON, no `state`, an unknown `action`, a body over 64 KiB | `400 {"error": ...}` |
 //! | no function serves the state (the message lists the closest registered states and a stub to paste), two do, or it failed, panicked or timed out | `422 {"error": ...}` |
-//! | any other path | `404` |
+//! | any other path under the secret | `404` |
 //!
 //! Started with [`StateEndpoint::start_with_messages`] (as `#[pact_provider_test]` does), it
 //! also serves the `#[message]` functions at [`DEFAULT_MESSAGE_PATH`] (`/_pact/messages`), in
@@ -18,7 +24,6 @@
 //! failing state function fails the same way every time.
 
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,7 +33,6 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use futures::FutureExt;
 use serde_json::{json, Map, Value};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, Mutex};
@@ -38,7 +42,7 @@ use crate::message::registry::MessageRegistry;
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
 use crate::states::protocol::{parse_state_change, StateChange};
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
-use crate::util::{panic_message, EndpointError};
+use crate::util::{run_bounded, Bounded, EndpointError};
 
 /// The default path of the state-change endpoint.
 pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
@@ -51,7 +55,27 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct StateEndpoint {
     url: String,
     address: SocketAddr,
+    /// The per-run path segment every request must start with.
+    secret: String,
+    served: Arc<std::sync::Mutex<Vec<ServedCall>>>,
     shutdown: Option<oneshot::Sender<()>>,
+}
+
+/// A state change the endpoint ran a function for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedCall {
+    /// Setup or teardown.
+    pub action: StateAction,
+    /// The state text.
+    pub state: String,
+}
+
+/// A fresh unguessable path segment: 128 random bits in hex.
+fn run_secret() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)
+        .map_err(|err| std::io::Error::other(format!("no randomness for the endpoint's secret: {err}")))?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 impl StateEndpoint {
@@ -72,14 +96,28 @@ impl StateEndpoint {
     ) -> std::io::Result<StateEndpoint> {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
-        let dispatcher = Arc::new(Dispatcher { registry, messages, state_timeout, serial: Mutex::new(()) });
-        let mut router = Router::new().route(path, any(handle_state_change));
+        let secret = run_secret()?;
+        let served = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let dispatcher =
+            Arc::new(Dispatcher { registry, messages, state_timeout, serial: Mutex::new(()), served: served.clone() });
+        let mut inner = Router::new().route(path, any(handle_state_change));
         if path != DEFAULT_MESSAGE_PATH {
-            router = router.route(DEFAULT_MESSAGE_PATH, any(handle_message));
+            inner = inner.route(DEFAULT_MESSAGE_PATH, any(handle_message));
         }
-        let router = router
+        let inner = inner.fallback(|| async {
+            (StatusCode::NOT_FOUND, error_body("not found: state changes are POSTed to the state path"))
+        });
+        // Only who knows the run's secret reaches a function: any other local process (or a web
+        // page in a browser on this machine) gets 403 and runs nothing.
+        let router = Router::new()
+            .nest(&format!("/{secret}"), inner)
             .fallback(|| async {
-                (StatusCode::NOT_FOUND, error_body("not found: state changes are POSTed to the state path"))
+                (
+                    StatusCode::FORBIDDEN,
+                    error_body(
+                        "forbidden: use the state-change URL this run gives out (StateServer::state_change_url)",
+                    ),
+                )
             })
             .with_state(dispatcher);
         let (shutdown, stopped) = oneshot::channel::<()>();
@@ -90,7 +128,30 @@ impl StateEndpoint {
                 })
                 .await;
         });
-        Ok(StateEndpoint { url: format!("http://{address}{path}"), address, shutdown: Some(shutdown) })
+        Ok(StateEndpoint {
+            url: format!("http://{address}/{secret}{path}"),
+            address,
+            secret,
+            served,
+            shutdown: Some(shutdown),
+        })
+    }
+
+    /// The state changes a function ran for whose state no interaction of `report` has, as
+    /// `setup of `state``: what something other than the run's engine sent.
+    pub fn unasked_calls(&self, report: &crate::report::VerificationReport) -> Vec<String> {
+        let asked: std::collections::BTreeSet<&str> =
+            report.results.iter().flat_map(|result| result.states.iter().map(String::as_str)).collect();
+        self.served_calls()
+            .into_iter()
+            .filter(|call| !asked.contains(call.state.as_str()))
+            .map(|call| format!("{} of `{}`", call.action, call.state))
+            .collect()
+    }
+
+    /// Every state change a function ran for, in order.
+    pub fn served_calls(&self) -> Vec<ServedCall> {
+        self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
 
     /// The full URL to POST state changes to.
@@ -100,7 +161,7 @@ impl StateEndpoint {
 
     /// The full URL to POST message requests to: [`DEFAULT_MESSAGE_PATH`] on this endpoint.
     pub fn message_url(&self) -> String {
-        format!("http://{}{DEFAULT_MESSAGE_PATH}", self.address)
+        format!("http://{}/{}{DEFAULT_MESSAGE_PATH}", self.address, self.secret)
     }
 
     /// The loopback address the endpoint listens on.
@@ -122,6 +183,7 @@ struct Dispatcher {
     messages: MessageRegistry,
     state_timeout: Duration,
     serial: Mutex<()>,
+    served: Arc<std::sync::Mutex<Vec<ServedCall>>>,
 }
 
 impl Dispatcher {
@@ -158,21 +220,23 @@ impl Dispatcher {
         let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
         let function = found.registration.function;
         let _serial = self.serial.lock().await;
-        let running = AssertUnwindSafe((found.registration.handler)(call)).catch_unwind();
-        match tokio::time::timeout(self.state_timeout, running).await {
-            Ok(Ok(Ok(values))) => Ok(values),
-            Ok(Ok(Err(error))) => Err(EndpointError::unprocessable(format!(
+        self.served
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(ServedCall { action: change.action, state: change.state.clone() });
+        match run_bounded((found.registration.handler)(call), self.state_timeout).await {
+            Bounded::Finished(Ok(values)) => Ok(values),
+            Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` failed in `{function}`: {error}",
                 change.action, change.state
             ))),
-            Ok(Err(panic)) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` panicked in `{function}`: {}",
-                change.action,
-                change.state,
-                panic_message(panic.as_ref())
+            Bounded::Panicked(panic) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` panicked in `{function}`: {panic}",
+                change.action, change.state
             ))),
-            Err(_) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` timed out after {:?} in `{function}`",
+            // Its thread runs on; the lock is released so the next interactions go on.
+            Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",
                 change.action, change.state, self.state_timeout
             ))),
         }
@@ -185,10 +249,15 @@ async fn handle_state_change(State(dispatcher): State<Arc<Dispatcher>>, request:
             .into_response();
     }
     let query = request.uri().query().map(str::to_string);
+    let json_body = is_json(request.headers());
     let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => return bad_request(format!("state-change body is larger than {MAX_BODY_BYTES} bytes")),
     };
+    // A body must say it is JSON: a browser sends `text/plain` cross-origin without asking first.
+    if !json_body && !body.iter().all(u8::is_ascii_whitespace) {
+        return unsupported_media_type("state-change bodies are JSON: send `Content-Type: application/json`, or the state as a query string with an empty body");
+    }
     let change = match parse_state_change(&body, query.as_deref()) {
         Ok(change) => change,
         Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
@@ -204,10 +273,14 @@ async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Requ
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("message requests use POST"))
             .into_response();
     }
+    let json_body = is_json(request.headers());
     let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(_) => return bad_request(format!("message request body is larger than {MAX_BODY_BYTES} bytes")),
     };
+    if !json_body {
+        return unsupported_media_type("message requests are JSON: send `Content-Type: application/json`");
+    }
     let request = match parse_message_request(&body) {
         Ok(request) => request,
         Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
@@ -232,6 +305,19 @@ async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Requ
         }
         Err(error) => (status(error.status), error_body(&error.message)).into_response(),
     }
+}
+
+/// True for `application/json` and `application/*+json`, with any parameters.
+fn is_json(headers: &header::HeaderMap) -> bool {
+    let Some(content_type) = headers.get(header::CONTENT_TYPE).and_then(|value| value.to_str().ok()) else {
+        return false;
+    };
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+fn unsupported_media_type(message: &str) -> Response {
+    (StatusCode::UNSUPPORTED_MEDIA_TYPE, error_body(message)).into_response()
 }
 
 fn bad_request(message: String) -> Response {

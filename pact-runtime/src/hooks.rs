@@ -23,6 +23,7 @@ use std::fmt::{self, Display};
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
+use std::time::Duration;
 
 use futures::FutureExt;
 use pact_models::bodies::OptionalBody;
@@ -31,6 +32,7 @@ use pact_models::v4::http_parts::HttpRequest;
 
 use crate::report::Failure;
 use crate::states::SourceLocation;
+use crate::util::{run_bounded, Bounded};
 
 /// What a hook may learn about the interaction it runs around. A hook takes it as its one
 /// optional argument.
@@ -238,12 +240,28 @@ impl ProviderRequest {
 }
 
 /// The hooks and request filters that apply to one provider's run.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Hooks {
     before_each: Vec<&'static HookRegistration>,
     after_each: Vec<&'static HookRegistration>,
     request_filters: Vec<&'static RequestFilterRegistration>,
+    /// How long one hook may run: the run's `state_timeout`.
+    timeout: Duration,
 }
+
+impl Default for Hooks {
+    fn default() -> Hooks {
+        Hooks {
+            before_each: Vec::new(),
+            after_each: Vec::new(),
+            request_filters: Vec::new(),
+            timeout: DEFAULT_HOOK_TIMEOUT,
+        }
+    }
+}
+
+/// The bound of a hook when the run sets none: the default `state_timeout_ms`.
+const DEFAULT_HOOK_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn source_order(location: &SourceLocation) -> (&'static str, u32, u32) {
     (location.file, location.line, location.column)
@@ -273,7 +291,13 @@ impl Hooks {
             filters.into_iter().filter(|filter| applies(filter.provider)).collect();
         request_filters.sort_by_key(|filter| source_order(&filter.location));
         let (before_each, after_each) = all.into_iter().partition(|hook| hook.kind == HookKind::BeforeEach);
-        Hooks { before_each, after_each, request_filters }
+        Hooks { before_each, after_each, request_filters, timeout: DEFAULT_HOOK_TIMEOUT }
+    }
+
+    /// The same hooks, each bounded by `timeout` (the run's `state_timeout`).
+    pub fn with_timeout(mut self, timeout: Duration) -> Hooks {
+        self.timeout = timeout;
+        self
     }
 
     /// True when there is nothing to run.
@@ -289,8 +313,16 @@ impl Hooks {
         };
         let mut failures = Vec::new();
         for hook in hooks {
-            let outcome = AssertUnwindSafe((hook.handler)(context.clone())).catch_unwind().await;
-            if let Some(message) = failure_message(outcome) {
+            let message = match run_bounded((hook.handler)(context.clone()), self.timeout).await {
+                Bounded::Finished(Ok(())) => None,
+                Bounded::Finished(Err(message)) => Some(message),
+                Bounded::Panicked(panic) => Some(format!("panicked: {panic}")),
+                Bounded::TimedOut => Some(format!(
+                    "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds hooks too)",
+                    self.timeout
+                )),
+            };
+            if let Some(message) = message {
                 failures.push(Failure::Hook { kind: kind.to_string(), function: hook.function.to_string(), message });
             }
         }

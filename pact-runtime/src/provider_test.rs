@@ -32,6 +32,7 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     };
     let live = session.boot(app.boot()).await?;
     let mut report = live.verify_all(&session).await;
+    live.check_state_calls(&report)?;
     // Stops the app and the state endpoint before publishing.
     drop(live);
     if report.results.is_empty() && settings.filter.is_active() {

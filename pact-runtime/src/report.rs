@@ -271,7 +271,8 @@ impl VerificationReport {
         if let Some(filter) = self.rerun_filter() {
             write!(text, "\nrerun only the failures: {filter} cargo test\n").ok();
         }
-        text
+        // No colours here: every control character comes from a pact or a body.
+        console::printable(&text).into_owned()
     }
 
     /// Every missing state once, with the interactions that need it, then the stubs to paste.
@@ -309,7 +310,8 @@ impl fmt::Display for VerificationReport {
         for result in &self.results {
             if pact != Some(&result.pact_source) {
                 pact = Some(&result.pact_source);
-                writeln!(f, "\n  {} → {} ({})", result.consumer, result.provider, result.pact_source)?;
+                let (consumer, provider) = (console::printable(&result.consumer), console::printable(&result.provider));
+                writeln!(f, "\n  {consumer} → {provider} ({})", console::printable(&result.pact_source))?;
             }
             let palette = console::Palette { on: f.alternate() };
             let mark = match (result.passed(), result.pending) {
@@ -325,8 +327,8 @@ impl fmt::Display for VerificationReport {
             writeln!(
                 f,
                 "    {mark}  {}{flags} [{}] {}",
-                result.description,
-                result.states_text(),
+                console::printable(&result.description),
+                console::printable(&result.states_text()),
                 palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
             )?;
             for failure in &result.failures {
@@ -359,12 +361,12 @@ impl fmt::Display for VerificationReport {
         }
         f.write_str(&self.missing_states_text())?;
         if let Some(filter) = self.rerun_filter() {
-            writeln!(f, "\nrerun only the failures: {filter} cargo test")?;
+            writeln!(f, "\nrerun only the failures: {} cargo test", console::printable(&filter))?;
         }
         writeln!(f, "\n{} in {:.2} s", self.counts(), self.duration.as_secs_f64())
     }
 }
 
 fn indent(text: &str, prefix: &str) -> String {
-    text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
+    console::printable(text).lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
 }

@@ -15,7 +15,7 @@ use crate::endpoint::StateEndpoint;
 use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
-use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
+use crate::pacts::{load_pacts, load_pacts_warning, LoadedPact, PactSource, SourceError};
 use crate::report::{InteractionResult, Publication, VerificationReport};
 use crate::states::StateRegistry;
 
@@ -40,15 +40,17 @@ pub enum RunError {
 
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Config(error) => write!(f, "configuration error: {error}"),
-            RunError::Source(error) => write!(f, "{error}"),
+        let text = match self {
+            RunError::Config(error) => format!("configuration error: {error}"),
+            RunError::Source(error) => error.to_string(),
             RunError::NoPacts(message)
             | RunError::AmbiguousStates(message)
             | RunError::Setup(message)
-            | RunError::Broker(message) => f.write_str(message),
-            RunError::App(error) => write!(f, "{error}"),
-        }
+            | RunError::Broker(message) => message.clone(),
+            RunError::App(error) => error.to_string(),
+        };
+        // Every message masks its URLs where it is made; this catches one that did not.
+        f.write_str(&crate::util::redact::url(&text))
     }
 }
 
@@ -68,6 +70,8 @@ pub(crate) struct Session {
     pub(crate) pacts: Vec<LoadedPact>,
     pub(crate) broker: Option<BrokerClient>,
     pub(crate) client: reqwest::Client,
+    /// What loading skipped or found suspicious: the report warns with it.
+    pub(crate) warnings: Vec<String>,
 }
 
 /// The running app, its state endpoint, and the engine that verifies against them.
@@ -78,7 +82,7 @@ pub(crate) struct Live {
     hooks: Hooks,
     booted: Mutex<BootedApp>,
     serial: Arc<tokio::sync::Mutex<()>>,
-    _endpoint: StateEndpoint,
+    endpoint: StateEndpoint,
 }
 
 impl Session {
@@ -97,7 +101,7 @@ impl Session {
         )
         .await
         .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
-        let mut booted = boot.await.map_err(RunError::App)?;
+        let mut booted = boot_within(boot, settings.boot_timeout).await.map_err(RunError::App)?;
         booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
         let engine = Engine::with_client(
             EngineConfig {
@@ -115,10 +119,10 @@ impl Session {
             engine,
             registry,
             messages,
-            hooks: Hooks::for_provider(&self.provider),
+            hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
             booted: Mutex::new(booted),
             serial: provider_lock(&self.provider),
-            _endpoint: endpoint,
+            endpoint,
         })
     }
 
@@ -126,6 +130,7 @@ impl Session {
     /// covers whole published. Answers the number of failed publications.
     pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
         report.notices = notices(&self.pacts, "before_verification");
+        report.warnings.extend(self.warnings.iter().cloned());
         publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
     }
 }
@@ -167,9 +172,41 @@ impl Live {
         }
     }
 
+    /// Fails when the state endpoint ran a function for a state that no verified interaction
+    /// has: something other than this run's engine drove it.
+    pub(crate) fn check_state_calls(&self, report: &VerificationReport) -> Result<(), RunError> {
+        let unasked = self.endpoint.unasked_calls(report);
+        if unasked.is_empty() {
+            return Ok(());
+        }
+        Err(RunError::Setup(format!(
+            "the state endpoint ran state functions that no interaction of this run asked for: {}; something else on this machine sent them",
+            unasked.join(", ")
+        )))
+    }
+
     /// Why the app stopped, if it has.
     fn exit_reason(&self) -> Option<String> {
         self.booted.lock().unwrap_or_else(PoisonError::into_inner).exit_reason()
+    }
+}
+
+/// Runs the app function within `timeout` (its readiness gets its own `timeout` after), and
+/// reports its panic as the listener form's server task does.
+async fn boot_within(
+    boot: impl Future<Output = Result<BootedApp, AppError>>,
+    timeout: std::time::Duration,
+) -> Result<BootedApp, AppError> {
+    use futures::FutureExt as _;
+    match tokio::time::timeout(timeout, std::panic::AssertUnwindSafe(boot).catch_unwind()).await {
+        Ok(Ok(booted)) => booted,
+        Ok(Err(panic)) => Err(AppError(format!(
+            "the provider app panicked: {}",
+            crate::util::panic_message(panic.as_ref())
+        ))),
+        Err(_) => Err(AppError(format!(
+            "the provider app function did not return within {timeout:?}: does it await something that never comes? (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
+        ))),
     }
 }
 
@@ -184,10 +221,12 @@ pub(crate) enum LoadedRun {
 /// Loads the run's pacts and applies the `no_pacts` policy.
 pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
     let client = http_client(settings.request_timeout)?;
-    let (pacts, broker) = fetch_pacts(settings, &client).await?;
+    let mut warnings = Vec::new();
+    let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
-        return Ok(LoadedRun::Pacts(Box::new(Session { settings: settings.clone(), provider, pacts, broker, client })));
+        let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings };
+        return Ok(LoadedRun::Pacts(Box::new(session)));
     }
     let message = no_pacts_message(settings, &provider, &client).await;
     match settings.no_pacts {
@@ -293,6 +332,7 @@ async fn no_pacts_message(settings: &Settings, provider: &str, client: &reqwest:
 async fn fetch_pacts(
     settings: &Settings,
     client: &reqwest::Client,
+    warnings: &mut Vec<String>,
 ) -> Result<(Vec<LoadedPact>, Option<BrokerClient>), RunError> {
     let broker_client = |base_url: &str, auth, ca_bundle| {
         BrokerClient::new(base_url, auth, ca_bundle, settings.request_timeout).map_err(|e| RunError::Broker(e.0))
@@ -316,7 +356,9 @@ async fn fetch_pacts(
         let pacts = fetch_broker_pacts(&broker, settings_broker, provider).await.map_err(|e| RunError::Broker(e.0))?;
         return Ok((pacts, Some(broker)));
     }
-    let pacts = load_pacts(&settings.sources, settings.provider.as_deref(), client).await.map_err(RunError::Source)?;
+    let pacts = load_pacts_warning(&settings.sources, settings.provider.as_deref(), client, warnings)
+        .await
+        .map_err(RunError::Source)?;
     Ok((pacts, None))
 }
 

@@ -16,6 +16,11 @@ use crate::states::StateRegistry;
 /// Pact's message providers (see [`mod@crate::message`]). It listens on `127.0.0.1` and an
 /// ephemeral port, and stops when dropped.
 ///
+/// Both URLs start with a secret path segment made for this server
+/// (`http://127.0.0.1:PORT/<secret>/_pact/provider_states`): give the verifier the whole URL.
+/// A request without it is answered `403`, and a body that is not `Content-Type:
+/// application/json` `415` (the query-string form has no body), without running anything.
+///
 /// ```no_run
 /// use pact_runtime::{provider_state, StateServer};
 ///
@@ -66,12 +71,13 @@ impl StateServer {
         Ok(StateServer { endpoint })
     }
 
-    /// The URL a verifier POSTs state changes to.
+    /// The URL a verifier POSTs state changes to, with this server's secret path segment.
     pub fn state_change_url(&self) -> &str {
         self.endpoint.url()
     }
 
-    /// The URL a verifier POSTs message requests to (`/_pact/messages` on the same port).
+    /// The URL a verifier POSTs message requests to (`/_pact/messages` under the same secret
+    /// segment, on the same port).
     pub fn message_url(&self) -> String {
         self.endpoint.message_url()
     }

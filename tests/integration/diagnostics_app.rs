@@ -120,6 +120,34 @@ async fn a_listener_function_that_drops_the_listener_fails_after_the_boot_timeou
     assert_eq!(message, format!("the provider app did not accept connections on {address} within 300ms {RAISE}"));
 }
 
+/// An app function that never returns its `Router` is bounded by the boot timeout too, not
+/// only the app's readiness. Bound: 3 s, with a 300 ms boot timeout.
+#[tokio::test]
+async fn an_app_function_that_never_returns_fails_after_the_boot_timeout() {
+    let app = || async { std::future::pending::<Router>().await };
+    let message = app_error(verify_within(Duration::from_secs(3), &boot_settings(), app).await);
+    assert_eq!(
+        message,
+        format!(
+            "the provider app function did not return within 300ms: does it await something that never comes? {RAISE}"
+        )
+    );
+}
+
+/// A panic while building the `Router` is reported as the listener form reports a panicking
+/// server, instead of escaping as a raw panic. Bound: 3 s.
+#[tokio::test]
+async fn an_app_function_that_panics_is_reported_like_a_panicking_server() {
+    let app = || async {
+        if std::env::var_os("PACT_TEST_NEVER_SET").is_none() {
+            panic!("no DATABASE_URL in the environment");
+        }
+        Router::new()
+    };
+    let outcome = verify_within(Duration::from_secs(3), &boot_settings(), app).await;
+    assert_eq!(app_error(outcome), "the provider app panicked: no DATABASE_URL in the environment");
+}
+
 /// A server that ends with an error before serving fails at once with it. Bound: 3 s, well
 /// under the 10 s default boot timeout.
 #[tokio::test]

@@ -202,3 +202,108 @@ async fn an_empty_directory_fails_the_generated_test() -> Router {
 async fn an_empty_directory_passes_the_generated_test_with_no_pacts_pass() -> Router {
     health_app()
 }
+
+// ---- what discovery must not hang on ----
+
+/// A fresh directory under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        let dir = std::env::temp_dir().join(format!("pact-discovery-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn pact_json(interactions: usize) -> String {
+    let interactions: Vec<serde_json::Value> = (0..interactions)
+        .map(|index| {
+            serde_json::json!({
+                "description": format!("a health check {index}"),
+                "request": { "method": "GET", "path": "/health" },
+                "response": { "status": 200 }
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "consumer": { "name": "DiscoveryConsumer" },
+        "provider": { "name": PROVIDER },
+        "interactions": interactions,
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    })
+    .to_string()
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo runs");
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+/// A FIFO and a socket named `*.json` in a pacts directory are skipped with a warning naming
+/// them (opening a FIFO blocks until someone writes); a FIFO given as the file is an error.
+/// Bound: 5 s per run.
+#[cfg(unix)]
+#[tokio::test]
+async fn fifos_and_sockets_are_skipped_with_a_warning_and_never_opened() {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("DiscoveryConsumer-PactService.json"), pact_json(1)).unwrap();
+    let fifo = dir.0.join("a-fifo.json");
+    mkfifo(&fifo);
+    let socket = dir.0.join("a-socket.json");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+
+    let report = verify(sources(vec![PactSource::Dir(dir.0.clone())])).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.results.len(), 1);
+    let warnings = report.warnings.join("\n");
+    assert!(warnings.contains(&format!("skipped {}: it is a FIFO, not a pact file", fifo.display())), "{warnings}");
+    assert!(warnings.contains(&format!("skipped {}: it is a socket, not a pact file", socket.display())), "{warnings}");
+
+    let text = message(verify(sources(vec![PactSource::File(fifo.clone())])).await);
+    assert_eq!(
+        text,
+        format!("pact file {} is not a regular file (it is a FIFO): give a pact file or a directory", fifo.display())
+    );
+}
+
+/// Symlinks back to the directory itself, or to each other, are followed once: each pact is
+/// loaded once and discovery ends. Bound: 5 s.
+#[cfg(unix)]
+#[tokio::test]
+async fn symlink_loops_load_each_pact_once() {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("DiscoveryConsumer-PactService.json"), pact_json(2)).unwrap();
+    std::os::unix::fs::symlink(&dir.0, dir.0.join("self")).unwrap();
+    std::os::unix::fs::symlink(&dir.0, dir.0.join("again")).unwrap();
+    let nested = dir.0.join("nested");
+    std::fs::create_dir(&nested).unwrap();
+    std::os::unix::fs::symlink(&dir.0, nested.join("up")).unwrap();
+    std::os::unix::fs::symlink(dir.0.join("DiscoveryConsumer-PactService.json"), nested.join("linked.json")).unwrap();
+
+    let report = verify(sources(vec![PactSource::Dir(dir.0.clone())])).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    assert_eq!(report.results.len(), 2, "each interaction once:\n{report}");
+}
+
+/// A pact with no interactions passes, but the report warns that nothing in it was verified.
+/// Bound: 5 s.
+#[tokio::test]
+async fn a_pact_without_interactions_warns() {
+    let dir = TempDir::new();
+    let file = dir.0.join("DiscoveryConsumer-PactService.json");
+    std::fs::write(&file, pact_json(0)).unwrap();
+    let report = verify(sources(vec![PactSource::File(file.clone())])).await.unwrap();
+    let warnings = report.warnings.join("\n");
+    assert!(
+        warnings.contains("(DiscoveryConsumer → PactService) has no interactions: nothing in it is verified"),
+        "{warnings}"
+    );
+    assert!(report.to_string().contains("has no interactions"), "the console shows it:\n{report}");
+}

@@ -27,6 +27,8 @@ fn secret_forms() -> Vec<String> {
         TOKEN.to_string(),
         PASSWORD.to_string(),
         base64::engine::general_purpose::STANDARD.encode(format!("pact:{PASSWORD}")),
+        // A token given as the URL's username, sent as basic auth with an empty password.
+        base64::engine::general_purpose::STANDARD.encode(format!("{TOKEN}:")),
     ]
 }
 
@@ -103,8 +105,11 @@ async fn secret_service_child() -> Router {
 }
 
 /// Runs `secret_service_child` in a fresh process with only `env`, and answers whether it
-/// passed and everything it printed. Bound: 20 s.
+/// passed and everything it printed: stdout, stderr and the JUnit and JSON report files it
+/// wrote. Bound: 20 s.
 async fn run_child(env: &[(&str, String)]) -> (bool, String) {
+    let reports = std::env::temp_dir().join(format!("pact-secrets-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&reports).unwrap();
     let mut command = tokio::process::Command::new(std::env::current_exe().unwrap());
     command
         .args(["secret_service_child", "--exact", "--nocapture", "--test-threads=1"])
@@ -112,6 +117,8 @@ async fn run_child(env: &[(&str, String)]) -> (bool, String) {
         .env("PACT_DO_NOT_TRACK", "true")
         .env("RUST_BACKTRACE", "1")
         .env("RUST_LOG", "trace")
+        .env("PACT_VERIFIER_JUNIT_REPORT", reports.join("junit.xml"))
+        .env("PACT_VERIFIER_JSON_REPORT", reports.join("report.json"))
         .kill_on_drop(true);
     for (name, value) in env {
         command.env(name, value);
@@ -122,7 +129,13 @@ async fn run_child(env: &[(&str, String)]) -> (bool, String) {
         .expect("the child test finished within 20 s")
         .expect("the child test ran");
     assert!(started.elapsed() < Duration::from_secs(20));
-    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let mut text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    // A configuration error stops the run before it knows where reports go: then there are none.
+    for file in ["junit.xml", "report.json"] {
+        let Ok(written) = std::fs::read_to_string(reports.join(file)) else { continue };
+        text.push_str(&format!("\n---- {file} ----\n{written}"));
+    }
+    let _ = std::fs::remove_dir_all(&reports);
     (output.status.success(), text)
 }
 
@@ -179,6 +192,31 @@ async fn failing_generated_tests_never_print_secrets() {
             "a pact source URL with a password nobody serves",
             vec![("PACT_SOURCES", format!("http://pact:{PASSWORD}@127.0.0.1:{closed}/pact.json"))],
             "cannot fetch pact http://pact:***@127.0.0.1:",
+        ),
+        (
+            "a broker URL with a password that does not parse",
+            vec![("PACT_BROKER_BASE_URL", format!("http://pact:{PASSWORD}@127.0.0.1:99999"))],
+            "PACT_BROKER_BASE_URL is not a URL (invalid port number): `http://pact:***@127.0.0.1:99999`",
+        ),
+        (
+            "a pact URL with a password that does not parse",
+            vec![("PACT_URL", format!("http://pact:{PASSWORD}@127.0.0.1:99999/pacts/1"))],
+            "http://pact:***@127.0.0.1:99999/pacts/1",
+        ),
+        (
+            "a pact source URL with a password that does not parse",
+            vec![("PACT_SOURCES", format!("http://pact:{PASSWORD}@127.0.0.1:99999/pact.json"))],
+            "cannot fetch pact http://pact:***@127.0.0.1:99999/pact.json",
+        ),
+        (
+            "a token as the broker URL's username, echoed by the broker",
+            vec![("PACT_BROKER_BASE_URL", bad_gateway.base.replace("http://", &format!("http://{TOKEN}@")))],
+            "refused `Authorization: Basic ***`",
+        ),
+        (
+            "a secret in custom headers that do not parse",
+            vec![("PACT_CUSTOM_HEADERS", format!("Authorization Bearer {TOKEN}"))],
+            "PACT_CUSTOM_HEADERS: `Authorization Bearer ***` is not a header",
         ),
     ];
     for (case, env, expected) in cases {

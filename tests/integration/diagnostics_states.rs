@@ -281,6 +281,43 @@ async fn failing_panicking_and_hanging_states_fail_only_their_interaction() {
     assert_eq!(requests.load(Ordering::SeqCst), 1);
 }
 
+// ---- synchronous functions that block ----
+
+#[provider_state("the disk blocks", provider = "BlockingService")]
+fn disk_blocks() {
+    std::thread::sleep(Duration::from_secs(3));
+}
+
+#[provider_state("all is well", provider = "BlockingService")]
+fn all_is_well_after_blocking() {}
+
+#[pact_runtime::before_each(provider = "BlockingService")]
+fn block_one_interaction(interaction: pact_runtime::HookContext) {
+    if interaction.description == "a request whose before_each hook blocks" {
+        std::thread::sleep(Duration::from_secs(3));
+    }
+}
+
+/// A synchronous state function and a hook that block their thread are bounded by
+/// `state_timeout` like async ones: each fails its interaction naming the function and the
+/// bound, and the next interaction passes. Bound: 2.5 s, less than one of the 3 s blocks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() {
+    let app = || async { Router::new().route("/health", get(|| async { StatusCode::OK })) };
+    let mut settings = Settings::new(pact("StatesConsumer-BlockingService.json")).provider("BlockingService");
+    settings.state_timeout = Duration::from_millis(300);
+    let report = verify_within(Duration::from_millis(2500), &settings, app).await.unwrap();
+    println!("{report}");
+    let messages: Vec<String> = report
+        .results
+        .iter()
+        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
+        .collect();
+    assert_contains(&messages[0], &["setup of state `the disk blocks` timed out after 300ms in `disk_blocks`"]);
+    assert_contains(&messages[1], &["block_one_interaction", "timed out after 300ms"]);
+    assert_eq!(messages[2], "", "the run goes on after the blocked functions");
+}
+
 // ---- overlapping registrations ----
 
 #[provider_state("widget 1 exists", provider = "ConflictService")]

@@ -13,7 +13,7 @@ use axum::routing::get;
 use axum::{Json as AxumJson, Router};
 use pact_runtime::__private::{MessageRegistry, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
 use pact_runtime::config::PactSource;
-use pact_runtime::message::{IntoMessage, Json, DEFAULT_MESSAGE_PATH};
+use pact_runtime::message::{IntoMessage, Json};
 use pact_runtime::{
     message, pact_provider_test, provider_state, verify_provider, Failure, Message, MessageRequest, Settings,
     VerificationReport,
@@ -215,7 +215,8 @@ async fn pact_verifier_verifies_messages_through_the_generated_endpoint() {
         transports: vec![ProviderTransport {
             transport: "message".to_string(),
             port: Some(endpoint.address().port()),
-            path: Some(DEFAULT_MESSAGE_PATH.to_string()),
+            // The path of the URL the endpoint gives out: it starts with the endpoint's secret.
+            path: Some(reqwest::Url::parse(&endpoint.message_url()).unwrap().path().to_string()),
             scheme: Some("http".to_string()),
         }],
         ..ProviderInfo::default()

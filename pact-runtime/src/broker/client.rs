@@ -140,8 +140,11 @@ impl BrokerClient {
     fn scrub(&self, text: &str) -> String {
         let mut secrets: Vec<String> = Vec::new();
         match &self.auth {
-            Some(BrokerAuth::Basic { username, password, .. }) if !password.expose().is_empty() => {
-                secrets.push(password.expose().to_string());
+            Some(BrokerAuth::Basic { username, password, .. }) => {
+                // Even with an empty password: the username may be a token given as the URL's user.
+                if !password.expose().is_empty() {
+                    secrets.push(password.expose().to_string());
+                }
                 let pair = format!("{username}:{}", password.expose());
                 secrets.push(base64_encode(pair.as_bytes()));
             }
@@ -153,10 +156,16 @@ impl BrokerClient {
         if let Ok(url) = url::Url::parse(&self.base_url) {
             if let Some(password) = url.password().filter(|password| !password.is_empty()) {
                 secrets.push(password.to_string());
-                secrets.push(base64_encode(format!("{}:{password}", url.username()).as_bytes()));
+            }
+            if !url.username().is_empty() {
+                let pair = format!("{}:{}", url.username(), url.password().unwrap_or_default());
+                secrets.push(base64_encode(pair.as_bytes()));
             }
         }
-        secrets.iter().fold(text.to_string(), |text, secret| text.replace(secret.as_str(), "***"))
+        // Longest first, so a secret inside another never leaves the rest of it behind.
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        let text = secrets.iter().fold(text.to_string(), |text, secret| text.replace(secret.as_str(), "***"));
+        redact::text(&text)
     }
 
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
@@ -234,19 +243,9 @@ pub(crate) fn link(document: &Value, rel: &str, values: &[(&str, &str)]) -> Resu
     }))
 }
 
-/// `err` and its causes, as `a: b: c`: reqwest's own text ("error sending request") does not
-/// say what failed (refused connection, untrusted certificate, ...).
+/// `err` and its causes, as `a: b: c`, without credentials.
 fn error_chain(err: &reqwest::Error) -> String {
-    let mut text = redact::error(err);
-    let mut cause = std::error::Error::source(err);
-    while let Some(error) = cause {
-        let line = error.to_string();
-        if !text.ends_with(&line) {
-            text = format!("{text}: {line}");
-        }
-        cause = error.source();
-    }
-    text
+    redact::error(err)
 }
 
 /// The TLS error behind `err`, if the request failed in the TLS handshake. It sits inside

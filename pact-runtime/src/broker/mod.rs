@@ -53,8 +53,9 @@ impl fmt::Display for Secret {
     }
 }
 
-/// How to authenticate to the broker.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How to authenticate to the broker. `Debug` hides the secrets, and the username too when
+/// there is no password (then it is a token given as the URL's user).
+#[derive(Clone, PartialEq, Eq)]
 pub enum BrokerAuth {
     /// HTTP basic auth.
     Basic {
@@ -72,6 +73,24 @@ pub enum BrokerAuth {
         /// Where the token came from, for error messages.
         source: &'static str,
     },
+}
+
+impl fmt::Debug for BrokerAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BrokerAuth::Basic { username, password, source } => {
+                let username = if password.expose().is_empty() { "***" } else { username.as_str() };
+                f.debug_struct("Basic")
+                    .field("username", &username)
+                    .field("password", password)
+                    .field("source", source)
+                    .finish()
+            }
+            BrokerAuth::Bearer { token, source } => {
+                f.debug_struct("Bearer").field("token", token).field("source", source).finish()
+            }
+        }
+    }
 }
 
 impl BrokerAuth {

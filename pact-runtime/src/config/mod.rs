@@ -298,7 +298,10 @@ fn resolve_custom_headers(values: &Values<'_>) -> Result<Vec<(String, String)>, 
     };
     let mut headers = Vec::new();
     for (source, list) in listed {
-        headers.extend(options::parse_headers(&list).map_err(|err| ConfigError(format!("{source}: {err}")))?);
+        headers.extend(
+            options::parse_headers(&list)
+                .map_err(|err| ConfigError(format!("{source}: {}", crate::util::redact::text(&err))))?,
+        );
     }
     Ok(headers)
 }

@@ -3,17 +3,15 @@
 
 use std::fmt::{self, Display, Write as _};
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::Duration;
 
-use futures::FutureExt;
 use serde_json::Value;
 
 use super::{FromMessageRequest, Message, MessageError, MessageRequest};
 use crate::states::SourceLocation;
 use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
-use crate::util::{panic_message, EndpointError};
+use crate::util::{run_bounded, Bounded, EndpointError};
 
 /// How many producers "did you mean" lists at most.
 const MAX_SUGGESTIONS: usize = 3;
@@ -192,18 +190,16 @@ impl MessageRegistry {
         };
         let description = request.description.clone();
         let function = registration.function;
-        let running = AssertUnwindSafe((registration.handler)(request)).catch_unwind();
-        match tokio::time::timeout(timeout, running).await {
-            Ok(Ok(Ok(message))) => Ok(message),
-            Ok(Ok(Err(error))) => {
+        match run_bounded((registration.handler)(request), timeout).await {
+            Bounded::Finished(Ok(message)) => Ok(message),
+            Bounded::Finished(Err(error)) => {
                 Err(unprocessable(format!("producing message `{description}` failed in `{function}`: {error}")))
             }
-            Ok(Err(panic)) => Err(unprocessable(format!(
-                "producing message `{description}` panicked in `{function}`: {}",
-                panic_message(panic.as_ref())
-            ))),
-            Err(_) => Err(unprocessable(format!(
-                "producing message `{description}` timed out after {timeout:?} in `{function}`"
+            Bounded::Panicked(panic) => {
+                Err(unprocessable(format!("producing message `{description}` panicked in `{function}`: {panic}")))
+            }
+            Bounded::TimedOut => Err(unprocessable(format!(
+                "producing message `{description}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"
             ))),
         }
     }

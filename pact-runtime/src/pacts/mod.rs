@@ -7,7 +7,7 @@ use std::fmt;
 use std::panic::RefUnwindSafe;
 use std::path::{Path, PathBuf};
 
-use pact_models::pact::{load_pact_from_json, read_pact, Pact};
+use pact_models::pact::{load_pact_from_json, Pact};
 use pact_models::PactSpecification;
 
 pub use filter::InteractionFilter;
@@ -126,13 +126,55 @@ impl fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-/// Loads the pacts for `provider` (or for any provider when `None`) from every source, in order.
+/// The largest pact file we read: far above any real pact, so a wrong path (a log, a disk
+/// image) is an error instead of a read of everything.
+pub const MAX_PACT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Loads the pacts for `provider` (or for any provider when `None`) from every source, in
+/// order. What was skipped (a FIFO named `*.json`, a directory seen twice) and pacts without
+/// interactions are printed to stderr as warnings; [`load_pacts_warning`] returns them instead.
 pub async fn load_pacts(
     sources: &[PactSource],
     provider: Option<&str>,
     client: &reqwest::Client,
 ) -> Result<Vec<LoadedPact>, SourceError> {
+    let mut warnings = Vec::new();
+    let pacts = load_pacts_warning(sources, provider, client, &mut warnings).await?;
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
+    Ok(pacts)
+}
+
+/// Like [`load_pacts`], adding its warnings to `warnings`.
+pub async fn load_pacts_warning(
+    sources: &[PactSource],
+    provider: Option<&str>,
+    client: &reqwest::Client,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<LoadedPact>, SourceError> {
+    let pacts = load_every_source(sources, provider, client, warnings).await?;
+    for loaded in &pacts {
+        if loaded.pact.interactions().is_empty() {
+            warnings.push(format!(
+                "pact {} ({} → {}) has no interactions: nothing in it is verified",
+                loaded.source,
+                loaded.pact.consumer().name,
+                loaded.pact.provider().name
+            ));
+        }
+    }
+    Ok(pacts)
+}
+
+async fn load_every_source(
+    sources: &[PactSource],
+    provider: Option<&str>,
+    client: &reqwest::Client,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<LoadedPact>, SourceError> {
     let mut pacts = Vec::new();
+    let mut visited = std::collections::HashSet::new();
     for source in sources {
         match source {
             PactSource::File(path) => {
@@ -150,7 +192,7 @@ pub async fn load_pacts(
             }
             PactSource::Dir(dir) => {
                 let mut files = Vec::new();
-                collect_json_files(dir, &mut files)?;
+                collect_json_files(dir, &mut files, &mut visited, warnings)?;
                 files.sort();
                 for file in files {
                     let loaded = load_file(&file)?;
@@ -178,16 +220,71 @@ pub async fn load_pacts(
 }
 
 fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
-    if !path.exists() {
-        return Err(SourceError(format!("pact file {} does not exist", path.display())));
+    let metadata = match std::fs::metadata(path) {
+        Ok(metadata) => metadata,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(SourceError(format!("pact file {} does not exist", path.display())))
+        }
+        Err(err) => return Err(SourceError(format!("cannot read pact file {}: {err}", path.display()))),
+    };
+    // Opening a FIFO blocks until something writes to it: check before opening.
+    if !metadata.is_file() {
+        return Err(SourceError(format!(
+            "pact file {} is not a regular file (it is {}): give a pact file or a directory",
+            path.display(),
+            file_kind(&metadata)
+        )));
     }
-    let pact =
-        read_pact(path).map_err(|err| SourceError(format!("cannot read pact file {}: {err:#}", path.display())))?;
+    let text = read_bounded(path)?;
+    let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
+        SourceError(format!("cannot read pact file {}: Failed to parse Pact JSON: {err}", path.display()))
+    })?;
+    let pact = load_pact_from_json(&path.display().to_string(), &json)
+        .map_err(|err| SourceError(format!("cannot read pact file {}: {err:#}", path.display())))?;
     if pact.specification_version() == PactSpecification::Unknown {
-        let json = std::fs::read_to_string(path).ok().and_then(|text| serde_json::from_str(&text).ok());
-        return Err(unknown_version(&format!("pact file {}", path.display()), json.as_ref()));
+        return Err(unknown_version(&format!("pact file {}", path.display()), Some(&json)));
     }
     Ok(LoadedPact { source: shown_path(path), pact, broker: None })
+}
+
+/// The file's text, or an error when it is larger than [`MAX_PACT_BYTES`].
+fn read_bounded(path: &Path) -> Result<String, SourceError> {
+    use std::io::Read as _;
+    let cannot = |err: std::io::Error| SourceError(format!("cannot read pact file {}: {err}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot)?;
+    let mut text = String::new();
+    file.take(MAX_PACT_BYTES + 1).read_to_string(&mut text).map_err(cannot)?;
+    if text.len() as u64 > MAX_PACT_BYTES {
+        return Err(SourceError(format!(
+            "pact file {} is larger than {} MiB: is it a pact?",
+            path.display(),
+            MAX_PACT_BYTES / (1024 * 1024)
+        )));
+    }
+    Ok(text)
+}
+
+/// What a non-regular file is, for messages.
+fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt as _;
+        let kind = metadata.file_type();
+        if kind.is_fifo() {
+            return "a FIFO";
+        }
+        if kind.is_socket() {
+            return "a socket";
+        }
+        if kind.is_block_device() || kind.is_char_device() {
+            return "a device";
+        }
+    }
+    if metadata.is_dir() {
+        "a directory"
+    } else {
+        "not a regular file"
+    }
 }
 
 /// A pact whose `metadata.pactSpecification.version` names no specification we know. Pact's
@@ -210,16 +307,46 @@ fn shown_path(path: &Path) -> String {
     relative.as_deref().unwrap_or(path).display().to_string()
 }
 
-fn collect_json_files(dir: &Path, files: &mut Vec<PathBuf>) -> Result<(), SourceError> {
-    let entries = std::fs::read_dir(dir)
-        .map_err(|err| SourceError(format!("cannot read pact directory {}: {err}", dir.display())))?;
+/// Every `*.json` regular file under `dir`. Each directory is read once, by its canonical
+/// path, so symlink loops end and a directory linked twice gives no duplicates; anything that
+/// is not a regular file is skipped with a warning.
+fn collect_json_files(
+    dir: &Path,
+    files: &mut Vec<PathBuf>,
+    visited: &mut std::collections::HashSet<PathBuf>,
+    warnings: &mut Vec<String>,
+) -> Result<(), SourceError> {
+    let cannot = |err: std::io::Error| SourceError(format!("cannot read pact directory {}: {err}", dir.display()));
+    let canonical = std::fs::canonicalize(dir).map_err(cannot)?;
+    if !visited.insert(canonical) {
+        return Ok(());
+    }
+    let entries = std::fs::read_dir(dir).map_err(cannot)?;
     for entry in entries {
-        let path =
-            entry.map_err(|err| SourceError(format!("cannot read pact directory {}: {err}", dir.display())))?.path();
-        if path.is_dir() {
-            collect_json_files(&path, files)?;
+        let path = entry.map_err(cannot)?.path();
+        // `metadata` follows symlinks: a link to a directory is a directory, a dangling one an error.
+        let metadata = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(err) => {
+                warnings.push(format!("skipped {}: {err}", path.display()));
+                continue;
+            }
+        };
+        if metadata.is_dir() {
+            collect_json_files(&path, files, visited, warnings)?;
         } else if path.extension().is_some_and(|extension| extension == "json") {
-            files.push(path);
+            if !metadata.is_file() {
+                warnings.push(format!("skipped {}: it is {}, not a pact file", path.display(), file_kind(&metadata)));
+                continue;
+            }
+            match std::fs::canonicalize(&path) {
+                Ok(canonical) => {
+                    if visited.insert(canonical) {
+                        files.push(path);
+                    }
+                }
+                Err(err) => warnings.push(format!("skipped {}: {err}", path.display())),
+            }
         }
     }
     Ok(())

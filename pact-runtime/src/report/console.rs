@@ -119,8 +119,8 @@ fn normalise(body: &str) -> String {
 /// The body diff of a failed interaction, every line starting with `indent`: `-` lines are
 /// the pact's expected body, `+` lines the actual one, with a few unchanged lines around each.
 pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette) -> String {
-    let expected = normalise(&diff.expected);
-    let actual = normalise(&diff.actual);
+    let expected = normalise(&printable(&diff.expected));
+    let actual = normalise(&printable(&diff.actual));
     let mut text = String::new();
     for line in diff_lines(&expected, &actual) {
         let rendered = match line {
@@ -132,6 +132,23 @@ pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette) ->
         writeln!(text, "{indent}{rendered}").ok();
     }
     text
+}
+
+/// `text` with its control characters (but newlines and tabs) shown as `\u{1b}`: a pact or a
+/// body could otherwise clear the terminal (`ESC[2J`), ring it, or forge coloured output.
+pub(crate) fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut shown = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            write!(shown, "\\u{{{:x}}}", u32::from(c)).ok();
+        } else {
+            shown.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(shown)
 }
 
 /// Quotes `text` for a POSIX shell.
@@ -257,6 +274,12 @@ mod tests {
         assert_eq!(on.red(&on.bold("no")), "\x1b[31m\x1b[1mno\x1b[0m\x1b[0m");
         assert_eq!((on.yellow("~"), on.dim("...")), ("\x1b[33m~\x1b[0m".into(), "\x1b[2m...\x1b[0m".into()));
         assert_eq!(Palette { on: false }.red("no"), "no");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(printable("clear\u{1b}[2J and ring\u{7}\nnext\tline"), "clear\\u{1b}[2J and ring\\u{7}\nnext\tline");
+        assert!(matches!(printable("plain"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

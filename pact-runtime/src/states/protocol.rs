@@ -58,6 +58,9 @@ fn parse_query(query: &str) -> Result<StateChange, EndpointError> {
     let mut params = Map::new();
     for (key, value) in url::form_urlencoded::parse(query.as_bytes()) {
         match key.as_ref() {
+            "state" if state.is_some() => {
+                return Err(bad("the query string names `state` more than once: send one state per request"))
+            }
             "state" => state = Some(value.into_owned()),
             "action" => action = parse_action(&value)?,
             _ => {
@@ -102,6 +105,7 @@ mod tests {
             (&b"{\"state\":\"s\",\"action\":\"explode\"}"[..], None),
             (&b"[]"[..], None),
             (&b""[..], Some("action=setup")),
+            (&b""[..], Some("state=a&state=b")),
         ] {
             let error = parse_state_change(body, query).unwrap_err();
             assert_eq!(error.status, 400, "{error:?}");

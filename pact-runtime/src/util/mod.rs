@@ -42,3 +42,43 @@ pub fn install_crypto_provider() {
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
 }
+
+/// How a user function run by [`run_bounded`] ended.
+#[derive(Debug)]
+pub enum Bounded<T> {
+    /// It returned.
+    Finished(T),
+    /// It panicked, with this message.
+    Panicked(String),
+    /// It was still running when the bound passed; its thread is left to finish on its own.
+    TimedOut,
+}
+
+/// Runs a user function's future on a thread of its own, within `timeout`.
+///
+/// The macros wrap `fn` and `async fn` alike in a future, so a synchronous function that
+/// blocks (`std::thread::sleep`, a blocking client, a lock) would block a runtime worker and
+/// every task on it, timers included: then no timeout fires. On its own thread it blocks only
+/// itself. Not `spawn_blocking`: the runtime waits for those when it shuts down, so one that
+/// never returns would hang the test after its report.
+pub async fn run_bounded<T: Send + 'static>(
+    future: impl std::future::Future<Output = T> + Send + 'static,
+    timeout: std::time::Duration,
+) -> Bounded<T> {
+    let runtime = tokio::runtime::Handle::current();
+    let (done, outcome) = tokio::sync::oneshot::channel();
+    let spawned = std::thread::Builder::new().name("pact-user-function".to_string()).spawn(move || {
+        // `Handle::block_on` gives the future the test's runtime: its timers, IO and `spawn`.
+        let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(future)));
+        let _ = done.send(finished);
+    });
+    if let Err(error) = spawned {
+        return Bounded::Panicked(format!("cannot start a thread to run it: {error}"));
+    }
+    match tokio::time::timeout(timeout, outcome).await {
+        Ok(Ok(Ok(value))) => Bounded::Finished(value),
+        Ok(Ok(Err(panic))) => Bounded::Panicked(panic_message(panic.as_ref())),
+        Ok(Err(_)) => Bounded::Panicked("its thread ended without an answer".to_string()),
+        Err(_) => Bounded::TimedOut,
+    }
+}

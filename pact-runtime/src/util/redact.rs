@@ -1,30 +1,127 @@
-//! Keeps credentials out of everything we print.
+//! Keeps credentials out of everything we print. Works on text, not on parsed URLs, so a URL
+//! that does not parse (a bad port, say) is masked as well as one that does.
 
-/// `url` with any userinfo password replaced by `***`.
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// `text` with the userinfo of every URL in it masked: `user:pass@` becomes `user:***@`, and a
+/// userinfo without a password (often a token) becomes `***@`.
 pub fn url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(scheme_end) = rest.find("://") {
+        let authority_start = scheme_end + 3;
+        out.push_str(&rest[..authority_start]);
+        rest = &rest[authority_start..];
+        let authority_len = rest.find(|c: char| "/?#".contains(c) || !is_authority_char(c)).unwrap_or(rest.len());
+        let authority = &rest[..authority_len];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str(&masked_userinfo(&authority[..at]));
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
         }
-        _ => text.to_string(),
+        rest = &rest[authority_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Characters that can appear in a URL's authority as people write it, valid or not: anything
+/// but whitespace, quotes and brackets that end a URL in prose.
+fn is_authority_char(c: char) -> bool {
+    !c.is_whitespace() && !"\"'`<>(){}|\\^".contains(c)
+}
+
+fn masked_userinfo(userinfo: &str) -> String {
+    match userinfo.split_once(':') {
+        Some((user, password)) if !user.is_empty() && !password.is_empty() => format!("{user}:***"),
+        _ if userinfo.is_empty() => String::new(),
+        _ => "***".to_string(),
     }
 }
 
-/// A reqwest error's text without the credentials of the URL it names.
+/// `text` with URL credentials masked (see [`url`]) and the value of every `Authorization`
+/// header it quotes, whatever the scheme, replaced by `***`.
+pub fn text(text: &str) -> String {
+    static AUTHORIZATION: LazyLock<Regex> = LazyLock::new(|| {
+        // `Authorization: <scheme> <value>` (also quoted, or with `=`), or `Authorization <known scheme> <value>`.
+        Regex::new(
+            r#"(?i)\b((?:proxy-)?authorization(?:["']?\s*[:=]\s*["']?|\s+(?:basic|bearer|token|digest|negotiate)\b)\s*)(?:[A-Za-z][\w.-]*\s+)?[^\s"',;}\]`]+"#,
+        )
+            .expect("a valid regex")
+    });
+    let masked = url(text);
+    AUTHORIZATION
+        .replace_all(&masked, |captures: &regex::Captures<'_>| {
+            let whole = &captures[0];
+            let prefix = &captures[1];
+            // Keep the scheme (`Basic`, `Bearer`) when there is one: it helps and is no secret.
+            let value = &whole[prefix.len()..];
+            match value.split_once(char::is_whitespace) {
+                Some((scheme, _)) => format!("{prefix}{scheme} ***"),
+                None => format!("{prefix}***"),
+            }
+        })
+        .into_owned()
+}
+
+/// A reqwest error and its causes (`a: b: c`: reqwest's own text, "error sending request",
+/// does not say whether the connection was refused, timed out or failed TLS), without
+/// credentials.
 pub fn error(err: &reqwest::Error) -> String {
-    let text = err.to_string();
-    match err.url() {
-        Some(failed) if failed.password().is_some() => text.replace(failed.as_str(), &url(failed.as_str())),
-        _ => text,
+    chain(err)
+}
+
+/// Any error and its causes as `a: b: c`, without credentials.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut shown = err.to_string();
+    let mut cause = err.source();
+    while let Some(error) = cause {
+        let line = error.to_string();
+        if !shown.ends_with(&line) {
+            shown = format!("{shown}: {line}");
+        }
+        cause = error.source();
     }
+    text(&shown)
 }
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn passwords_are_masked() {
-        assert_eq!(super::url("https://user:s3cret@broker.example/pacts"), "https://user:***@broker.example/pacts");
-        assert_eq!(super::url("https://broker.example/pacts"), "https://broker.example/pacts");
+        assert_eq!(url("https://user:s3cret@broker.example/pacts"), "https://user:***@broker.example/pacts");
+        assert_eq!(url("https://broker.example/pacts"), "https://broker.example/pacts");
+    }
+
+    #[test]
+    fn urls_that_do_not_parse_are_masked_too() {
+        assert_eq!(url("http://user:s3cr3t@127.0.0.1:99999"), "http://user:***@127.0.0.1:99999");
+        assert_eq!(
+            url("PACT_BROKER_BASE_URL is not a URL: `http://user:s3cr3t@127.0.0.1:99999/x`, nor http://a:b@c"),
+            "PACT_BROKER_BASE_URL is not a URL: `http://user:***@127.0.0.1:99999/x`, nor http://a:***@c"
+        );
+        assert_eq!(url("http://p@ss:w@rd@host/"), "http://p@ss:***@host/");
+    }
+
+    #[test]
+    fn a_username_without_password_is_a_token() {
+        assert_eq!(url("https://TOKEN@broker.example"), "https://***@broker.example");
+        assert_eq!(url("https://TOKEN:@broker.example"), "https://***@broker.example");
+    }
+
+    #[test]
+    fn authorization_headers_are_scrubbed_whatever_the_scheme() {
+        assert_eq!(text("refused `Authorization: Basic dG9rOg==`"), "refused `Authorization: Basic ***`");
+        assert_eq!(text(r#"{"authorization":"Token abc123"}"#), r#"{"authorization":"Token ***"}"#);
+        assert_eq!(text("proxy-authorization: s3cr3t, next"), "proxy-authorization: ***, next");
+        assert_eq!(text("authorization = Bearer x.y.z"), "authorization = Bearer ***");
+        assert_eq!(text("`Authorization Bearer tok` is not a header"), "`Authorization Bearer ***` is not a header");
+        assert_eq!(text("Authorization failed"), "Authorization failed");
     }
 }

@@ -1,0 +1,198 @@
+//! Issue 13, the state endpoint: only the run's engine (or a verifier given the run's URL) can
+//! drive it. A request without the per-run secret segment is `403`, a body that is not JSON is
+//! `415`, neither runs anything, and a state call no interaction asked for fails the run.
+//! Every request is bounded by the client's 5 s timeout.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use pact_runtime::__private::{load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
+use pact_runtime::config::PactSource;
+use pact_runtime::provider_state;
+
+const PROVIDER: &str = "GuardedService";
+const PACT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/diagnostics/states/StatesConsumer-GuardedService.json");
+
+static DELETIONS: AtomicUsize = AtomicUsize::new(0);
+
+/// The tests count `DELETIONS`, so they take turns.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+#[provider_state("all users are deleted", provider = "GuardedService")]
+fn delete_all_users() {
+    DELETIONS.fetch_add(1, Ordering::SeqCst);
+}
+
+#[provider_state("a user exists", provider = "GuardedService")]
+fn a_user_exists() {}
+
+async fn endpoint() -> StateEndpoint {
+    StateEndpoint::start(StateRegistry::for_provider(PROVIDER), DEFAULT_STATE_PATH, Duration::from_secs(5))
+        .await
+        .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    pact_runtime::install_crypto_provider();
+    reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap()
+}
+
+const DELETE: &str = r#"{"state":"all users are deleted"}"#;
+
+/// What `ss -ltnp` and `curl` find: the port, and the documented path. Without the secret
+/// segment every request is `403` and nothing runs; the URL the endpoint gives out keeps the
+/// documented path after its secret. Bound: 5 s per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_without_the_run_secret_are_forbidden_and_run_nothing() {
+    let _turn = SERIAL.lock().await;
+    let endpoint = endpoint().await;
+    let port = endpoint.address().port();
+    assert!(endpoint.url().ends_with(DEFAULT_STATE_PATH), "{}", endpoint.url());
+    let secret = endpoint.url().trim_end_matches(DEFAULT_STATE_PATH).rsplit('/').next().unwrap().to_string();
+    assert_eq!(secret.len(), 32, "128 random bits: {}", endpoint.url());
+    let before = DELETIONS.load(Ordering::SeqCst);
+    let guessed = format!("http://127.0.0.1:{port}{DEFAULT_STATE_PATH}");
+    for content_type in ["application/json", "text/plain"] {
+        let response = client().post(&guessed).header("content-type", content_type).body(DELETE).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    }
+    let response = client().get(&guessed).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = client().post(format!("{guessed}?state=all%20users%20are%20deleted")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(DELETIONS.load(Ordering::SeqCst), before, "no request without the secret ran a state");
+    // Another endpoint has another secret.
+    assert_ne!(endpoint.url(), endpoint_url_of_another().await);
+}
+
+async fn endpoint_url_of_another() -> String {
+    endpoint().await.url().to_string()
+}
+
+/// With the secret, a `text/plain` body (what a web page can send without asking) is `415`
+/// and runs nothing; JSON with its content type, and the query form, run the state.
+/// Bound: 5 s per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_must_be_declared_json() {
+    let _turn = SERIAL.lock().await;
+    let endpoint = endpoint().await;
+    let before = DELETIONS.load(Ordering::SeqCst);
+    let response =
+        client().post(endpoint.url()).header("content-type", "text/plain").body(DELETE).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let text = response.text().await.unwrap();
+    assert!(text.contains("Content-Type: application/json"), "{text}");
+    let response = client().post(endpoint.url()).body(DELETE).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "no content type at all");
+    assert_eq!(DELETIONS.load(Ordering::SeqCst), before);
+
+    let response = client()
+        .post(endpoint.url())
+        .header("content-type", "application/json; charset=utf-8")
+        .body(DELETE)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client().post(format!("{}?state=all%20users%20are%20deleted", endpoint.url())).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(DELETIONS.load(Ordering::SeqCst), before + 2);
+}
+
+/// A state call that no interaction of the run asked for (sent by whoever learnt the URL) is
+/// named; the run's own calls are not. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_state_call_no_interaction_asked_for_is_named() {
+    let _turn = SERIAL.lock().await;
+    pact_runtime::install_crypto_provider();
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
+    let app_url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        axum::serve(listener, Router::new().route("/users/1", get(|| async { StatusCode::OK }))).await
+    });
+    let endpoint = endpoint().await;
+    let run = async {
+        let engine = Engine::new(EngineConfig::new(app_url.clone(), Some(endpoint.url().to_string()))).unwrap();
+        let pacts = load_pacts(&[PactSource::File(PACT.into())], Some(PROVIDER), engine.client()).await.unwrap();
+        engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await
+    };
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s");
+    assert!(report.is_success(), "{report}");
+    assert_eq!(endpoint.unasked_calls(&report), Vec::<String>::new(), "the run's own calls are asked for");
+
+    let response =
+        client().post(endpoint.url()).header("content-type", "application/json").body(DELETE).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(endpoint.unasked_calls(&report), vec!["setup of `all users are deleted`".to_string()]);
+    server.abort();
+}
+
+// ---- finding 6: the smaller points ----
+
+/// A repeated `state=` in the query form is a `400`, not the last one silently. Bound: 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_repeated_state_in_the_query_form_is_rejected() {
+    let _turn = SERIAL.lock().await;
+    let endpoint = endpoint().await;
+    let before = DELETIONS.load(Ordering::SeqCst);
+    let url = format!("{}?state=a%20user%20exists&state=all%20users%20are%20deleted", endpoint.url());
+    let response = client().post(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(response.text().await.unwrap().contains("names `state` more than once"));
+    assert_eq!(DELETIONS.load(Ordering::SeqCst), before);
+}
+
+/// A state endpoint that is gone fails the interaction with the cause, not only reqwest's
+/// "error sending request". Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transport_errors_keep_their_cause() {
+    pact_runtime::install_crypto_provider();
+    let closed = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port();
+    let state_url = format!("http://127.0.0.1:{closed}{DEFAULT_STATE_PATH}");
+    let run = async {
+        let engine = Engine::new(EngineConfig::new(format!("http://127.0.0.1:{closed}"), Some(state_url))).unwrap();
+        let pacts = load_pacts(&[PactSource::File(PACT.into())], Some(PROVIDER), engine.client()).await.unwrap();
+        engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await
+    };
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s");
+    let failure = report.results[0].failures[0].to_string();
+    assert!(failure.contains("the state endpoint did not answer"), "{failure}");
+    assert!(failure.to_lowercase().contains("connection refused"), "{failure}");
+}
+
+/// Control characters in a pact's text and in the provider's body are escaped in the console
+/// report: a pact cannot clear the terminal or ring it. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_escapes_control_characters() {
+    let dir = std::env::temp_dir().join(format!("pact-escapes-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Escaper-GuardedService.json");
+    let pact = serde_json::json!({
+        "consumer": { "name": "Escaper\u{1b}[2J" },
+        "provider": { "name": PROVIDER },
+        "interactions": [{
+            "description": "a request that rings\u{7}",
+            "request": { "method": "GET", "path": "/bell" },
+            "response": { "status": 200, "body": { "text": "calm" } }
+        }],
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    });
+    std::fs::write(&file, pact.to_string()).unwrap();
+    let app = || async {
+        Router::new().route("/bell", get(|| async { axum::Json(serde_json::json!({ "text": "\u{1b}[2J\u{7}loud" })) }))
+    };
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(file)]).provider(PROVIDER);
+    let run = pact_runtime::verify_provider(&settings, app);
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    for shown in [report.to_string(), format!("{report:#}"), report.failure_summary()] {
+        assert!(!shown.contains('\u{7}'), "a raw BEL:\n{shown:?}");
+        assert!(!shown.contains("\u{1b}[2J"), "a raw ESC[2J:\n{shown:?}");
+    }
+    let shown = report.to_string();
+    assert!(shown.contains("Escaper\\u{1b}[2J") && shown.contains("a request that rings\\u{7}"), "{shown}");
+}
