@@ -362,6 +362,30 @@ pub use util::install_crypto_provider;
 ///   captures at least one character; `{{` and `}}` are literal braces.
 /// - It also serves the V3 state `user exists` with params `{"id": 42}`: the pattern's text
 ///   with its placeholders taken out, when the params hold every placeholder.
+/// - A pattern that is one placeholder, `{state}`, is a catch-all: it serves every state (the
+///   argument `state` gets the text). Another function of the same scope that serves a state
+///   overlaps it; keep the catch-all unscoped and scope specific functions with `provider`,
+///   which then win:
+///
+/// ```
+/// use pact_runtime::provider_state;
+/// use serde_json::{Map, Value};
+///
+/// // Every state without a function of its own, e.g. loaded from fixtures.
+/// #[provider_state("{state}")]
+/// fn any_state(state: String, params: Map<String, Value>) -> Result<(), String> {
+///     println!("setting up `{state}` with {params:?}");
+///     Ok(())
+/// }
+///
+/// // Scoped, so it wins over the catch-all when verifying `UserService`.
+/// #[provider_state("user {id} exists", provider = "UserService")]
+/// fn user_exists(id: u64) {
+/// # let _ = id;
+/// }
+/// # fn main() {}
+/// ```
+///
 /// - An empty state text is a no-op. A teardown with no function is a no-op.
 /// - Two functions that serve the same state for the same provider are an error before any
 ///   interaction runs, listing both locations.
@@ -458,6 +482,7 @@ pub use pact_macros::provider_state;
 ///     state_path = "/_pact/provider_states",
 ///     boot_timeout_ms = 10000,
 ///     request_timeout_ms = 30000,
+///     follow_redirects = false,
 ///     state_timeout_ms = 30000,
 ///     broker_url = "https://broker.example",
 ///     ca_bundle = "certs/ca.pem",
@@ -669,7 +694,7 @@ pub mod __private {
     // The internals the repository's own tests, benchmarks and compatibility harness drive.
     pub use crate::broker::BrokerClient;
     pub use crate::endpoint::{StateEndpoint, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
-    pub use crate::engine::{http_client, Engine, EngineConfig, RunChecks};
+    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;
     pub use crate::pacts::{load_pacts, LoadedPact};

@@ -90,6 +90,9 @@ impl fmt::Display for Failure {
             // The messages name the state and the action already.
             Failure::StateSetup { message, .. } | Failure::StateTeardown { message, .. } => f.write_str(message),
             Failure::Request { message } => write!(f, "request failed: {message}"),
+            Failure::Mismatch { kind, path: Some(path), description, .. } if !mentions(description, path) => {
+                write!(f, "{kind} at {path}: {description}")
+            }
             Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),
             Failure::MissingState { message, .. } | Failure::MissingMessage { message, .. } => f.write_str(message),
@@ -99,6 +102,12 @@ impl fmt::Display for Failure {
             Failure::Hook { kind, function, message } => write!(f, "{kind} `{function}` failed: {message}"),
         }
     }
+}
+
+/// Whether Pact's mismatch text names its path already: body mismatches start with it, header,
+/// query and metadata mismatches quote it.
+fn mentions(description: &str, path: &str) -> bool {
+    description.starts_with(path) || description.contains(&format!("'{path}'"))
 }
 
 /// The result of verifying one interaction.
@@ -114,6 +123,11 @@ pub struct InteractionResult {
     pub states: Vec<String>,
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub interaction_id: Option<String>,
+    /// The interaction's V4 `key`, or else a hash of its description, states and request:
+    /// the same in every run and on every machine while the interaction does not change.
+    pub interaction_key: String,
+    /// Its position in its pact's interactions, from 0.
+    pub index: usize,
     /// A pending interaction's failures do not fail the run (the interaction or its pact is pending).
     pub pending: bool,
     /// The pact is work in progress (included by `includeWipPactsSince`); WIP pacts are pending too.
@@ -367,4 +381,42 @@ impl fmt::Display for VerificationReport {
 
 fn indent(text: &str, prefix: &str) -> String {
     text.lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Failure;
+
+    fn mismatch(kind: &str, path: Option<&str>, description: &str) -> String {
+        Failure::Mismatch {
+            kind: kind.into(),
+            path: path.map(Into::into),
+            description: description.into(),
+            expected: None,
+            actual: None,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_mismatch_prints_its_path_once() {
+        assert_eq!(
+            mismatch("BodyTypeMismatch", Some("$"), "Expected a body of 'application/json'"),
+            "BodyTypeMismatch at $: Expected a body of 'application/json'"
+        );
+        assert_eq!(
+            mismatch("MetadataMismatch", Some("topic"), "Expected \"a\" but received \"b\""),
+            "MetadataMismatch at topic: Expected \"a\" but received \"b\""
+        );
+        // Pact's own text names the path already.
+        assert_eq!(mismatch("BodyMismatch", Some("$.id"), "$.id -> Expected 1"), "BodyMismatch: $.id -> Expected 1");
+        assert_eq!(
+            mismatch("HeaderMismatch", Some("X-Id"), "Expected header 'X-Id' to have value '1'"),
+            "HeaderMismatch: Expected header 'X-Id' to have value '1'"
+        );
+        assert_eq!(
+            mismatch("StatusMismatch", None, "expected 200 but was 404"),
+            "StatusMismatch: expected 200 but was 404"
+        );
+    }
 }

@@ -12,7 +12,7 @@ use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
 use crate::config::{ConfigError, NoPacts, Settings};
 use crate::endpoint::StateEndpoint;
-use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
+use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
 use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
@@ -102,6 +102,7 @@ impl Session {
         let engine = Engine::with_client(
             EngineConfig {
                 request_timeout: settings.request_timeout,
+                follow_redirects: settings.follow_redirects,
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
                 message_url: Some(endpoint.message_url()),
                 ..EngineConfig::new(
@@ -125,6 +126,7 @@ impl Session {
     /// After the interactions: the broker's notices, and the results of every pact the report
     /// covers whole published. Answers the number of failed publications.
     pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
+        report.warnings.extend(settings_warnings(&self.settings));
         report.notices = notices(&self.pacts, "before_verification");
         publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
     }
@@ -137,12 +139,13 @@ impl Live {
         &self,
         session: &Session,
         loaded: &LoadedPact,
+        index: usize,
         interaction: &(dyn pact_models::interaction::Interaction + Send + Sync + std::panic::RefUnwindSafe),
         missing: &mut Vec<crate::report::MissingState>,
     ) -> InteractionResult {
         let mut probe = || self.exit_reason();
         let mut checks = self.checks(session, &mut probe);
-        self.engine.verify_interaction(&session.provider, loaded, interaction, &mut checks, missing).await
+        self.engine.verify_interaction(&session.provider, loaded, index, interaction, &mut checks, missing).await
     }
 
     /// Verifies every interaction the settings' filter selects, in pact order.
@@ -183,13 +186,16 @@ pub(crate) enum LoadedRun {
 
 /// Loads the run's pacts and applies the `no_pacts` policy.
 pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
-    let client = http_client(settings.request_timeout)?;
+    let client = http_client_with(settings.request_timeout, settings.follow_redirects)?;
     let (pacts, broker) = fetch_pacts(settings, &client).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
         return Ok(LoadedRun::Pacts(Box::new(Session { settings: settings.clone(), provider, pacts, broker, client })));
     }
-    let message = no_pacts_message(settings, &provider, &client).await;
+    let mut message = no_pacts_message(settings, &provider, &client).await;
+    for warning in settings_warnings(settings) {
+        message.push_str(&format!("; {warning}"));
+    }
     match settings.no_pacts {
         NoPacts::Fail => Err(RunError::NoPacts(format!(
             "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
@@ -198,6 +204,21 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
             Ok(LoadedRun::Nothing { provider, warning: format!("{message}; passing because no_pacts is `pass`") })
         }
     }
+}
+
+/// Settings that are valid but will not do what they say.
+fn settings_warnings(settings: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(broker) = settings.broker.as_ref().filter(|broker| broker.include_wip_pacts_since.is_some()) {
+        if broker.provider_branch.is_none() && broker.provider_tags.is_empty() {
+            warnings.push(
+                "include_wip_pacts_since is set but no provider branch or tags are, so the Pact Broker includes no WIP pacts: \
+                 set `provider_branch` (PACT_PROVIDER_BRANCH or GIT_BRANCH) or `provider_tags` (PACT_PROVIDER_TAGS)"
+                    .to_string(),
+            );
+        }
+    }
+    warnings
 }
 
 /// Publishes the result of every pact the report covers whole (never after a filtered or

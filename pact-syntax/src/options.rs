@@ -92,6 +92,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "timeout of each request to the provider and the broker",
     ),
     option(
+        "follow_redirects",
+        OptionKind::Flag,
+        &["PACT_FOLLOW_REDIRECTS"],
+        "false",
+        "follow `3xx` redirects of the provider; off by default because the pact's status is an exact match (as in the Pact specification and pact-jvm), while `pact_verifier` follows them",
+    ),
+    option(
         "state_timeout_ms",
         OptionKind::Integer,
         &["PACT_STATE_TIMEOUT_MS"],

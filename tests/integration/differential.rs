@@ -4,6 +4,8 @@
 //!
 //! Each description starts with its intended verdict, `[pass]` or `[fail:<kind>]` (kind: status,
 //! header, body or state), so the corpus cannot drift into passing or failing for the wrong reason.
+//! The corpus runs twice, without and with following redirects (`follow_redirects` on both
+//! verifiers); a verdict that depends on it reads `[<without>; following redirects <with>]`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -168,6 +170,7 @@ async fn start_app() -> (String, u16) {
         .route("/orders/{id}", get(get_order))
         .route("/health", get(|| async { "ok" }))
         .route("/secure", get(secure))
+        .route("/moved-items", get(|| async { (StatusCode::FOUND, [(axum::http::header::LOCATION, "/items")]) }))
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert("x-api-version", HeaderValue::from_static("1"));
             response
@@ -215,9 +218,10 @@ fn mismatch_kind(kind: &str) -> &'static str {
     }
 }
 
-async fn run_ours(app_url: &str, state_url: &str, file: &Path) -> BTreeMap<Key, Verdict> {
+async fn run_ours(app_url: &str, state_url: &str, file: &Path, follow_redirects: bool) -> BTreeMap<Key, Verdict> {
     let engine = Engine::new(EngineConfig {
         request_timeout: TIMEOUT,
+        follow_redirects,
         ..EngineConfig::new(app_url, Some(state_url.to_string()))
     })
     .expect("engine builds");
@@ -243,7 +247,12 @@ async fn run_ours(app_url: &str, state_url: &str, file: &Path) -> BTreeMap<Key, 
     verdicts
 }
 
-async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTreeMap<Key, Verdict> {
+async fn run_pact_verifier(
+    app_port: u16,
+    state_url: &str,
+    file: &Path,
+    follow_redirects: bool,
+) -> BTreeMap<Key, Verdict> {
     let provider = ProviderInfo {
         name: PROVIDER.to_string(),
         host: "127.0.0.1".to_string(),
@@ -255,11 +264,11 @@ async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTree
         }],
         ..ProviderInfo::default()
     };
-    // The same request settings as our engine: no redirects, the same timeout.
+    // The same request settings as our engine: the same redirect policy, the same timeout.
     let options = VerificationOptions::<NullRequestFilterExecutor> {
         request_timeout: TIMEOUT.as_millis() as u64,
         coloured_output: false,
-        follow_redirects: false,
+        follow_redirects,
         ..VerificationOptions::default()
     };
     let executor = Arc::new(HttpRequestProviderStateExecutor {
@@ -304,9 +313,15 @@ async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTree
     verdicts
 }
 
-/// `[pass]` or `[fail:<kind>]` from the start of a description.
-fn intent(description: &str) -> Option<(bool, Option<&str>)> {
+/// `[pass]` or `[fail:<kind>]` from the start of a description; a tag
+/// `[<without>; following redirects <with>]` names one for each redirect setting.
+fn intent(description: &str, follow_redirects: bool) -> Option<(bool, Option<&str>)> {
     let tag = description.strip_prefix('[')?.split_once(']')?.0;
+    let tag = match tag.split_once("; following redirects ") {
+        Some((_, with)) if follow_redirects => with,
+        Some((without, _)) => without,
+        None => tag,
+    };
     match tag.split_once(':') {
         None if tag == "pass" => Some((true, None)),
         Some(("fail", kind)) => Some((false, Some(kind))),
@@ -354,40 +369,63 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
 
     let files = corpus_files();
     assert!(files.len() >= 3, "expected the V2, V3 and V4 pacts in {}", corpus_dir().display());
-    let mut rows = Vec::new();
+    let mut report = String::new();
     let mut problems = Vec::new();
-    for file in &files {
-        let ours = run_ours(&app_url, endpoint.url(), file).await;
-        let mut theirs = run_pact_verifier(app_port, endpoint.url(), file).await;
-        if ours.is_empty() {
-            problems.push(format!("{}: no interactions verified", file.display()));
+    for follow_redirects in [false, true] {
+        let setting = format!("follow_redirects = {follow_redirects}");
+        let mut rows = Vec::new();
+        for file in &files {
+            let ours = run_ours(&app_url, endpoint.url(), file, follow_redirects).await;
+            let mut theirs = run_pact_verifier(app_port, endpoint.url(), file, follow_redirects).await;
+            if ours.is_empty() {
+                problems.push(format!("{setting}: {}: no interactions verified", file.display()));
+            }
+            for (key, our_verdict) in ours {
+                let their_verdict = theirs.remove(&key);
+                rows.push((key, Some(our_verdict), their_verdict));
+            }
+            rows.extend(theirs.into_iter().map(|(key, verdict)| (key, None, Some(verdict))));
         }
-        for (key, our_verdict) in ours {
-            let their_verdict = theirs.remove(&key);
-            rows.push((key, Some(our_verdict), their_verdict));
+        let (passing, failing) = check_rows(&rows, follow_redirects, &mut problems);
+        let summary =
+            format!("{setting}: {} interactions: {passing} meant to pass, {failing} meant to fail", rows.len());
+        // A corpus that only passes (or only fails) would make agreement meaningless.
+        if passing < 8 || failing < 8 {
+            problems.push(format!("{summary}: the corpus needs at least 8 of each"));
         }
-        rows.extend(theirs.into_iter().map(|(key, verdict)| (key, None, Some(verdict))));
+        writeln!(report, "{summary}\n{}", table(&rows)).ok();
     }
+    println!("{report}");
+    assert!(problems.is_empty(), "{report}\nproblems:\n  {}", problems.join("\n  "));
+}
 
+/// Adds every disagreement and every verdict against its intent to `problems`; answers how
+/// many interactions were meant to pass and to fail.
+fn check_rows(
+    rows: &[(Key, Option<Verdict>, Option<Verdict>)],
+    follow_redirects: bool,
+    problems: &mut Vec<String>,
+) -> (usize, usize) {
+    let setting = format!("follow_redirects = {follow_redirects}");
     let (mut passing, mut failing) = (0, 0);
-    for ((consumer, description, _), ours, theirs) in &rows {
+    for ((consumer, description, _), ours, theirs) in rows {
         let (Some(ours), Some(theirs)) = (ours, theirs) else {
-            problems.push(format!("{consumer} › {description}: only one verifier reported it"));
+            problems.push(format!("{setting}: {consumer} › {description}: only one verifier reported it"));
             continue;
         };
         if ours.passed != theirs.passed {
             problems.push(format!(
-                "{consumer} › {description}: ours {}, pact_verifier {}",
+                "{setting}: {consumer} › {description}: ours {}, pact_verifier {}",
                 verdict_text(Some(ours)),
                 verdict_text(Some(theirs))
             ));
         }
-        match intent(description) {
+        match intent(description, follow_redirects) {
             None => problems.push(format!("{consumer} › {description}: no [pass] or [fail:<kind>] tag")),
             Some((true, _)) => {
                 passing += 1;
                 if !ours.passed {
-                    problems.push(format!("{consumer} › {description}: meant to pass, but ours failed"));
+                    problems.push(format!("{setting}: {consumer} › {description}: meant to pass, but ours failed"));
                 }
             }
             Some((false, kind)) => {
@@ -396,7 +434,7 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
                 for (who, verdict) in [("ours", ours), ("pact_verifier", theirs)] {
                     if verdict.passed || !verdict.kinds.contains(kind) {
                         problems.push(format!(
-                            "{consumer} › {description}: meant to fail with a {kind} failure, but {who} found {:?}",
+                            "{setting}: {consumer} › {description}: meant to fail with a {kind} failure, but {who} found {:?}",
                             verdict.kinds
                         ));
                     }
@@ -404,12 +442,7 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
             }
         }
     }
-
-    let summary = format!("{} interactions: {passing} meant to pass, {failing} meant to fail", rows.len());
-    println!("{summary}\n{}", table(&rows));
-    assert!(problems.is_empty(), "{summary}\n{}\nproblems:\n  {}", table(&rows), problems.join("\n  "));
-    // A corpus that only passes (or only fails) would make agreement meaningless.
-    assert!(passing >= 8 && failing >= 8, "{summary}: the corpus needs at least 8 of each");
+    (passing, failing)
 }
 
 #[test]

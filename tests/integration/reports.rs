@@ -170,6 +170,12 @@ async fn the_json_report_follows_its_schema() {
     assert_eq!(failed["states"], serde_json::json!(["user 123 exists"]));
     assert_eq!((failed["pending"].as_bool(), failed["wip"].as_bool()), (Some(false), Some(false)));
     assert!(failed["id"].is_null());
+    // Two interactions with one description: told apart by their key and their index.
+    let identity = |i: &Value| (i["index"].as_u64().unwrap(), i["key"].as_str().unwrap().to_string());
+    let (first, second) = (identity(&interactions[2]), identity(&interactions[3]));
+    assert_eq!((first.0, second.0), (0, 1));
+    assert!(first.1.len() == 16 && second.1.len() == 16 && first.1 != second.1, "{first:?} {second:?}");
+    assert_eq!(first.1, report.results[2].interaction_key);
     assert!(failed["duration_ms"].as_f64().unwrap() > 0.0);
     assert!(failed["pact_source"].as_str().unwrap().ends_with("UserServiceClient-UserService.json"));
     let mismatch = &failed["mismatches"][0];

@@ -19,6 +19,8 @@
 //!   "interactions": [
 //!     {
 //!       "id": null,
+//!       "key": "5d7a0c4e9b21f3a8",
+//!       "index": 0,
 //!       "consumer": "UserServiceClient",
 //!       "provider": "UserService",
 //!       "description": "a request for user 123",
@@ -33,7 +35,7 @@
 //!           "kind": "BodyMismatch",
 //!           "path": "$.name",
 //!           "state": null,
-//!           "message": "BodyMismatch: Expected 42 (Integer) to be the same type as 'Verna Hampton' (String)",
+//!           "message": "BodyMismatch: $.name -> Expected 42 (Integer) to be the same type as 'Verna Hampton' (String)",
 //!           "expected": "\"Verna Hampton\"",
 //!           "actual": "42"
 //!         }
@@ -59,6 +61,10 @@
 //!   `StateTeardownFailed` (with `state`), `RequestFailed`, `Unsupported`,
 //!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`. `message` is the text the
 //!   console shows.
+//! - `key` identifies the interaction across runs and machines: the pact's V4 interaction `key`,
+//!   or else the first 16 hex digits of a SHA-256 of its description, provider states (with
+//!   params) and request. `index` is its position in its pact, from 0. Key results by
+//!   (`pact_source`, `key`), not by description.
 //! - `body` holds both bodies whole when the body did not match, else `null`.
 //! - Durations are milliseconds.
 
@@ -116,6 +122,13 @@ pub struct JsonSummary {
 pub struct JsonInteraction {
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub id: Option<String>,
+    /// The pact's V4 interaction key, or else a stable hash of its description, states and
+    /// request (see the [module docs](self)). Absent in reports written before it existed.
+    #[serde(default)]
+    pub key: String,
+    /// Its position in its pact's interactions, from 0.
+    #[serde(default)]
+    pub index: usize,
     /// The consumer that wrote the pact.
     pub consumer: String,
     /// The provider verified.
@@ -218,6 +231,8 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
 fn interaction(result: &InteractionResult) -> JsonInteraction {
     JsonInteraction {
         id: result.interaction_id.clone(),
+        key: result.interaction_key.clone(),
+        index: result.index,
         consumer: result.consumer.clone(),
         provider: result.provider.clone(),
         description: result.description.clone(),
