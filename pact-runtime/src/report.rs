@@ -128,6 +128,10 @@ pub struct InteractionResult {
     pub interaction_key: String,
     /// Its position in its pact's interactions, from 0.
     pub index: usize,
+    /// The V4 interaction's text comments (`comments.text`), in order.
+    pub comments: Vec<String>,
+    /// The V4 `comments.testname`: the name of the consumer test that wrote the interaction.
+    pub test_name: Option<String>,
     /// A pending interaction's failures do not fail the run (the interaction or its pact is pending).
     pub pending: bool,
     /// The pact is work in progress (included by `includeWipPactsSince`); WIP pacts are pending too.
@@ -343,6 +347,12 @@ impl fmt::Display for VerificationReport {
                 result.states_text(),
                 palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
             )?;
+            for comment in &result.comments {
+                writeln!(f, "        {}", palette.dim(&format!("# {}", indent(comment, "          # "))))?;
+            }
+            if let Some(name) = &result.test_name {
+                writeln!(f, "        {}", palette.dim(&format!("# original test name: {name}")))?;
+            }
             for failure in &result.failures {
                 writeln!(f, "        - {}", indent(&failure.to_string(), "          "))?;
                 if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {

@@ -364,6 +364,7 @@ impl Engine {
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         started: Instant,
     ) -> InteractionResult {
+        let comments = interaction.as_v4().map(|v4| v4.comments()).unwrap_or_default();
         InteractionResult {
             consumer: loaded.pact.consumer().name,
             provider: provider.to_string(),
@@ -372,6 +373,10 @@ impl Engine {
             interaction_id: interaction.id(),
             interaction_key: crate::pacts::interaction_key(interaction),
             index: 0,
+            comments: comments.get("text").and_then(Value::as_array).map_or_else(Vec::new, |texts| {
+                texts.iter().map(|text| text.as_str().map_or_else(|| text.to_string(), str::to_string)).collect()
+            }),
+            test_name: comments.get("testname").and_then(Value::as_str).map(str::to_string),
             pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
             wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
             pact_source: loaded.source.clone(),

@@ -21,6 +21,8 @@
 //!       "id": null,
 //!       "key": "5d7a0c4e9b21f3a8",
 //!       "index": 0,
+//!       "comments": [],
+//!       "test_name": null,
 //!       "consumer": "UserServiceClient",
 //!       "provider": "UserService",
 //!       "description": "a request for user 123",
@@ -65,6 +67,7 @@
 //!   or else the first 16 hex digits of a SHA-256 of its description, provider states (with
 //!   params) and request. `index` is its position in its pact, from 0. Key results by
 //!   (`pact_source`, `key`), not by description.
+//! - `comments` are a V4 interaction's text comments and `test_name` its `comments.testname`.
 //! - `body` holds both bodies whole when the body did not match, else `null`.
 //! - Durations are milliseconds.
 
@@ -129,6 +132,12 @@ pub struct JsonInteraction {
     /// Its position in its pact's interactions, from 0.
     #[serde(default)]
     pub index: usize,
+    /// The V4 interaction's text comments.
+    #[serde(default)]
+    pub comments: Vec<String>,
+    /// The V4 `comments.testname`: the consumer test that wrote the interaction.
+    #[serde(default)]
+    pub test_name: Option<String>,
     /// The consumer that wrote the pact.
     pub consumer: String,
     /// The provider verified.
@@ -233,6 +242,8 @@ fn interaction(result: &InteractionResult) -> JsonInteraction {
         id: result.interaction_id.clone(),
         key: result.interaction_key.clone(),
         index: result.index,
+        comments: result.comments.clone(),
+        test_name: result.test_name.clone(),
         consumer: result.consumer.clone(),
         provider: result.provider.clone(),
         description: result.description.clone(),
