@@ -345,6 +345,8 @@ impl Tests {
             ..VerificationReport::default()
         };
         let mut failed = self.session.finish(&mut report).await;
+        // Unused state functions under `unused_states = "fail"` fail the binary too.
+        failed += report.errors.len() as u64;
         print!("{}", summary(&report, name, &failed_names));
 
         let file_name = match &args.filter {
@@ -370,6 +372,9 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
     }
     for warning in &report.warnings {
         writeln!(text, "  warning: {}", indent(warning, "    ")).ok();
+    }
+    for error in &report.errors {
+        writeln!(text, "  error: {}", indent(error, "    ")).ok();
     }
     for result in report.results.iter().filter(|result| !result.warnings.is_empty()) {
         for warning in &result.warnings {

@@ -501,6 +501,7 @@ pub use pact_macros::provider_state;
 ///     junit_report = "target/pact-junit.xml",
 ///     json_report = "target/pact-report.json",
 ///     missing_states = "warn",
+///     unused_states = "warn",
 ///     no_pacts = "fail",
 ///     crate = "pact_runtime",
 /// )]

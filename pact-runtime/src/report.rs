@@ -226,6 +226,9 @@ pub struct VerificationReport {
     pub missing_states: Vec<MissingState>,
     /// What the run itself warns about, such as passing without pacts under `no_pacts = "pass"`.
     pub warnings: Vec<String>,
+    /// What fails the run besides its interactions, such as unused state functions under
+    /// `unused_states = "fail"`.
+    pub errors: Vec<String>,
     /// Wall time of the run.
     pub duration: Duration,
 }
@@ -233,7 +236,7 @@ pub struct VerificationReport {
 impl VerificationReport {
     /// True when no interaction fails the run.
     pub fn is_success(&self) -> bool {
-        !self.results.iter().any(InteractionResult::fails_run)
+        !self.results.iter().any(InteractionResult::fails_run) && self.errors.is_empty()
     }
 
     /// Publications that failed, with why.
@@ -286,6 +289,9 @@ impl VerificationReport {
             }
         }
         text.push_str(&self.missing_states_text());
+        for error in &self.errors {
+            write!(text, "\n{error}\n").ok();
+        }
         if let Some(filter) = self.rerun_filter() {
             write!(text, "\nrerun only the failures: {filter} cargo test\n").ok();
         }
@@ -322,6 +328,9 @@ impl fmt::Display for VerificationReport {
         }
         for warning in &self.warnings {
             writeln!(f, "  warning: {}", indent(warning, "    "))?;
+        }
+        for error in &self.errors {
+            writeln!(f, "  error: {}", indent(error, "    "))?;
         }
         let mut pact = None;
         for result in &self.results {

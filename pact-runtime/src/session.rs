@@ -17,7 +17,7 @@ use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
 use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
 use crate::report::{InteractionResult, Publication, VerificationReport};
-use crate::states::StateRegistry;
+use crate::states::{StateAction, StateRegistry, UnusedStates};
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,8 +127,81 @@ impl Session {
     /// covers whole published. Answers the number of failed publications.
     pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
         report.warnings.extend(settings_warnings(&self.settings));
+        let unused = self.unused_functions(report);
+        if !unused.is_empty() {
+            let text = format!(
+                "{} #[provider_state]/#[message] function(s) of provider `{}` served no interaction of this complete run; \
+                 delete them if their consumers dropped those interactions (a binary that verifies several providers \
+                 should scope each function with `provider = \"...\"`):\n  - {}",
+                unused.len(),
+                self.provider,
+                unused.join("\n  - ")
+            );
+            match self.settings.unused_states {
+                UnusedStates::Warn => report.warnings.push(format!(
+                    "{text}\n(set unused_states = \"fail\" or PACT_UNUSED_STATES=fail to fail the run on this)"
+                )),
+                UnusedStates::Fail => {
+                    report.errors.push(format!("{text}\n(this fails the run because unused_states is `fail`)"))
+                }
+            }
+        }
         report.notices = notices(&self.pacts, "before_verification");
         publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
+    }
+}
+
+impl Session {
+    /// The `#[provider_state]` and `#[message]` functions of the provider that no interaction
+    /// of its pacts uses, with their locations: only after a run that verified every
+    /// interaction unfiltered, since a partial run cannot tell.
+    fn unused_functions(&self, report: &VerificationReport) -> Vec<String> {
+        let all: Vec<_> = self.pacts.iter().flat_map(|loaded| loaded.pact.interactions()).collect();
+        if all.is_empty() || self.settings.filter.is_active() || report.results.len() != all.len() {
+            return Vec::new();
+        }
+        let states = StateRegistry::for_provider(&self.provider);
+        let messages = MessageRegistry::for_provider(&self.provider);
+        let mut used_states = Vec::new();
+        let mut used_messages = Vec::new();
+        for interaction in &all {
+            for state in interaction.provider_states() {
+                let params: serde_json::Map<String, serde_json::Value> = state.params.into_iter().collect();
+                for action in [StateAction::Setup, StateAction::Teardown] {
+                    if let Ok(found) = states.lookup(&state.name, &params, action) {
+                        used_states.push(found.registration);
+                    }
+                }
+            }
+            if interaction.as_v4_http().is_none() {
+                if let Ok(producer) = messages.lookup(&interaction.description()) {
+                    used_messages.push(producer);
+                }
+            }
+        }
+        let mut unused: Vec<String> = states
+            .registrations()
+            .filter(|registration| !used_states.iter().any(|used| std::ptr::eq(*used, *registration)))
+            .map(|registration| {
+                let teardown = if registration.action == StateAction::Teardown { ", teardown" } else { "" };
+                format!(
+                    "`{}`: #[provider_state(\"{}\"{teardown})] at {}",
+                    registration.function, registration.pattern, registration.location
+                )
+            })
+            .collect();
+        unused.extend(
+            messages
+                .registrations()
+                .filter(|registration| !used_messages.iter().any(|used| std::ptr::eq(*used, *registration)))
+                .map(|registration| {
+                    format!(
+                        "`{}`: #[message(\"{}\")] at {}",
+                        registration.function, registration.description, registration.location
+                    )
+                }),
+        );
+        unused
     }
 }
 

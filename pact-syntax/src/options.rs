@@ -113,6 +113,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "`fail`: a provider state no function serves fails its interaction; `warn`: the request is sent without it and the report warns",
     ),
     option(
+        "unused_states",
+        OptionKind::Text,
+        &["PACT_UNUSED_STATES"],
+        "`warn`",
+        "after a complete, unfiltered run, `warn` lists the `#[provider_state]` and `#[message]` functions no interaction used; `fail` also fails the run",
+    ),
+    option(
         "no_pacts",
         OptionKind::Text,
         &["PACT_NO_PACTS"],

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{ConfigError, MissingStates, NoPacts, Settings};
+use super::{ConfigError, MissingStates, NoPacts, Settings, UnusedStates};
 
 /// The settings of a run written in code: one method per option of the table in
 /// [`config`](crate::config), named like the attribute option, and [`build`](Self::build)
@@ -135,6 +135,12 @@ impl SettingsBuilder {
     /// `missing_states`: fail or only warn when no function serves a state.
     pub fn missing_states(self, policy: MissingStates) -> Self {
         self.set("missing_states", if policy == MissingStates::Warn { "warn" } else { "fail" })
+    }
+
+    /// `unused_states`: warn about, or fail on, state and message functions a complete run did
+    /// not use.
+    pub fn unused_states(self, policy: UnusedStates) -> Self {
+        self.set("unused_states", if policy == UnusedStates::Fail { "fail" } else { "warn" })
     }
 
     /// `no_pacts`: fail or pass when no pact is found for the provider.
@@ -280,6 +286,7 @@ mod tests {
             .follow_redirects(true)
             .state_timeout(Duration::from_millis(3))
             .missing_states(MissingStates::Warn)
+            .unused_states(UnusedStates::Fail)
             .no_pacts(NoPacts::Pass)
             .broker_url("http://broker.example")
             .broker_basic_auth("user", "password")

@@ -15,6 +15,7 @@
 //! | `follow_redirects` | `PACT_FOLLOW_REDIRECTS` | `false` | follow the provider's `3xx` redirects; off because a pact's status is an exact match (the Pact specification, pact-jvm), while `pact_verifier` follows them by default |
 //! | `state_timeout_ms` | `PACT_STATE_TIMEOUT_MS` | `30000` | how long one state function may run |
 //! | `missing_states` | `PACT_MISSING_STATES` | `fail` | `fail`: a state no function serves fails its interaction; `warn`: the request is sent without it and the report warns |
+//! | `unused_states` | `PACT_UNUSED_STATES` | `warn` | after a complete, unfiltered run, `warn` lists the `#[provider_state]` and `#[message]` functions no interaction used, with their locations; `fail` also fails the run |
 //! | `no_pacts` | `PACT_NO_PACTS` | `fail` | `fail`: finding no pacts for the provider fails the test; `pass`: the test passes with a warning |
 //! | `broker_url` | `PACT_BROKER_BASE_URL` | none | broker base URL; userinfo credentials are used as basic auth |
 //! | — | `PACT_BROKER_USERNAME`, `PACT_BROKER_PASSWORD` | none | basic auth (overrides URL userinfo) |
@@ -62,7 +63,7 @@ pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, Pub
 use crate::endpoint::DEFAULT_STATE_PATH;
 pub use crate::pacts::{InteractionFilter, PactSource, SourceError};
 use crate::report::ReportFiles;
-pub use crate::states::MissingStates;
+pub use crate::states::{MissingStates, UnusedStates};
 pub use builder::SettingsBuilder;
 use options::OptionKind;
 
@@ -144,6 +145,8 @@ pub struct Settings {
     pub filter: InteractionFilter,
     /// What to do with a state no function serves.
     pub missing_states: MissingStates,
+    /// What to do with state and message functions a complete run did not use.
+    pub unused_states: UnusedStates,
     /// What to do when no pact is found.
     pub no_pacts: NoPacts,
     /// Headers added to every request to the provider, in order.
@@ -171,6 +174,7 @@ impl std::fmt::Debug for Settings {
             state_timeout,
             filter,
             missing_states,
+            unused_states,
             no_pacts,
             custom_headers,
             junit_report,
@@ -190,6 +194,7 @@ impl std::fmt::Debug for Settings {
             .field("state_timeout", state_timeout)
             .field("filter", filter)
             .field("missing_states", missing_states)
+            .field("unused_states", unused_states)
             .field("no_pacts", no_pacts)
             .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .field("junit_report", junit_report)
@@ -215,6 +220,7 @@ impl Settings {
             state_timeout: Duration::from_secs(30),
             filter: InteractionFilter::default(),
             missing_states: MissingStates::Fail,
+            unused_states: UnusedStates::Warn,
             no_pacts: NoPacts::Fail,
             custom_headers: Vec::new(),
             junit_report: None,
@@ -295,6 +301,10 @@ impl Settings {
             missing_states: match values.choice("missing_states", &["fail", "warn"])? {
                 Some("warn") => MissingStates::Warn,
                 _ => MissingStates::Fail,
+            },
+            unused_states: match values.choice("unused_states", &["warn", "fail"])? {
+                Some("fail") => UnusedStates::Fail,
+                _ => UnusedStates::Warn,
             },
             no_pacts: match values.choice("no_pacts", &["fail", "pass"])? {
                 Some("pass") => NoPacts::Pass,

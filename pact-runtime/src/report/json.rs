@@ -48,6 +48,7 @@
 //!   ],
 //!   "missing_states": [],
 //!   "warnings": [],
+//!   "errors": [],
 //!   "notices": [],
 //!   "publications": []
 //! }
@@ -101,6 +102,10 @@ pub struct JsonReport {
     pub missing_states: Vec<String>,
     /// Warnings about the run as a whole.
     pub warnings: Vec<String>,
+    /// What failed the run besides its interactions (unused state functions under
+    /// `unused_states = "fail"`).
+    #[serde(default)]
+    pub errors: Vec<String>,
     /// The Pact Broker's notices.
     pub notices: Vec<String>,
     /// Verification results published to the broker.
@@ -277,6 +282,7 @@ impl JsonReport {
             interactions: Vec::new(),
             missing_states: Vec::new(),
             warnings: Vec::new(),
+            errors: Vec::new(),
             notices: Vec::new(),
             publications: Vec::new(),
         }
@@ -312,6 +318,7 @@ impl VerificationReport {
             interactions: self.results.iter().map(interaction).collect(),
             missing_states: self.missing_states.iter().map(|missing| missing.state.clone()).collect(),
             warnings: self.warnings.clone(),
+            errors: self.errors.clone(),
             notices: self.notices.clone(),
             publications: self
                 .publications

@@ -51,6 +51,17 @@ pub enum MissingStates {
     Warn,
 }
 
+/// What a complete, unfiltered run does with `#[provider_state]` and `#[message]` functions
+/// that no interaction used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnusedStates {
+    /// The report warns, listing each function with its location.
+    #[default]
+    Warn,
+    /// The same list fails the run: for teams that delete dead states as soon as consumers do.
+    Fail,
+}
+
 /// Where a registration was written, for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceLocation {
