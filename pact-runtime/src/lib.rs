@@ -611,8 +611,13 @@ pub use pact_macros::request_filter;
 /// Registers a function that produces a message, for message pacts (V3 messages, V4
 /// asynchronous and synchronous messages).
 ///
-/// The attribute takes the message's description as the pact writes it (no placeholders;
-/// runs of whitespace count as one space), and these options:
+/// The attribute takes the message's description as the pact writes it (runs of whitespace
+/// count as one space), with optional `{placeholders}` under the same rules as
+/// [`provider_state`]: each captures at least one character into the argument of its name
+/// (parsed with `FromStr`), and `{{`/`}}` are literal braces. One function can so produce a
+/// table of messages, and `{description}` alone is a catch-all. A producer scoped to the
+/// provider wins over an unscoped one, then an exact description over a pattern; two patterns
+/// that match one description are an error naming both. Options:
 ///
 /// | option | meaning |
 /// |---|---|
@@ -662,6 +667,23 @@ pub use pact_macros::request_filter;
 /// fn audit_line(request: MessageRequest) -> Message {
 ///     Message::text(format!("{} with {} state(s)", request.description, request.provider_states.len()))
 /// }
+///
+/// // One producer for a table of events: `a product created event`, `a price changed event`, ...
+/// #[message("a {entity} {change} event", provider = "CatalogueService")]
+/// fn catalogue_event(entity: String, change: String) -> Result<Message, String> {
+///     let body = match (entity.as_str(), change.as_str()) {
+///         ("product", "created") => json!({ "type": "ProductCreated", "id": "10" }),
+///         ("price", "changed") => json!({ "type": "PriceChanged", "price": 9.5 }),
+///         _ => return Err(format!("no `{entity} {change}` event in the catalogue")),
+///     };
+///     Ok(Message::json(body).with_metadata("topic", entity))
+/// }
+///
+/// // The catch-all: every description no other producer of the provider serves.
+/// #[message("{description}", provider = "AuditService")]
+/// fn any_message(description: String) -> Message {
+///     Message::text(format!("generic payload for {description}"))
+/// }
 /// # fn main() {}
 /// ```
 ///
@@ -682,7 +704,9 @@ pub mod __private {
         HookContext, HookFuture, HookKind, HookRegistration, IntoHookResult, ProviderRequest, RequestFilterFuture,
         RequestFilterRegistration,
     };
-    pub use crate::message::registry::{message_argument, MessageFuture, MessageRegistration};
+    pub use crate::message::registry::{
+        message_argument, message_placeholder_argument, MessageFuture, MessageRegistration,
+    };
     pub use crate::message::{IntoMessage, MessageRequest};
     pub use crate::provider_test::run_provider_test;
     pub use crate::states::arguments::{params_argument, placeholder_argument};
