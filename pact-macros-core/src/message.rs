@@ -1,6 +1,7 @@
 //! `#[message("...")]`: validates the description and the signature, keeps the function as
 //! written, and registers a type-erased message producer with `inventory`.
 
+use pact_syntax::pattern::StatePattern;
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::{ItemFn, LitStr, Signature};
@@ -39,9 +40,27 @@ impl Registering for Message {
         )
     }
 
-    fn check_text(description: &LitStr, _arguments: &Vec<syn::Ident>, errors: &mut Errors) {
-        if description.value().trim().is_empty() {
+    fn check_text(description: &LitStr, arguments: &Vec<syn::Ident>, errors: &mut Errors) {
+        let value = description.value();
+        if value.trim().is_empty() {
             errors.at(description.span(), "the message description is empty: write it as the pact names the message");
+            return;
+        }
+        // The same placeholder rules as provider states: `{name}` captures text, `{{`/`}}` are braces.
+        let pattern = match StatePattern::parse(&value) {
+            Ok(pattern) => pattern,
+            Err(error) => {
+                errors.at(description.span(), format!("invalid message description pattern: {}", error.message));
+                return;
+            }
+        };
+        for placeholder in pattern.placeholders() {
+            if !arguments.iter().any(|argument| argument == placeholder) {
+                errors.at(
+                    description.span(),
+                    format!("placeholder `{{{placeholder}}}` has no argument: add `{placeholder}: T` to the function, where `T: FromStr`"),
+                );
+            }
         }
     }
 
@@ -56,12 +75,22 @@ impl Registering for Message {
         let locals: Vec<_> = (0..arguments.len())
             .map(|index| format_ident!("__pact_argument_{}", index, span = Span::mixed_site()))
             .collect();
+        let description = parsed.text.as_ref().map(LitStr::value).unwrap_or_default();
+        let placeholders: Vec<String> = StatePattern::parse(&description)
+            .map(|pattern| pattern.placeholders().map(str::to_string).collect())
+            .unwrap_or_default();
         let bindings = arguments.iter().zip(&locals).map(|(argument, local)| {
             let argument_name = argument.to_string();
             // The whole call sits at the argument, so a type the runtime cannot build is reported there.
             let span = argument.span();
             let krate = located_at(krate, span);
-            quote_spanned! { span=> let #local = #krate::__private::message_argument(&#request, #argument_name)?; }
+            if placeholders.contains(&argument_name) {
+                quote_spanned! { span=>
+                    let #local = #krate::__private::message_placeholder_argument(&#request, #description, #argument_name)?;
+                }
+            } else {
+                quote_spanned! { span=> let #local = #krate::__private::message_argument(&#request, #argument_name)?; }
+            }
         });
         let into_message = convert_return(
             function,
@@ -74,7 +103,6 @@ impl Registering for Message {
         // Item names are not hygienic, even at `mixed_site`: derive the handler's name from the
         // function's so it can never shadow the function it calls.
         let handler = format_ident!("__pact_message_handler_{}", name, span = Span::mixed_site());
-        let description = parsed.text.as_ref().map(LitStr::value).unwrap_or_default();
         quote! {
             const _: () = {
                 fn #handler(#request: #krate::__private::MessageRequest) -> #krate::__private::MessageFuture {

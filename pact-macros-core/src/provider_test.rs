@@ -135,6 +135,9 @@ fn check_text(name: &str, text: &LitStr) -> syn::Result<String> {
         "missing_states" if !["fail", "warn"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(syn::Error::new(text.span(), "`missing_states` must be \"fail\" or \"warn\""))
         }
+        "unused_states" if !["warn", "fail"].contains(&value.to_ascii_lowercase().as_str()) => {
+            Err(syn::Error::new(text.span(), "`unused_states` must be \"warn\" or \"fail\""))
+        }
         "no_pacts" if !["fail", "pass"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(syn::Error::new(text.span(), "`no_pacts` must be \"fail\" or \"pass\""))
         }

@@ -305,7 +305,8 @@ impl Tests {
         let interactions = loaded.pact.interactions();
         let interaction = interactions[entry.interaction].as_ref();
         let mut missing = lock(&self.missing);
-        let result = self.handle.block_on(live.verify(&self.session, loaded, interaction, &mut missing));
+        let result =
+            self.handle.block_on(live.verify(&self.session, loaded, entry.interaction, interaction, &mut missing));
         drop(missing);
         let outcome = if result.passed() {
             Ok(Completion::Completed)
@@ -344,6 +345,8 @@ impl Tests {
             ..VerificationReport::default()
         };
         let mut failed = self.session.finish(&mut report).await;
+        // Unused state functions under `unused_states = "fail"` fail the binary too.
+        failed += report.errors.len() as u64;
         print!("{}", summary(&report, name, &failed_names));
 
         let file_name = match &args.filter {
@@ -366,6 +369,12 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
     let mut text = format!("Pact verification of `{}`: {}\n", report.provider, report.counts());
     for notice in &report.notices {
         writeln!(text, "  broker: {notice}").ok();
+    }
+    for warning in &report.warnings {
+        writeln!(text, "  warning: {}", indent(warning, "    ")).ok();
+    }
+    for error in &report.errors {
+        writeln!(text, "  error: {}", indent(error, "    ")).ok();
     }
     for result in report.results.iter().filter(|result| !result.warnings.is_empty()) {
         for warning in &result.warnings {

@@ -363,6 +363,30 @@ pub use util::install_crypto_provider;
 ///   captures at least one character; `{{` and `}}` are literal braces.
 /// - It also serves the V3 state `user exists` with params `{"id": 42}`: the pattern's text
 ///   with its placeholders taken out, when the params hold every placeholder.
+/// - A pattern that is one placeholder, `{state}`, is a catch-all: it serves every state (the
+///   argument `state` gets the text). Another function of the same scope that serves a state
+///   overlaps it; keep the catch-all unscoped and scope specific functions with `provider`,
+///   which then win:
+///
+/// ```
+/// use pact_runtime::provider_state;
+/// use serde_json::{Map, Value};
+///
+/// // Every state without a function of its own, e.g. loaded from fixtures.
+/// #[provider_state("{state}")]
+/// fn any_state(state: String, params: Map<String, Value>) -> Result<(), String> {
+///     println!("setting up `{state}` with {params:?}");
+///     Ok(())
+/// }
+///
+/// // Scoped, so it wins over the catch-all when verifying `UserService`.
+/// #[provider_state("user {id} exists", provider = "UserService")]
+/// fn user_exists(id: u64) {
+/// # let _ = id;
+/// }
+/// # fn main() {}
+/// ```
+///
 /// - An empty state text is a no-op. A teardown with no function is a no-op.
 /// - Two functions that serve the same state for the same provider are an error before any
 ///   interaction runs, listing both locations.
@@ -459,6 +483,7 @@ pub use pact_macros::provider_state;
 ///     state_path = "/_pact/provider_states",
 ///     boot_timeout_ms = 10000,
 ///     request_timeout_ms = 30000,
+///     follow_redirects = false,
 ///     state_timeout_ms = 30000,
 ///     broker_url = "https://broker.example",
 ///     ca_bundle = "certs/ca.pem",
@@ -477,6 +502,7 @@ pub use pact_macros::provider_state;
 ///     junit_report = "target/pact-junit.xml",
 ///     json_report = "target/pact-report.json",
 ///     missing_states = "warn",
+///     unused_states = "warn",
 ///     no_pacts = "fail",
 ///     crate = "pact_runtime",
 /// )]
@@ -586,8 +612,13 @@ pub use pact_macros::request_filter;
 /// Registers a function that produces a message, for message pacts (V3 messages, V4
 /// asynchronous and synchronous messages).
 ///
-/// The attribute takes the message's description as the pact writes it (no placeholders;
-/// runs of whitespace count as one space), and these options:
+/// The attribute takes the message's description as the pact writes it (runs of whitespace
+/// count as one space), with optional `{placeholders}` under the same rules as
+/// [`provider_state`]: each captures at least one character into the argument of its name
+/// (parsed with `FromStr`), and `{{`/`}}` are literal braces. One function can so produce a
+/// table of messages, and `{description}` alone is a catch-all. A producer scoped to the
+/// provider wins over an unscoped one, then an exact description over a pattern; two patterns
+/// that match one description are an error naming both. Options:
 ///
 /// | option | meaning |
 /// |---|---|
@@ -637,6 +668,23 @@ pub use pact_macros::request_filter;
 /// fn audit_line(request: MessageRequest) -> Message {
 ///     Message::text(format!("{} with {} state(s)", request.description, request.provider_states.len()))
 /// }
+///
+/// // One producer for a table of events: `a product created event`, `a price changed event`, ...
+/// #[message("a {entity} {change} event", provider = "CatalogueService")]
+/// fn catalogue_event(entity: String, change: String) -> Result<Message, String> {
+///     let body = match (entity.as_str(), change.as_str()) {
+///         ("product", "created") => json!({ "type": "ProductCreated", "id": "10" }),
+///         ("price", "changed") => json!({ "type": "PriceChanged", "price": 9.5 }),
+///         _ => return Err(format!("no `{entity} {change}` event in the catalogue")),
+///     };
+///     Ok(Message::json(body).with_metadata("topic", entity))
+/// }
+///
+/// // The catch-all: every description no other producer of the provider serves.
+/// #[message("{description}", provider = "AuditService")]
+/// fn any_message(description: String) -> Message {
+///     Message::text(format!("generic payload for {description}"))
+/// }
 /// # fn main() {}
 /// ```
 ///
@@ -657,7 +705,9 @@ pub mod __private {
         HookContext, HookFuture, HookKind, HookRegistration, IntoHookResult, ProviderRequest, RequestFilterFuture,
         RequestFilterRegistration,
     };
-    pub use crate::message::registry::{message_argument, MessageFuture, MessageRegistration};
+    pub use crate::message::registry::{
+        message_argument, message_placeholder_argument, MessageFuture, MessageRegistration,
+    };
     pub use crate::message::{IntoMessage, MessageRequest};
     pub use crate::provider_test::run_provider_test;
     pub use crate::states::arguments::{params_argument, placeholder_argument};
@@ -670,7 +720,7 @@ pub mod __private {
     // The internals the repository's own tests, benchmarks and compatibility harness drive.
     pub use crate::broker::BrokerClient;
     pub use crate::endpoint::{StateEndpoint, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
-    pub use crate::engine::{http_client, Engine, EngineConfig, RunChecks};
+    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;
     pub use crate::pacts::{load_pacts, LoadedPact};

@@ -90,6 +90,9 @@ impl fmt::Display for Failure {
             // The messages name the state and the action already.
             Failure::StateSetup { message, .. } | Failure::StateTeardown { message, .. } => f.write_str(message),
             Failure::Request { message } => write!(f, "request failed: {message}"),
+            Failure::Mismatch { kind, path: Some(path), description, .. } if !mentions(description, path) => {
+                write!(f, "{kind} at {path}: {description}")
+            }
             Failure::Mismatch { kind, description, .. } => write!(f, "{kind}: {description}"),
             Failure::Unsupported { message } => write!(f, "not verified: {message}"),
             Failure::MissingState { message, .. } | Failure::MissingMessage { message, .. } => f.write_str(message),
@@ -99,6 +102,12 @@ impl fmt::Display for Failure {
             Failure::Hook { kind, function, message } => write!(f, "{kind} `{function}` failed: {message}"),
         }
     }
+}
+
+/// Whether Pact's mismatch text names its path already: body mismatches start with it, header,
+/// query and metadata mismatches quote it.
+fn mentions(description: &str, path: &str) -> bool {
+    description.starts_with(path) || description.contains(&format!("'{path}'"))
 }
 
 /// The result of verifying one interaction.
@@ -114,6 +123,15 @@ pub struct InteractionResult {
     pub states: Vec<String>,
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub interaction_id: Option<String>,
+    /// The interaction's V4 `key`, or else a hash of its description, states and request:
+    /// the same in every run and on every machine while the interaction does not change.
+    pub interaction_key: String,
+    /// Its position in its pact's interactions, from 0.
+    pub index: usize,
+    /// The V4 interaction's text comments (`comments.text`), in order.
+    pub comments: Vec<String>,
+    /// The V4 `comments.testname`: the name of the consumer test that wrote the interaction.
+    pub test_name: Option<String>,
     /// A pending interaction's failures do not fail the run (the interaction or its pact is pending).
     pub pending: bool,
     /// The pact is work in progress (included by `includeWipPactsSince`); WIP pacts are pending too.
@@ -208,6 +226,9 @@ pub struct VerificationReport {
     pub missing_states: Vec<MissingState>,
     /// What the run itself warns about, such as passing without pacts under `no_pacts = "pass"`.
     pub warnings: Vec<String>,
+    /// What fails the run besides its interactions, such as unused state functions under
+    /// `unused_states = "fail"`.
+    pub errors: Vec<String>,
     /// Wall time of the run.
     pub duration: Duration,
 }
@@ -215,7 +236,7 @@ pub struct VerificationReport {
 impl VerificationReport {
     /// True when no interaction fails the run.
     pub fn is_success(&self) -> bool {
-        !self.results.iter().any(InteractionResult::fails_run)
+        !self.results.iter().any(InteractionResult::fails_run) && self.errors.is_empty()
     }
 
     /// Publications that failed, with why.
@@ -268,6 +289,9 @@ impl VerificationReport {
             }
         }
         text.push_str(&self.missing_states_text());
+        for error in &self.errors {
+            write!(text, "\n{error}\n").ok();
+        }
         if let Some(filter) = self.rerun_filter() {
             write!(text, "\nrerun only the failures: {filter} cargo test\n").ok();
         }
@@ -306,6 +330,9 @@ impl fmt::Display for VerificationReport {
         for warning in &self.warnings {
             writeln!(f, "  warning: {}", indent(warning, "    "))?;
         }
+        for error in &self.errors {
+            writeln!(f, "  error: {}", indent(error, "    "))?;
+        }
         let mut pact = None;
         for result in &self.results {
             if pact != Some(&result.pact_source) {
@@ -331,6 +358,12 @@ impl fmt::Display for VerificationReport {
                 console::printable(&result.states_text()),
                 palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
             )?;
+            for comment in &result.comments {
+                writeln!(f, "        {}", palette.dim(&format!("# {}", indent(comment, "          # "))))?;
+            }
+            if let Some(name) = &result.test_name {
+                writeln!(f, "        {}", palette.dim(&format!("# original test name: {name}")))?;
+            }
             for failure in &result.failures {
                 writeln!(f, "        - {}", indent(&failure.to_string(), "          "))?;
                 if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
@@ -369,4 +402,42 @@ impl fmt::Display for VerificationReport {
 
 fn indent(text: &str, prefix: &str) -> String {
     console::printable(text).lines().collect::<Vec<_>>().join(&format!("\n{prefix}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Failure;
+
+    fn mismatch(kind: &str, path: Option<&str>, description: &str) -> String {
+        Failure::Mismatch {
+            kind: kind.into(),
+            path: path.map(Into::into),
+            description: description.into(),
+            expected: None,
+            actual: None,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_mismatch_prints_its_path_once() {
+        assert_eq!(
+            mismatch("BodyTypeMismatch", Some("$"), "Expected a body of 'application/json'"),
+            "BodyTypeMismatch at $: Expected a body of 'application/json'"
+        );
+        assert_eq!(
+            mismatch("MetadataMismatch", Some("topic"), "Expected \"a\" but received \"b\""),
+            "MetadataMismatch at topic: Expected \"a\" but received \"b\""
+        );
+        // Pact's own text names the path already.
+        assert_eq!(mismatch("BodyMismatch", Some("$.id"), "$.id -> Expected 1"), "BodyMismatch: $.id -> Expected 1");
+        assert_eq!(
+            mismatch("HeaderMismatch", Some("X-Id"), "Expected header 'X-Id' to have value '1'"),
+            "HeaderMismatch: Expected header 'X-Id' to have value '1'"
+        );
+        assert_eq!(
+            mismatch("StatusMismatch", None, "expected 200 but was 404"),
+            "StatusMismatch: expected 200 but was 404"
+        );
+    }
 }

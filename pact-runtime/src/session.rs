@@ -12,12 +12,12 @@ use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
 use crate::config::{ConfigError, NoPacts, Settings};
 use crate::endpoint::StateEndpoint;
-use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
+use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
 use crate::pacts::{load_pacts, load_pacts_warning, LoadedPact, PactSource, SourceError};
 use crate::report::{InteractionResult, Publication, VerificationReport};
-use crate::states::StateRegistry;
+use crate::states::{StateAction, StateRegistry, UnusedStates};
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -106,6 +106,7 @@ impl Session {
         let engine = Engine::with_client(
             EngineConfig {
                 request_timeout: settings.request_timeout,
+                follow_redirects: settings.follow_redirects,
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
                 message_url: Some(endpoint.message_url()),
                 ..EngineConfig::new(
@@ -129,9 +130,83 @@ impl Session {
     /// After the interactions: the broker's notices, and the results of every pact the report
     /// covers whole published. Answers the number of failed publications.
     pub(crate) async fn finish(&self, report: &mut VerificationReport) -> u64 {
+        report.warnings.extend(settings_warnings(&self.settings));
+        let unused = self.unused_functions(report);
+        if !unused.is_empty() {
+            let text = format!(
+                "{} #[provider_state]/#[message] function(s) of provider `{}` served no interaction of this complete run; \
+                 delete them if their consumers dropped those interactions (a binary that verifies several providers \
+                 should scope each function with `provider = \"...\"`):\n  - {}",
+                unused.len(),
+                self.provider,
+                unused.join("\n  - ")
+            );
+            match self.settings.unused_states {
+                UnusedStates::Warn => report.warnings.push(format!(
+                    "{text}\n(set unused_states = \"fail\" or PACT_UNUSED_STATES=fail to fail the run on this)"
+                )),
+                UnusedStates::Fail => {
+                    report.errors.push(format!("{text}\n(this fails the run because unused_states is `fail`)"))
+                }
+            }
+        }
         report.notices = notices(&self.pacts, "before_verification");
         report.warnings.extend(self.warnings.iter().cloned());
         publish_and_notify(&self.settings, self.broker.as_ref(), &self.pacts, report).await
+    }
+}
+
+impl Session {
+    /// The `#[provider_state]` and `#[message]` functions of the provider that no interaction
+    /// of its pacts uses, with their locations: only after a run that verified every
+    /// interaction unfiltered, since a partial run cannot tell.
+    fn unused_functions(&self, report: &VerificationReport) -> Vec<String> {
+        let all: Vec<_> = self.pacts.iter().flat_map(|loaded| loaded.pact.interactions()).collect();
+        if all.is_empty() || self.settings.filter.is_active() || report.results.len() != all.len() {
+            return Vec::new();
+        }
+        let states = StateRegistry::for_provider(&self.provider);
+        let messages = MessageRegistry::for_provider(&self.provider);
+        let mut used_states = Vec::new();
+        let mut used_messages = Vec::new();
+        for interaction in &all {
+            for state in interaction.provider_states() {
+                let params: serde_json::Map<String, serde_json::Value> = state.params.into_iter().collect();
+                for action in [StateAction::Setup, StateAction::Teardown] {
+                    if let Ok(found) = states.lookup(&state.name, &params, action) {
+                        used_states.push(found.registration);
+                    }
+                }
+            }
+            if interaction.as_v4_http().is_none() {
+                if let Ok(producer) = messages.lookup(&interaction.description()) {
+                    used_messages.push(producer);
+                }
+            }
+        }
+        let mut unused: Vec<String> = states
+            .registrations()
+            .filter(|registration| !used_states.iter().any(|used| std::ptr::eq(*used, *registration)))
+            .map(|registration| {
+                let teardown = if registration.action == StateAction::Teardown { ", teardown" } else { "" };
+                format!(
+                    "`{}`: #[provider_state(\"{}\"{teardown})] at {}",
+                    registration.function, registration.pattern, registration.location
+                )
+            })
+            .collect();
+        unused.extend(
+            messages
+                .registrations()
+                .filter(|registration| !used_messages.iter().any(|used| std::ptr::eq(*used, *registration)))
+                .map(|registration| {
+                    format!(
+                        "`{}`: #[message(\"{}\")] at {}",
+                        registration.function, registration.description, registration.location
+                    )
+                }),
+        );
+        unused
     }
 }
 
@@ -142,12 +217,13 @@ impl Live {
         &self,
         session: &Session,
         loaded: &LoadedPact,
+        index: usize,
         interaction: &(dyn pact_models::interaction::Interaction + Send + Sync + std::panic::RefUnwindSafe),
         missing: &mut Vec<crate::report::MissingState>,
     ) -> InteractionResult {
         let mut probe = || self.exit_reason();
         let mut checks = self.checks(session, &mut probe);
-        self.engine.verify_interaction(&session.provider, loaded, interaction, &mut checks, missing).await
+        self.engine.verify_interaction(&session.provider, loaded, index, interaction, &mut checks, missing).await
     }
 
     /// Verifies every interaction the settings' filter selects, in pact order.
@@ -220,7 +296,7 @@ pub(crate) enum LoadedRun {
 
 /// Loads the run's pacts and applies the `no_pacts` policy.
 pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
-    let client = http_client(settings.request_timeout)?;
+    let client = http_client_with(settings.request_timeout, settings.follow_redirects)?;
     let mut warnings = Vec::new();
     let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;
     let provider = provider_name(settings, &pacts)?;
@@ -228,7 +304,10 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
         let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings };
         return Ok(LoadedRun::Pacts(Box::new(session)));
     }
-    let message = no_pacts_message(settings, &provider, &client).await;
+    let mut message = no_pacts_message(settings, &provider, &client).await;
+    for warning in settings_warnings(settings) {
+        message.push_str(&format!("; {warning}"));
+    }
     match settings.no_pacts {
         NoPacts::Fail => Err(RunError::NoPacts(format!(
             "{message}; to pass when there are none, set `no_pacts = \"pass\"` or PACT_NO_PACTS=pass"
@@ -237,6 +316,21 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
             Ok(LoadedRun::Nothing { provider, warning: format!("{message}; passing because no_pacts is `pass`") })
         }
     }
+}
+
+/// Settings that are valid but will not do what they say.
+fn settings_warnings(settings: &Settings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    if let Some(broker) = settings.broker.as_ref().filter(|broker| broker.include_wip_pacts_since.is_some()) {
+        if broker.provider_branch.is_none() && broker.provider_tags.is_empty() {
+            warnings.push(
+                "include_wip_pacts_since is set but no provider branch or tags are, so the Pact Broker includes no WIP pacts: \
+                 set `provider_branch` (PACT_PROVIDER_BRANCH or GIT_BRANCH) or `provider_tags` (PACT_PROVIDER_TAGS)"
+                    .to_string(),
+            );
+        }
+    }
+    warnings
 }
 
 /// Publishes the result of every pact the report covers whole (never after a filtered or

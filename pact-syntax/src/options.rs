@@ -92,6 +92,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "timeout of each request to the provider and the broker",
     ),
     option(
+        "follow_redirects",
+        OptionKind::Flag,
+        &["PACT_FOLLOW_REDIRECTS"],
+        "false",
+        "follow `3xx` redirects of the provider; off by default because the pact's status is an exact match (as in the Pact specification and pact-jvm), while `pact_verifier` follows them",
+    ),
+    option(
         "state_timeout_ms",
         OptionKind::Integer,
         &["PACT_STATE_TIMEOUT_MS"],
@@ -104,6 +111,13 @@ pub const OPTIONS: &[OptionDef] = &[
         &["PACT_MISSING_STATES"],
         "`fail`",
         "`fail`: a provider state no function serves fails its interaction; `warn`: the request is sent without it and the report warns",
+    ),
+    option(
+        "unused_states",
+        OptionKind::Text,
+        &["PACT_UNUSED_STATES"],
+        "`warn`",
+        "after a complete, unfiltered run, `warn` lists the `#[provider_state]` and `#[message]` functions no interaction used; `fail` also fails the run",
     ),
     option(
         "no_pacts",

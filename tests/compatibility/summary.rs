@@ -19,7 +19,6 @@ pub struct KnownDifference {
 const NO_STATE_CALL: &str = "pact-runtime makes no state call for an interaction without provider states (an empty \
      state is a no-op by design; use #[before_each]/#[after_each] for work done around every interaction), so there \
      is no setup or teardown call with \"\"";
-const NO_COMMENTS: &str = "pact-runtime's report does not print V4 interaction comments or the `testname` comment";
 
 /// The scenarios of the suite's provider features that pact-runtime does not pass.
 pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
@@ -34,16 +33,6 @@ pub const KNOWN_DIFFERENCES: &[KnownDifference] = &[
         reason: "tagged @wip in the suite: the message has the Kafka schema registry's 5-byte header before its \
              JSON, and Pact's JSON matching in pact_matching 2.1, which pact-runtime uses, does not skip it (the body \
              does not parse as JSON)",
-    },
-    KnownDifference {
-        feature: "V4/http_provider.feature",
-        scenario: "Verifying a HTTP interaction with comments",
-        reason: NO_COMMENTS,
-    },
-    KnownDifference {
-        feature: "V4/message_provider.feature",
-        scenario: "Verifying a message interaction with comments",
-        reason: NO_COMMENTS,
     },
 ];
 

@@ -509,6 +509,7 @@ async fn wip_pacts_since_a_date_are_verified_as_wip() {
         assert!(report.is_success(), "{report}");
         assert!(report.to_string().contains("a request for wip-new [WIP]"), "{report}");
         assert_contains(&report.notices.join("\n"), &["is included as a work in progress pact"]);
+        assert!(report.warnings.is_empty(), "{:?}", report.warnings);
 
         // Results published for WIP pacts are WIP results.
         let records: Vec<VerificationRecord> =
@@ -539,6 +540,32 @@ async fn a_failing_wip_pact_does_not_fail_the_run_without_enable_pending() {
         let broken = report.results.iter().find(|r| r.description == "a broken request for wip-broken").unwrap();
         assert!(broken.wip && broken.pending && !broken.passed(), "{broken:?}");
         assert!(report.is_success(), "a WIP pact's failure must not fail the run:\n{report}");
+    })
+    .await;
+}
+
+// Bound: 20 s (one run against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wip_pacts_without_a_provider_branch_or_tags_warn_naming_them() {
+    bounded(Duration::from_secs(20), async {
+        let (broker, _) = wip_broker().await;
+        let url = broker.url();
+        let env = [
+            ("PACT_BROKER_BASE_URL", url.as_str()),
+            ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBranch": true}]"#),
+            ("PACT_INCLUDE_WIP_PACTS_SINCE", "2021-01-01"),
+        ];
+        let report = run(Some("WipApi"), &env).await.expect("the run completes");
+        assert!(report.results.iter().all(|r| !r.wip), "{report}");
+        assert_contains(
+            &report.warnings.join("\n"),
+            &[
+                "include_wip_pacts_since is set but no provider branch or tags are",
+                "PACT_PROVIDER_BRANCH",
+                "PACT_PROVIDER_TAGS",
+            ],
+        );
+        assert_contains(&report.to_string(), &["warning: include_wip_pacts_since"]);
     })
     .await;
 }

@@ -4,6 +4,11 @@
 //!
 //! Each description starts with its intended verdict, `[pass]` or `[fail:<kind>]` (kind: status,
 //! header, body or state), so the corpus cannot drift into passing or failing for the wrong reason.
+//! Third-party pacts (`fixtures/differential/third-party`, origin and licence in its `ORIGIN.md`)
+//! are replayed per interaction, faithfully and mutated, by an app that answers the pact's own
+//! response; both verifiers must agree on each, and reject every mutation.
+//! The corpus runs twice, without and with following redirects (`follow_redirects` on both
+//! verifiers); a verdict that depends on it reads `[<without>; following redirects <with>]`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -168,6 +173,7 @@ async fn start_app() -> (String, u16) {
         .route("/orders/{id}", get(get_order))
         .route("/health", get(|| async { "ok" }))
         .route("/secure", get(secure))
+        .route("/moved-items", get(|| async { (StatusCode::FOUND, [(axum::http::header::LOCATION, "/items")]) }))
         .layer(axum::middleware::map_response(|mut response: Response| async move {
             response.headers_mut().insert("x-api-version", HeaderValue::from_static("1"));
             response
@@ -215,9 +221,10 @@ fn mismatch_kind(kind: &str) -> &'static str {
     }
 }
 
-async fn run_ours(app_url: &str, state_url: &str, file: &Path) -> BTreeMap<Key, Verdict> {
+async fn run_ours(app_url: &str, state_url: &str, file: &Path, follow_redirects: bool) -> BTreeMap<Key, Verdict> {
     let engine = Engine::new(EngineConfig {
         request_timeout: TIMEOUT,
+        follow_redirects,
         ..EngineConfig::new(app_url, Some(state_url.to_string()))
     })
     .expect("engine builds");
@@ -243,9 +250,25 @@ async fn run_ours(app_url: &str, state_url: &str, file: &Path) -> BTreeMap<Key, 
     verdicts
 }
 
-async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTreeMap<Key, Verdict> {
+async fn run_pact_verifier(
+    app_port: u16,
+    state_url: &str,
+    file: &Path,
+    follow_redirects: bool,
+) -> BTreeMap<Key, Verdict> {
+    run_pact_verifier_on(PROVIDER, app_port, state_url, file, FilterInfo::None, follow_redirects).await
+}
+
+async fn run_pact_verifier_on(
+    provider_name: &str,
+    app_port: u16,
+    state_url: &str,
+    file: &Path,
+    filter: FilterInfo,
+    follow_redirects: bool,
+) -> BTreeMap<Key, Verdict> {
     let provider = ProviderInfo {
-        name: PROVIDER.to_string(),
+        name: provider_name.to_string(),
         host: "127.0.0.1".to_string(),
         transports: vec![ProviderTransport {
             transport: "http".to_string(),
@@ -255,11 +278,11 @@ async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTree
         }],
         ..ProviderInfo::default()
     };
-    // The same request settings as our engine: no redirects, the same timeout.
+    // The same request settings as our engine: the same redirect policy, the same timeout.
     let options = VerificationOptions::<NullRequestFilterExecutor> {
         request_timeout: TIMEOUT.as_millis() as u64,
         coloured_output: false,
-        follow_redirects: false,
+        follow_redirects,
         ..VerificationOptions::default()
     };
     let executor = Arc::new(HttpRequestProviderStateExecutor {
@@ -271,7 +294,7 @@ async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTree
     let result = pact_verifier::verify_provider_async(
         provider,
         vec![pact_verifier::PactSource::File(file.display().to_string())],
-        FilterInfo::None,
+        filter,
         vec![],
         &options,
         None,
@@ -304,9 +327,15 @@ async fn run_pact_verifier(app_port: u16, state_url: &str, file: &Path) -> BTree
     verdicts
 }
 
-/// `[pass]` or `[fail:<kind>]` from the start of a description.
-fn intent(description: &str) -> Option<(bool, Option<&str>)> {
+/// `[pass]` or `[fail:<kind>]` from the start of a description; a tag
+/// `[<without>; following redirects <with>]` names one for each redirect setting.
+fn intent(description: &str, follow_redirects: bool) -> Option<(bool, Option<&str>)> {
     let tag = description.strip_prefix('[')?.split_once(']')?.0;
+    let tag = match tag.split_once("; following redirects ") {
+        Some((_, with)) if follow_redirects => with,
+        Some((without, _)) => without,
+        None => tag,
+    };
     match tag.split_once(':') {
         None if tag == "pass" => Some((true, None)),
         Some(("fail", kind)) => Some((false, Some(kind))),
@@ -354,40 +383,63 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
 
     let files = corpus_files();
     assert!(files.len() >= 3, "expected the V2, V3 and V4 pacts in {}", corpus_dir().display());
-    let mut rows = Vec::new();
+    let mut report = String::new();
     let mut problems = Vec::new();
-    for file in &files {
-        let ours = run_ours(&app_url, endpoint.url(), file).await;
-        let mut theirs = run_pact_verifier(app_port, endpoint.url(), file).await;
-        if ours.is_empty() {
-            problems.push(format!("{}: no interactions verified", file.display()));
+    for follow_redirects in [false, true] {
+        let setting = format!("follow_redirects = {follow_redirects}");
+        let mut rows = Vec::new();
+        for file in &files {
+            let ours = run_ours(&app_url, endpoint.url(), file, follow_redirects).await;
+            let mut theirs = run_pact_verifier(app_port, endpoint.url(), file, follow_redirects).await;
+            if ours.is_empty() {
+                problems.push(format!("{setting}: {}: no interactions verified", file.display()));
+            }
+            for (key, our_verdict) in ours {
+                let their_verdict = theirs.remove(&key);
+                rows.push((key, Some(our_verdict), their_verdict));
+            }
+            rows.extend(theirs.into_iter().map(|(key, verdict)| (key, None, Some(verdict))));
         }
-        for (key, our_verdict) in ours {
-            let their_verdict = theirs.remove(&key);
-            rows.push((key, Some(our_verdict), their_verdict));
+        let (passing, failing) = check_rows(&rows, follow_redirects, &mut problems);
+        let summary =
+            format!("{setting}: {} interactions: {passing} meant to pass, {failing} meant to fail", rows.len());
+        // A corpus that only passes (or only fails) would make agreement meaningless.
+        if passing < 8 || failing < 8 {
+            problems.push(format!("{summary}: the corpus needs at least 8 of each"));
         }
-        rows.extend(theirs.into_iter().map(|(key, verdict)| (key, None, Some(verdict))));
+        writeln!(report, "{summary}\n{}", table(&rows)).ok();
     }
+    println!("{report}");
+    assert!(problems.is_empty(), "{report}\nproblems:\n  {}", problems.join("\n  "));
+}
 
+/// Adds every disagreement and every verdict against its intent to `problems`; answers how
+/// many interactions were meant to pass and to fail.
+fn check_rows(
+    rows: &[(Key, Option<Verdict>, Option<Verdict>)],
+    follow_redirects: bool,
+    problems: &mut Vec<String>,
+) -> (usize, usize) {
+    let setting = format!("follow_redirects = {follow_redirects}");
     let (mut passing, mut failing) = (0, 0);
-    for ((consumer, description, _), ours, theirs) in &rows {
+    for ((consumer, description, _), ours, theirs) in rows {
         let (Some(ours), Some(theirs)) = (ours, theirs) else {
-            problems.push(format!("{consumer} › {description}: only one verifier reported it"));
+            problems.push(format!("{setting}: {consumer} › {description}: only one verifier reported it"));
             continue;
         };
         if ours.passed != theirs.passed {
             problems.push(format!(
-                "{consumer} › {description}: ours {}, pact_verifier {}",
+                "{setting}: {consumer} › {description}: ours {}, pact_verifier {}",
                 verdict_text(Some(ours)),
                 verdict_text(Some(theirs))
             ));
         }
-        match intent(description) {
+        match intent(description, follow_redirects) {
             None => problems.push(format!("{consumer} › {description}: no [pass] or [fail:<kind>] tag")),
             Some((true, _)) => {
                 passing += 1;
                 if !ours.passed {
-                    problems.push(format!("{consumer} › {description}: meant to pass, but ours failed"));
+                    problems.push(format!("{setting}: {consumer} › {description}: meant to pass, but ours failed"));
                 }
             }
             Some((false, kind)) => {
@@ -396,7 +448,7 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
                 for (who, verdict) in [("ours", ours), ("pact_verifier", theirs)] {
                     if verdict.passed || !verdict.kinds.contains(kind) {
                         problems.push(format!(
-                            "{consumer} › {description}: meant to fail with a {kind} failure, but {who} found {:?}",
+                            "{setting}: {consumer} › {description}: meant to fail with a {kind} failure, but {who} found {:?}",
                             verdict.kinds
                         ));
                     }
@@ -404,12 +456,7 @@ async fn engine_and_pact_verifier_agree_on_every_interaction() {
             }
         }
     }
-
-    let summary = format!("{} interactions: {passing} meant to pass, {failing} meant to fail", rows.len());
-    println!("{summary}\n{}", table(&rows));
-    assert!(problems.is_empty(), "{summary}\n{}\nproblems:\n  {}", table(&rows), problems.join("\n  "));
-    // A corpus that only passes (or only fails) would make agreement meaningless.
-    assert!(passing >= 8 && failing >= 8, "{summary}: the corpus needs at least 8 of each");
+    (passing, failing)
 }
 
 #[test]
@@ -430,4 +477,135 @@ fn corpus_covers_v2_v3_and_v4_for_distinct_consumers() {
     let expected: BTreeSet<String> =
         [PactSpecification::V2, PactSpecification::V3, PactSpecification::V4].iter().map(ToString::to_string).collect();
     assert_eq!(versions, expected);
+}
+
+// ------------------------------------------------------------------ third-party pacts, replayed
+
+/// The response the replaying app answers every request with: status, headers, body.
+type Replay = (u16, Vec<(String, String)>, Vec<u8>);
+
+static REPLAY: Mutex<Option<Replay>> = Mutex::new(None);
+
+/// The states of the third-party pacts, whatever their text: they only need to be served.
+#[provider_state("{state}", provider = "test_provider")]
+fn third_party_state(state: String) {
+    let _ = state;
+}
+
+async fn replay() -> Response {
+    let Some((status, headers, body)) = lock(&REPLAY).clone() else {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    };
+    let mut response = Response::new(axum::body::Body::from(body));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) =
+            (axum::http::HeaderName::try_from(name.as_str()), HeaderValue::try_from(value.as_str()))
+        {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// The pact's own response example, and a mutation of it that no verifier should accept.
+fn replays(response: &pact_models::v4::http_parts::HttpResponse) -> [(&'static str, Replay); 2] {
+    let headers: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .flatten()
+        .flat_map(|(name, values)| values.iter().map(move |value| (name.clone(), value.clone())))
+        .collect();
+    let body = response.body.value().map(|bytes| bytes.to_vec()).unwrap_or_default();
+    let mutated_status = if response.status == 200 { 500 } else { 200 };
+    [("faithful", (response.status, headers, body)), ("mutated", (mutated_status, Vec::new(), b"{}".to_vec()))]
+}
+
+fn exact_regex(text: &str) -> String {
+    let escaped: String =
+        text.chars().flat_map(|c| if "\\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] }).collect();
+    format!("^{escaped}$")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn third_party_pacts_replayed_and_mutated_get_the_same_verdicts() {
+    pact_runtime::install_crypto_provider();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("app binds to loopback");
+    let port = listener.local_addr().expect("app address").port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, Router::new().fallback(replay)).await;
+    });
+    let app_url = format!("http://127.0.0.1:{port}");
+    let dir = corpus_dir().join("third-party");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("third-party corpus")
+        .map(|entry| entry.expect("entry").path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "json"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 3, "expected the third-party pacts in {}", dir.display());
+    let mut rows = Vec::new();
+    let mut problems = Vec::new();
+    for file in &files {
+        let pact = pact_models::pact::read_pact(file).unwrap_or_else(|err| panic!("{}: {err}", file.display()));
+        let provider = pact.provider().name;
+        let registry = StateRegistry::for_provider(&provider);
+        let endpoint =
+            StateEndpoint::start(registry, DEFAULT_STATE_PATH, TIMEOUT).await.expect("state endpoint starts");
+        for follow_redirects in [false, true] {
+            let engine = Engine::new(EngineConfig {
+                request_timeout: TIMEOUT,
+                follow_redirects,
+                ..EngineConfig::new(&app_url, Some(endpoint.url().to_string()))
+            })
+            .expect("engine builds");
+            let loaded = load_pacts(&[PactSource::File(file.clone())], Some(&provider), engine.client())
+                .await
+                .expect("pact loads");
+            for (index, interaction) in pact.interactions().iter().enumerate() {
+                let description = interaction.description();
+                let response = interaction.as_v4_http().expect("an HTTP interaction").response;
+                for (kind, reply) in replays(&response) {
+                    *lock(&REPLAY) = Some(reply);
+                    let (mut checks, mut missing) = (Default::default(), Vec::new());
+                    let ours = engine
+                        .verify_interaction(
+                            &provider,
+                            &loaded[0],
+                            index,
+                            interaction.as_ref(),
+                            &mut checks,
+                            &mut missing,
+                        )
+                        .await;
+                    let theirs = run_pact_verifier_on(
+                        &provider,
+                        port,
+                        endpoint.url(),
+                        file,
+                        FilterInfo::Description(exact_regex(&description)),
+                        follow_redirects,
+                    )
+                    .await;
+                    let theirs_passed = theirs.values().all(|verdict| verdict.passed) && !theirs.is_empty();
+                    let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+                    let row = format!(
+                        "{:<5} {:<5} follow_redirects={follow_redirects:<5} {kind:<8} {name} › {description}",
+                        if ours.passed() { "pass" } else { "FAIL" },
+                        if theirs_passed { "pass" } else { "FAIL" },
+                    );
+                    if ours.passed() != theirs_passed {
+                        problems.push(format!("{row}\n    ours: {:?}\n    pact_verifier: {theirs:?}", ours.failures));
+                    }
+                    if kind == "mutated" && (ours.passed() || theirs_passed) {
+                        problems.push(format!("{row}: a mutated response passed"));
+                    }
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    *lock(&REPLAY) = None;
+    println!("ours  pact_verifier\n{}", rows.join("\n"));
+    assert!(problems.is_empty(), "verdicts differ:\n{}", problems.join("\n"));
 }

@@ -101,16 +101,20 @@ impl Harness {
 
     /// Verifies the interaction named `description`.
     async fn verify(&self, description: &str) -> InteractionResult {
-        let interaction = self
-            .pact
-            .pact
-            .interactions()
-            .into_iter()
-            .find(|interaction| interaction.description() == description)
+        let interactions = self.pact.pact.interactions();
+        let index = interactions
+            .iter()
+            .position(|interaction| interaction.description() == description)
             .unwrap_or_else(|| panic!("no interaction `{description}` in {PACT}"));
         let (mut checks, mut missing) = (Default::default(), Vec::new());
-        let verification =
-            self.engine.verify_interaction(PROVIDER, &self.pact, interaction.as_ref(), &mut checks, &mut missing);
+        let verification = self.engine.verify_interaction(
+            PROVIDER,
+            &self.pact,
+            index,
+            interactions[index].as_ref(),
+            &mut checks,
+            &mut missing,
+        );
         tokio::time::timeout(Duration::from_secs(5), verification).await.expect("the interaction hung")
     }
 

@@ -321,3 +321,72 @@ async fn several_sync_responses_are_unsupported_and_producer_errors_fail_with_th
         "{message}"
     );
 }
+
+// --- Producers with placeholders: one function for a table of messages ------------------------
+
+/// The messages a provider builds from a table instead of one function each.
+fn catalogue_event(entity: &str, change: &str) -> Option<Value> {
+    match (entity, change) {
+        ("product", "created") => Some(json!({ "type": "ProductCreated", "id": "10" })),
+        ("price", "changed") => Some(json!({ "type": "PriceChanged", "id": "10", "price": 9.5 })),
+        _ => None,
+    }
+}
+
+#[message("a {entity} {change} event", provider = "CatalogueEventService")]
+fn catalogue_events(entity: String, change: String) -> Result<Message, String> {
+    catalogue_event(&entity, &change)
+        .map(|body| Message::json(body).with_metadata("topic", entity.clone()))
+        .ok_or_else(|| format!("no `{entity} {change}` event in the catalogue"))
+}
+
+/// An exact producer wins over the pattern for its own description.
+#[message("a stock counted event", provider = "CatalogueEventService")]
+fn stock_counted() -> Message {
+    Message::json(json!({ "type": "StockCounted", "count": 3 }))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_producer_with_placeholders_serves_every_description_it_matches() {
+    let event = |description: &str, contents: Value, topic: Option<&str>| {
+        let mut message = json!({ "description": description, "contents": contents });
+        if let Some(topic) = topic {
+            message["metaData"] = json!({ "topic": topic });
+        }
+        message
+    };
+    let pact = json!({
+        "consumer": { "name": "CatalogueConsumer" },
+        "provider": { "name": "CatalogueEventService" },
+        "messages": [
+            event("a product created event", json!({ "type": "ProductCreated", "id": "10" }), Some("product")),
+            event("a price changed event", json!({ "type": "PriceChanged", "id": "10", "price": 9.5 }), Some("price")),
+            event("a stock counted event", json!({ "type": "StockCounted", "count": 3 }), None),
+            event("a basket emptied event", json!({}), None)
+        ],
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    });
+    let dir = std::env::temp_dir().join(format!("pact-catalogue-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("CatalogueConsumer-CatalogueEventService.json");
+    std::fs::write(&file, pact.to_string()).unwrap();
+    let settings = Settings::builder().provider("CatalogueEventService").pacts(&file).build().unwrap();
+    let run = verify_provider(&settings, || async { Router::new() });
+    let report =
+        tokio::time::timeout(Duration::from_secs(10), run).await.expect("bounded: 10 s").expect("the run starts");
+    println!("{report}");
+    let outcomes: Vec<(&str, bool)> =
+        report.results.iter().map(|result| (result.description.as_str(), result.passed())).collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("a product created event", true),
+            ("a price changed event", true),
+            ("a stock counted event", true),
+            ("a basket emptied event", false)
+        ],
+        "{report}"
+    );
+    let basket = report.results[3].failures.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n");
+    assert!(basket.contains("no `basket emptied` event in the catalogue"), "{basket}");
+}

@@ -146,7 +146,15 @@ async fn the_junit_report_has_a_testcase_per_interaction() {
 async fn the_json_report_follows_its_schema() {
     let mut report = verify(true).await;
     report.results[1].pending = true;
+    // V4 comments, as a V4 pact's interaction carries them, go into every rendering.
+    report.results[0].comments = vec!["comment one".into()];
+    report.results[0].test_name = Some("health_check_test".into());
+    assert!(report.to_string().contains("# comment one\n        # original test name: health_check_test"), "{report}");
+    let junit = report.to_junit_xml("reports::json");
+    assert!(junit.contains("comment: comment one\noriginal test name: health_check_test"), "{junit}");
     let value = serde_json::to_value(report.to_json("reports::json")).unwrap();
+    assert_eq!(value["interactions"][0]["comments"], serde_json::json!(["comment one"]));
+    assert_eq!(value["interactions"][0]["test_name"], "health_check_test");
     assert_eq!(value["schema"], "pact-runtime/verification-report/v1");
     assert_eq!((value["name"].as_str(), value["provider"].as_str()), (Some("reports::json"), Some("UserService")));
     assert_eq!(value["success"], false);
@@ -170,6 +178,12 @@ async fn the_json_report_follows_its_schema() {
     assert_eq!(failed["states"], serde_json::json!(["user 123 exists"]));
     assert_eq!((failed["pending"].as_bool(), failed["wip"].as_bool()), (Some(false), Some(false)));
     assert!(failed["id"].is_null());
+    // Two interactions with one description: told apart by their key and their index.
+    let identity = |i: &Value| (i["index"].as_u64().unwrap(), i["key"].as_str().unwrap().to_string());
+    let (first, second) = (identity(&interactions[2]), identity(&interactions[3]));
+    assert_eq!((first.0, second.0), (0, 1));
+    assert!(first.1.len() == 16 && second.1.len() == 16 && first.1 != second.1, "{first:?} {second:?}");
+    assert_eq!(first.1, report.results[2].interaction_key);
     assert!(failed["duration_ms"].as_f64().unwrap() > 0.0);
     assert!(failed["pact_source"].as_str().unwrap().ends_with("UserServiceClient-UserService.json"));
     let mismatch = &failed["mismatches"][0];

@@ -12,8 +12,10 @@
 //! | `state_path` | `PACT_STATE_CHANGE_PATH` | `/_pact/provider_states` | path of the generated state endpoint |
 //! | `boot_timeout_ms` | `PACT_APP_BOOT_TIMEOUT_MS` | `10000` | how long the app may take to accept connections |
 //! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
+//! | `follow_redirects` | `PACT_FOLLOW_REDIRECTS` | `false` | follow the provider's `3xx` redirects; off because a pact's status is an exact match (the Pact specification, pact-jvm), while `pact_verifier` follows them by default |
 //! | `state_timeout_ms` | `PACT_STATE_TIMEOUT_MS` | `30000` | how long one state function may run |
 //! | `missing_states` | `PACT_MISSING_STATES` | `fail` | `fail`: a state no function serves fails its interaction; `warn`: the request is sent without it and the report warns |
+//! | `unused_states` | `PACT_UNUSED_STATES` | `warn` | after a complete, unfiltered run, `warn` lists the `#[provider_state]` and `#[message]` functions no interaction used, with their locations; `fail` also fails the run |
 //! | `no_pacts` | `PACT_NO_PACTS` | `fail` | `fail`: finding no pacts for the provider fails the test; `pass`: the test passes with a warning |
 //! | `broker_url` | `PACT_BROKER_BASE_URL` | none | broker base URL; userinfo credentials are used as basic auth |
 //! | — | `PACT_BROKER_USERNAME`, `PACT_BROKER_PASSWORD` | none | basic auth (overrides URL userinfo) |
@@ -41,9 +43,14 @@
 //! `PACT_BROKER_USERNAME` or with credentials in the broker URL, and `PACT_BROKER_PASSWORD`
 //! without `PACT_BROKER_USERNAME`.
 //!
+//! To write a run's settings in code, [`Settings::builder`] has a method for every row of the
+//! table (see [`SettingsBuilder`]).
+//!
 //! Where pacts come from, first match wins: `PACT_URL` (webhook mode) → a broker
 //! (`broker_url`/`PACT_BROKER_BASE_URL`) → `pacts`/`PACT_SOURCES`. So one test verifies local
 //! pacts offline and the broker's pacts in CI, where the broker variables are set.
+
+mod builder;
 
 use pact_syntax::options;
 
@@ -56,7 +63,8 @@ pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, Pub
 use crate::endpoint::DEFAULT_STATE_PATH;
 pub use crate::pacts::{InteractionFilter, PactSource, SourceError};
 use crate::report::ReportFiles;
-pub use crate::states::MissingStates;
+pub use crate::states::{MissingStates, UnusedStates};
+pub use builder::SettingsBuilder;
 use options::OptionKind;
 
 /// A test's attribute options as written, which [`Settings::resolve`] turns into settings
@@ -129,12 +137,16 @@ pub struct Settings {
     pub boot_timeout: Duration,
     /// Timeout of each request to the provider and the broker.
     pub request_timeout: Duration,
+    /// Whether requests to the provider follow `3xx` redirects (off: the pact's status is exact).
+    pub follow_redirects: bool,
     /// How long one state function may run.
     pub state_timeout: Duration,
     /// Which interactions to verify.
     pub filter: InteractionFilter,
     /// What to do with a state no function serves.
     pub missing_states: MissingStates,
+    /// What to do with state and message functions a complete run did not use.
+    pub unused_states: UnusedStates,
     /// What to do when no pact is found.
     pub no_pacts: NoPacts,
     /// Headers added to every request to the provider, in order.
@@ -158,9 +170,11 @@ impl std::fmt::Debug for Settings {
             state_path,
             boot_timeout,
             request_timeout,
+            follow_redirects,
             state_timeout,
             filter,
             missing_states,
+            unused_states,
             no_pacts,
             custom_headers,
             junit_report,
@@ -176,9 +190,11 @@ impl std::fmt::Debug for Settings {
             .field("state_path", state_path)
             .field("boot_timeout", boot_timeout)
             .field("request_timeout", request_timeout)
+            .field("follow_redirects", follow_redirects)
             .field("state_timeout", state_timeout)
             .field("filter", filter)
             .field("missing_states", missing_states)
+            .field("unused_states", unused_states)
             .field("no_pacts", no_pacts)
             .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .field("junit_report", junit_report)
@@ -200,9 +216,11 @@ impl Settings {
             state_path: DEFAULT_STATE_PATH.to_string(),
             boot_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(30),
+            follow_redirects: false,
             state_timeout: Duration::from_secs(30),
             filter: InteractionFilter::default(),
             missing_states: MissingStates::Fail,
+            unused_states: UnusedStates::Warn,
             no_pacts: NoPacts::Fail,
             custom_headers: Vec::new(),
             junit_report: None,
@@ -232,8 +250,16 @@ impl Settings {
         spec: &ProviderTestSpec,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Settings, ConfigError> {
-        let values = Values { spec, env: &|name: &str| env(name).filter(|value| !value.trim().is_empty()) };
-        let manifest_dir = Path::new(spec.manifest_dir);
+        Self::resolve_options(Path::new(spec.manifest_dir), spec.options, env)
+    }
+
+    /// Resolves attribute-style `options` (relative paths against `manifest_dir`) under `env`.
+    fn resolve_options(
+        manifest_dir: &Path,
+        options: &[(&str, &str)],
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Settings, ConfigError> {
+        let values = Values { options, env: &|name: &str| env(name).filter(|value| !value.trim().is_empty()) };
         let sources = match values.env_value("pacts") {
             Some((_, list)) => {
                 let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
@@ -269,11 +295,16 @@ impl Settings {
             state_path,
             boot_timeout: values.millis("boot_timeout_ms", 10_000)?,
             request_timeout: values.millis("request_timeout_ms", 30_000)?,
+            follow_redirects: values.flag("follow_redirects")?,
             state_timeout: values.millis("state_timeout_ms", 30_000)?,
             filter: resolve_filter(&values)?,
             missing_states: match values.choice("missing_states", &["fail", "warn"])? {
                 Some("warn") => MissingStates::Warn,
                 _ => MissingStates::Fail,
+            },
+            unused_states: match values.choice("unused_states", &["warn", "fail"])? {
+                Some("fail") => UnusedStates::Fail,
+                _ => UnusedStates::Warn,
             },
             no_pacts: match values.choice("no_pacts", &["fail", "pass"])? {
                 Some("pass") => NoPacts::Pass,
@@ -308,11 +339,11 @@ fn resolve_custom_headers(values: &Values<'_>) -> Result<Vec<(String, String)>, 
 
 /// Looks options up: environment first, then the attribute.
 struct Values<'a> {
-    spec: &'a ProviderTestSpec,
+    options: &'a [(&'a str, &'a str)],
     env: &'a dyn Fn(&str) -> Option<String>,
 }
 
-impl Values<'_> {
+impl<'a> Values<'a> {
     fn definition(attribute: &str) -> &'static options::OptionDef {
         options::find_option(attribute).unwrap_or_else(|| panic!("option `{attribute}` is not in the options table"))
     }
@@ -321,8 +352,8 @@ impl Values<'_> {
         Self::definition(attribute).env.iter().find_map(|name| (self.env)(name).map(|value| (name.to_string(), value)))
     }
 
-    fn attributes(&self, attribute: &str) -> Vec<&'static str> {
-        self.spec.options.iter().filter(|(name, _)| *name == attribute).map(|(_, value)| *value).collect()
+    fn attributes(&self, attribute: &str) -> Vec<&'a str> {
+        self.options.iter().filter(|(name, _)| *name == attribute).map(|(_, value)| *value).collect()
     }
 
     /// The value and where it came from (a variable name or `attribute option`).
@@ -665,5 +696,13 @@ mod tests {
         assert_eq!(publish.provider_version, "abc123");
         assert_eq!(publish.provider_branch.as_deref(), Some("main"));
         assert_eq!(publish.provider_tags, vec!["a", "b"]);
+    }
+
+    #[test]
+    fn redirects_are_followed_only_when_asked() {
+        assert!(!Settings::resolve_with(&SPEC, env(&[])).unwrap().follow_redirects);
+        assert!(Settings::resolve_with(&SPEC, env(&[("PACT_FOLLOW_REDIRECTS", "true")])).unwrap().follow_redirects);
+        let error = Settings::resolve_with(&SPEC, env(&[("PACT_FOLLOW_REDIRECTS", "302")])).unwrap_err();
+        assert!(error.0.contains("PACT_FOLLOW_REDIRECTS must be `true` or `false`"), "{error}");
     }
 }

@@ -60,6 +60,9 @@ pub struct EngineConfig {
     pub state_change_url: Option<String>,
     /// Timeout for each request to the provider and each state change.
     pub request_timeout: Duration,
+    /// Whether requests to the provider follow `3xx` redirects (`pact_verifier`'s
+    /// `follow_redirects`); off, the pact's status is compared with the first response.
+    pub follow_redirects: bool,
     /// Headers added to every request to the provider.
     pub custom_headers: HashMap<String, String>,
     /// Where to POST message requests (the generated endpoint's `/_pact/messages`, see
@@ -74,6 +77,7 @@ impl EngineConfig {
             provider_base_url: provider_base_url.into(),
             state_change_url,
             request_timeout: Duration::from_secs(30),
+            follow_redirects: false,
             custom_headers: HashMap::new(),
             message_url: None,
         }
@@ -181,11 +185,19 @@ fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
 /// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
 /// ring rustls provider first, which `pact_verifier`'s reqwest needs even to build a client.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
+    http_client_with(timeout, false)
+}
+
+/// [`http_client`], following up to 10 redirects when `follow_redirects` is on (as
+/// `pact_verifier`'s client does).
+pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<reqwest::Client, EngineError> {
     crate::util::install_crypto_provider();
+    let redirects =
+        if follow_redirects { reqwest::redirect::Policy::limited(10) } else { reqwest::redirect::Policy::none() };
     reqwest::Client::builder()
         .user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
+        .redirect(redirects)
         .build()
         .map_err(|err| EngineError(format!("cannot build the HTTP client: {err}")))
 }
@@ -221,11 +233,12 @@ pub struct Engine {
 impl Engine {
     /// Builds the engine and its HTTP client.
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
-        let client = http_client(config.request_timeout)?;
+        let client = http_client_with(config.request_timeout, config.follow_redirects)?;
         Self::with_client(config, client)
     }
 
-    /// Builds the engine around an existing client (clones share its connection pool).
+    /// Builds the engine around an existing client (clones share its connection pool). The
+    /// client's redirect policy must agree with `config.follow_redirects`.
     pub fn with_client(config: EngineConfig, client: reqwest::Client) -> Result<Engine, EngineError> {
         pact_matching::matchingrules::configure_core_catalogue();
         let base = url::Url::parse(&config.provider_base_url).map_err(|err| {
@@ -244,7 +257,7 @@ impl Engine {
         let options = VerificationOptions {
             request_timeout: config.request_timeout.as_millis() as u64,
             coloured_output: false,
-            follow_redirects: false,
+            follow_redirects: config.follow_redirects,
             ..VerificationOptions::default()
         };
         let provider = ProviderInfo { host, transports: vec![transport.clone()], ..ProviderInfo::default() };
@@ -279,12 +292,19 @@ impl Engine {
         let mut missing = Vec::new();
         for loaded in pacts {
             let consumer = loaded.pact.consumer().name;
-            for interaction in loaded.pact.interactions() {
+            for (index, interaction) in loaded.pact.interactions().iter().enumerate() {
                 let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
                 if filter.matches(&consumer, &interaction.description(), &states) {
                     results.push(
-                        self.verify_interaction(provider, loaded, interaction.as_ref(), &mut checks, &mut missing)
-                            .await,
+                        self.verify_interaction(
+                            provider,
+                            loaded,
+                            index,
+                            interaction.as_ref(),
+                            &mut checks,
+                            &mut missing,
+                        )
+                        .await,
                     );
                 }
             }
@@ -298,19 +318,22 @@ impl Engine {
         }
     }
 
-    /// Verifies one interaction of `loaded` with the run's `checks`, adding the states no
-    /// function serves to `missing`. Once the app has stopped, the interaction fails at once
-    /// with the reason; a request that failed because the app stopped says so.
+    /// Verifies one interaction of `loaded`, the one at `index` in its interactions, with the
+    /// run's `checks`, adding the states no function serves to `missing`. Once the app has
+    /// stopped, the interaction fails at once with the reason; a request that failed because the
+    /// app stopped says so.
     pub async fn verify_interaction(
         &self,
         provider: &str,
         loaded: &LoadedPact,
+        index: usize,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         checks: &mut RunChecks<'_>,
         missing: &mut Vec<MissingState>,
     ) -> InteractionResult {
         if let Some(reason) = checks.app_exit.as_mut().and_then(|probe| probe()) {
             let mut result = self.result(provider, loaded, interaction, Instant::now());
+            result.index = index;
             result.failures.push(Failure::AppStopped { reason });
             return result;
         }
@@ -320,6 +343,7 @@ impl Engine {
         };
         let mut result = self.run_interaction(provider, loaded, interaction, checks, missing).await;
         drop(serial);
+        result.index = index;
         if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
             if let Some(reason) = checks.app_exit.as_mut().and_then(|probe| probe()) {
                 for failure in &mut result.failures {
@@ -340,12 +364,19 @@ impl Engine {
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         started: Instant,
     ) -> InteractionResult {
+        let comments = interaction.as_v4().map(|v4| v4.comments()).unwrap_or_default();
         InteractionResult {
             consumer: loaded.pact.consumer().name,
             provider: provider.to_string(),
             description: interaction.description(),
             states: interaction.provider_states().iter().map(|state| state.name.clone()).collect(),
             interaction_id: interaction.id(),
+            interaction_key: crate::pacts::interaction_key(interaction),
+            index: 0,
+            comments: comments.get("text").and_then(Value::as_array).map_or_else(Vec::new, |texts| {
+                texts.iter().map(|text| text.as_str().map_or_else(|| text.to_string(), str::to_string)).collect()
+            }),
+            test_name: comments.get("testname").and_then(Value::as_str).map(str::to_string),
             pending: interaction.pending() || loaded.broker.as_ref().is_some_and(|context| context.pending),
             wip: loaded.broker.as_ref().is_some_and(|context| context.wip),
             pact_source: loaded.source.clone(),

@@ -8,13 +8,51 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use pact_syntax::pattern::StatePattern;
+
 use super::{FromMessageRequest, Message, MessageError, MessageRequest};
+use crate::states::arguments::FromStatePlaceholder;
 use crate::states::SourceLocation;
 use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
 use crate::util::{run_bounded, Bounded, EndpointError};
 
 /// How many producers "did you mean" lists at most.
 const MAX_SUGGESTIONS: usize = 3;
+
+/// Resolves the argument `name` from the text its `{name}` placeholder of `pattern` captured in
+/// the description (used by the macro expansion).
+pub fn message_placeholder_argument<T: FromStatePlaceholder>(
+    request: &MessageRequest,
+    pattern: &str,
+    name: &str,
+) -> Result<T, MessageError> {
+    let captured = StatePattern::parse(pattern)
+        .ok()
+        .and_then(|pattern| pattern.captures(&squash(&request.description)))
+        .and_then(|captures| captures.into_iter().find(|(placeholder, _)| placeholder == name))
+        .map(|(_, text)| text)
+        .ok_or_else(|| {
+            MessageError(format!("message `{}` has no value for placeholder `{{{name}}}`", request.description))
+        })?;
+    T::from_placeholder(&captured).map_err(|err| {
+        MessageError(format!(
+            "message `{}`: cannot parse `{captured}` for argument `{name}`: {err}",
+            request.description
+        ))
+    })
+}
+
+/// How a producer's description, a pattern, matches a message description: exactly, or through
+/// its `{placeholders}`.
+fn match_kind(registration: &MessageRegistration, description: &str) -> Option<bool> {
+    let wanted = squash(description);
+    match StatePattern::parse(registration.description) {
+        Ok(pattern) if pattern.is_literal() => (pattern.bare_text() == wanted).then_some(true),
+        Ok(pattern) => pattern.captures(&wanted).map(|_| false),
+        // Hand-written registrations the macro did not check: their text as is.
+        Err(_) => (squash(registration.description) == wanted).then_some(true),
+    }
+}
 
 /// Resolves the argument `name` (used by the macro expansion).
 pub fn message_argument<T: FromMessageRequest>(request: &MessageRequest, name: &str) -> Result<T, MessageError> {
@@ -88,14 +126,23 @@ impl MessageRegistry {
     }
 
     /// The producer of `description`: its text equals the description (runs of whitespace
-    /// count as one space); a producer scoped to the provider wins over an unscoped one.
+    /// count as one space), or its `{placeholders}` capture the rest. A producer scoped to the
+    /// provider wins over an unscoped one; then an exact text wins over a pattern, so a
+    /// catch-all `{description}` serves only what no other producer does.
     pub fn lookup(&self, description: &str) -> Result<&'static MessageRegistration, MessageLookupError> {
-        let wanted = squash(description);
-        let mut found: Vec<&'static MessageRegistration> =
-            self.entries.iter().copied().filter(|registration| squash(registration.description) == wanted).collect();
-        if found.iter().any(|registration| registration.provider.is_some()) {
-            found.retain(|registration| registration.provider.is_some());
+        let mut found: Vec<(&'static MessageRegistration, bool)> = self
+            .entries
+            .iter()
+            .filter_map(|registration| match_kind(registration, description).map(|exact| (*registration, exact)))
+            .collect();
+        if found.iter().any(|(registration, _)| registration.provider.is_some()) {
+            found.retain(|(registration, _)| registration.provider.is_some());
         }
+        if found.iter().any(|(_, exact)| *exact) {
+            found.retain(|(_, exact)| *exact);
+        }
+        let found: Vec<&'static MessageRegistration> =
+            found.into_iter().map(|(registration, _)| registration).collect();
         match found.len() {
             0 => Err(MessageLookupError::Missing),
             1 => Ok(found[0]),
@@ -231,7 +278,8 @@ impl Display for MissingMessageHelp {
 /// A `#[message]` function producing exactly `description`, to paste and fill in.
 pub fn stub(description: &str) -> String {
     let mut text = String::new();
-    let _ = writeln!(text, "#[message({description:?})]");
+    // Braces are placeholders in the attribute: a literal one is written twice.
+    let _ = writeln!(text, "#[message({:?})]", description.replace('{', "{{").replace('}', "}}"));
     let name = function_name(description).replacen("state_", "message_", 1);
     let _ = writeln!(text, "async fn {name}() -> pact_runtime::Message {{");
     let _ =
@@ -287,5 +335,35 @@ mod tests {
             matches!(registry.lookup("an order paid event"), Err(MessageLookupError::Ambiguous(found)) if found.len() == 2)
         );
         assert!(registry.missing("an order paid event").is_none());
+    }
+
+    #[test]
+    fn a_catch_all_produces_what_no_exact_producer_does_and_captures_its_placeholders() {
+        let catch_all = registration("{description}", None);
+        let topic = registration("a {topic} created event", None);
+        let exact = registration("an order created event", None);
+        let registry = MessageRegistry::from_registrations("P", [catch_all, topic, exact]);
+        assert!(registry.conflicts().is_empty());
+        assert!(std::ptr::eq(registry.lookup("an order  created event").unwrap(), exact));
+        assert!(std::ptr::eq(registry.lookup("anything at all").unwrap(), catch_all));
+        // Two patterns that both match are ambiguous, as two states are.
+        assert!(
+            matches!(registry.lookup("a product created event"), Err(MessageLookupError::Ambiguous(found)) if found.len() == 2)
+        );
+        let request = MessageRequest {
+            description: "a  product created event".into(),
+            provider_states: Vec::new(),
+            params: serde_json::Map::new(),
+            request: None,
+        };
+        let topic_text: String = message_placeholder_argument(&request, "a {topic} created event", "topic").unwrap();
+        assert_eq!(topic_text, "product");
+        let error = message_placeholder_argument::<u32>(&request, "a {topic} created event", "topic").unwrap_err();
+        assert!(error.0.contains("cannot parse `product` for argument `topic`"), "{error}");
+        // A literal brace is written twice.
+        let braces = registration("a {{json}} event", None);
+        let registry = MessageRegistry::from_registrations("P", [braces]);
+        assert!(registry.lookup("a {json} event").is_ok());
+        assert!(stub("a {json} event").starts_with("#[message(\"a {{json}} event\")]"), "{}", stub("a {json} event"));
     }
 }

@@ -2,6 +2,7 @@
 //! them, and which of their interactions a run verifies.
 
 pub mod filter;
+mod key;
 
 use std::fmt;
 use std::panic::RefUnwindSafe;
@@ -11,6 +12,7 @@ use pact_models::pact::{load_pact_from_json, Pact};
 use pact_models::PactSpecification;
 
 pub use filter::InteractionFilter;
+pub(crate) use key::interaction_key;
 
 /// A pact as loaded, with where it came from.
 pub struct LoadedPact {

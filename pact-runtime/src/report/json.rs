@@ -19,6 +19,10 @@
 //!   "interactions": [
 //!     {
 //!       "id": null,
+//!       "key": "5d7a0c4e9b21f3a8",
+//!       "index": 0,
+//!       "comments": [],
+//!       "test_name": null,
 //!       "consumer": "UserServiceClient",
 //!       "provider": "UserService",
 //!       "description": "a request for user 123",
@@ -33,7 +37,7 @@
 //!           "kind": "BodyMismatch",
 //!           "path": "$.name",
 //!           "state": null,
-//!           "message": "BodyMismatch: Expected 42 (Integer) to be the same type as 'Verna Hampton' (String)",
+//!           "message": "BodyMismatch: $.name -> Expected 42 (Integer) to be the same type as 'Verna Hampton' (String)",
 //!           "expected": "\"Verna Hampton\"",
 //!           "actual": "42"
 //!         }
@@ -44,6 +48,7 @@
 //!   ],
 //!   "missing_states": [],
 //!   "warnings": [],
+//!   "errors": [],
 //!   "notices": [],
 //!   "publications": []
 //! }
@@ -59,6 +64,11 @@
 //!   `StateTeardownFailed` (with `state`), `RequestFailed`, `Unsupported`,
 //!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`. `message` is the text the
 //!   console shows.
+//! - `key` identifies the interaction across runs and machines: the pact's V4 interaction `key`,
+//!   or else the first 16 hex digits of a SHA-256 of its description, provider states (with
+//!   params) and request. `index` is its position in its pact, from 0. Key results by
+//!   (`pact_source`, `key`), not by description.
+//! - `comments` are a V4 interaction's text comments and `test_name` its `comments.testname`.
 //! - `body` holds both bodies whole when the body did not match, else `null`.
 //! - Durations are milliseconds.
 
@@ -92,6 +102,10 @@ pub struct JsonReport {
     pub missing_states: Vec<String>,
     /// Warnings about the run as a whole.
     pub warnings: Vec<String>,
+    /// What failed the run besides its interactions (unused state functions under
+    /// `unused_states = "fail"`).
+    #[serde(default)]
+    pub errors: Vec<String>,
     /// The Pact Broker's notices.
     pub notices: Vec<String>,
     /// Verification results published to the broker.
@@ -116,6 +130,19 @@ pub struct JsonSummary {
 pub struct JsonInteraction {
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub id: Option<String>,
+    /// The pact's V4 interaction key, or else a stable hash of its description, states and
+    /// request (see the [module docs](self)). Absent in reports written before it existed.
+    #[serde(default)]
+    pub key: String,
+    /// Its position in its pact's interactions, from 0.
+    #[serde(default)]
+    pub index: usize,
+    /// The V4 interaction's text comments.
+    #[serde(default)]
+    pub comments: Vec<String>,
+    /// The V4 `comments.testname`: the consumer test that wrote the interaction.
+    #[serde(default)]
+    pub test_name: Option<String>,
     /// The consumer that wrote the pact.
     pub consumer: String,
     /// The provider verified.
@@ -218,6 +245,10 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
 fn interaction(result: &InteractionResult) -> JsonInteraction {
     JsonInteraction {
         id: result.interaction_id.clone(),
+        key: result.interaction_key.clone(),
+        index: result.index,
+        comments: result.comments.clone(),
+        test_name: result.test_name.clone(),
         consumer: result.consumer.clone(),
         provider: result.provider.clone(),
         description: result.description.clone(),
@@ -251,6 +282,7 @@ impl JsonReport {
             interactions: Vec::new(),
             missing_states: Vec::new(),
             warnings: Vec::new(),
+            errors: Vec::new(),
             notices: Vec::new(),
             publications: Vec::new(),
         }
@@ -286,6 +318,7 @@ impl VerificationReport {
             interactions: self.results.iter().map(interaction).collect(),
             missing_states: self.missing_states.iter().map(|missing| missing.state.clone()).collect(),
             warnings: self.warnings.clone(),
+            errors: self.errors.clone(),
             notices: self.notices.clone(),
             publications: self
                 .publications

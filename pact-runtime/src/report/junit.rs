@@ -5,7 +5,8 @@
 //! brackets, `time` the interaction's seconds. A failing interaction carries a `<failure>` whose
 //! `type` is the first failure's kind and whose text lists every failure and the body diff. A
 //! pending interaction that failed does not fail the build, so it is `<skipped>` with the
-//! failure text in `<system-out>`. Warnings go to `<system-out>` too.
+//! failure text in `<system-out>`. Warnings, a V4 interaction's comments and its original test
+//! name (`comments.testname`) go to `<system-out>` too.
 //!
 //! `quick-junit` (the writer cargo-nextest uses) writes the XML; it drops ANSI escapes and the
 //! control characters XML 1.0 cannot carry.
@@ -92,6 +93,12 @@ fn testcase(result: &InteractionResult) -> TestCase {
     };
     for warning in &result.warnings {
         writeln!(out, "warning: {warning}").ok();
+    }
+    for comment in &result.comments {
+        writeln!(out, "comment: {comment}").ok();
+    }
+    if let Some(name) = &result.test_name {
+        writeln!(out, "original test name: {name}").ok();
     }
     let mut case = TestCase::new(xml(&case_name(result)), status);
     case.set_classname(xml(&result.consumer)).set_time(result.duration);

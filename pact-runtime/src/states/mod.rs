@@ -51,6 +51,17 @@ pub enum MissingStates {
     Warn,
 }
 
+/// What a complete, unfiltered run does with `#[provider_state]` and `#[message]` functions
+/// that no interaction used.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum UnusedStates {
+    /// The report warns, listing each function with its location.
+    #[default]
+    Warn,
+    /// The same list fails the run: for teams that delete dead states as soon as consumers do.
+    Fail,
+}
+
 /// Where a registration was written, for diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SourceLocation {
@@ -296,6 +307,22 @@ mod tests {
             registry.lookup("user 1 exists", &Map::new(), StateAction::Setup),
             Err(LookupError::Ambiguous(found)) if found.len() == 2
         ));
+        assert_eq!(registry.conflicts().len(), 1);
+    }
+
+    #[test]
+    fn a_catch_all_serves_every_state_and_scoped_functions_win_over_it() {
+        let catch_all = registration("{state}", None);
+        let scoped = registration("user {id} exists", Some("P"));
+        let registry = StateRegistry::from_registrations("P", [catch_all, scoped]);
+        assert!(registry.conflicts().is_empty());
+        let found = registry.lookup("an order with 2 lines", &Map::new(), StateAction::Setup).unwrap();
+        assert!(std::ptr::eq(found.registration, catch_all));
+        assert_eq!(found.placeholders, vec![("state".to_string(), "an order with 2 lines".to_string())]);
+        let found = registry.lookup("user 5 exists", &Map::new(), StateAction::Setup).unwrap();
+        assert!(std::ptr::eq(found.registration, scoped));
+        // At the same scope, a literal state overlaps the catch-all.
+        let registry = StateRegistry::from_registrations("P", [catch_all, registration("a user exists", None)]);
         assert_eq!(registry.conflicts().len(), 1);
     }
 }
