@@ -15,8 +15,8 @@ use crate::endpoint::StateEndpoint;
 use crate::engine::{http_client, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
-use crate::pacts::{load_pacts, LoadedPact, PactSource, SourceError};
-use crate::report::{InteractionResult, Publication, VerificationReport};
+use crate::pacts::{load_pacts, InteractionFilter, LoadedPact, PactSource, Shard, SourceError};
+use crate::report::{InteractionResult, Progress, Publication, VerificationReport};
 use crate::states::StateRegistry;
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
@@ -145,10 +145,11 @@ impl Live {
         self.engine.verify_interaction(&session.provider, loaded, interaction, &mut checks, missing).await
     }
 
-    /// Verifies every interaction the settings' filter selects, in pact order.
-    pub(crate) async fn verify_all(&self, session: &Session) -> VerificationReport {
+    /// Verifies every interaction the settings' filter selects, in pact order, telling
+    /// `progress` about each result as it completes.
+    pub(crate) async fn verify_all(&self, session: &Session, progress: Option<&mut Progress>) -> VerificationReport {
         let mut probe = || self.exit_reason();
-        let checks = self.checks(session, &mut probe);
+        let checks = RunChecks { progress, ..self.checks(session, &mut probe) };
         self.engine.verify(&session.provider, &session.pacts, &session.settings.filter, checks).await
     }
 
@@ -164,6 +165,7 @@ impl Live {
             serial: Some(self.serial.clone()),
             hooks: Some(&self.hooks),
             messages: Some(&self.messages),
+            progress: None,
         }
     }
 
@@ -187,6 +189,13 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
     let (pacts, broker) = fetch_pacts(settings, &client).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
+        let pacts = match settings.shard {
+            Some(shard) => match take_shard(shard, &settings.filter, pacts) {
+                Ok(mine) => mine,
+                Err(note) => return Ok(LoadedRun::Nothing { provider, warning: note }),
+            },
+            None => pacts,
+        };
         return Ok(LoadedRun::Pacts(Box::new(Session { settings: settings.clone(), provider, pacts, broker, client })));
     }
     let message = no_pacts_message(settings, &provider, &client).await;
@@ -198,6 +207,37 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
             Ok(LoadedRun::Nothing { provider, warning: format!("{message}; passing because no_pacts is `pass`") })
         }
     }
+}
+
+/// The pacts of `shard`, balanced by the interactions `filter` selects. When the other shards
+/// got every selected interaction, answers the note an empty shard passes with.
+fn take_shard(shard: Shard, filter: &InteractionFilter, pacts: Vec<LoadedPact>) -> Result<Vec<LoadedPact>, String> {
+    let sized: Vec<(String, usize)> = pacts
+        .iter()
+        .map(|loaded| {
+            let (consumer, provider) = (loaded.pact.consumer().name, loaded.pact.provider().name);
+            let selected = loaded
+                .pact
+                .interactions()
+                .iter()
+                .filter(|interaction| {
+                    let states: Vec<String> = interaction.provider_states().into_iter().map(|s| s.name).collect();
+                    filter.matches(&consumer, &interaction.description(), &states)
+                })
+                .count();
+            (format!("{consumer}\n{provider}\n{}", loaded.source), selected)
+        })
+        .collect();
+    let total: usize = sized.iter().map(|(_, size)| size).sum();
+    let mine = shard.assign(&sized);
+    let selected: usize = sized.iter().zip(&mine).filter(|(_, mine)| **mine).map(|((_, size), _)| size).sum();
+    if total > 0 && selected == 0 {
+        return Err(format!(
+            "shard {shard} has nothing to verify: the {} pact(s) with the {total} selected interaction(s) went to the other shards; passing",
+            sized.iter().filter(|(_, size)| *size > 0).count()
+        ));
+    }
+    Ok(pacts.into_iter().zip(mine).filter_map(|(pact, mine)| mine.then_some(pact)).collect())
 }
 
 /// Publishes the result of every pact the report covers whole (never after a filtered or
