@@ -47,7 +47,7 @@ use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{InteractionFilter, LoadedPact};
-use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
+use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
 use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
 
@@ -105,6 +105,8 @@ pub struct RunChecks<'a> {
     /// The provider's `#[message]` functions. A message interaction whose description none of
     /// them produces fails with the closest ones and a stub, before any state is set up.
     pub messages: Option<&'a MessageRegistry>,
+    /// Live output: each result's line as it completes, and how far a long run is.
+    pub progress: Option<&'a mut Progress>,
 }
 
 impl std::fmt::Debug for RunChecks<'_> {
@@ -116,6 +118,7 @@ impl std::fmt::Debug for RunChecks<'_> {
             .field("serial", &self.serial.is_some())
             .field("hooks", &self.hooks)
             .field("messages", &self.messages.is_some())
+            .field("progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -277,16 +280,34 @@ impl Engine {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut missing = Vec::new();
-        for loaded in pacts {
-            let consumer = loaded.pact.consumer().name;
-            for interaction in loaded.pact.interactions() {
-                let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
-                if filter.matches(&consumer, &interaction.description(), &states) {
-                    results.push(
-                        self.verify_interaction(provider, loaded, interaction.as_ref(), &mut checks, &mut missing)
-                            .await,
-                    );
+        let selected: Vec<Vec<usize>> = pacts
+            .iter()
+            .map(|loaded| {
+                let consumer = loaded.pact.consumer().name;
+                let interactions = loaded.pact.interactions();
+                (0..interactions.len())
+                    .filter(|&index| {
+                        let interaction = &interactions[index];
+                        let states: Vec<String> =
+                            interaction.provider_states().into_iter().map(|state| state.name).collect();
+                        filter.matches(&consumer, &interaction.description(), &states)
+                    })
+                    .collect()
+            })
+            .collect();
+        if let Some(progress) = checks.progress.as_deref_mut() {
+            progress.start(selected.iter().map(Vec::len).sum());
+        }
+        for (loaded, selected) in pacts.iter().zip(selected) {
+            let interactions = loaded.pact.interactions();
+            for index in selected {
+                let result = self
+                    .verify_interaction(provider, loaded, interactions[index].as_ref(), &mut checks, &mut missing)
+                    .await;
+                if let Some(progress) = checks.progress.as_deref_mut() {
+                    progress.completed(&result);
                 }
+                results.push(result);
             }
         }
         VerificationReport {
