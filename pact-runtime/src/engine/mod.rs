@@ -167,7 +167,8 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
 
 /// True for V3 messages and V4 asynchronous and synchronous messages.
 fn is_message(interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe)) -> bool {
-    interaction.as_v4_http().is_none() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
+    // `is_request_response` rather than `as_v4_http`, which copies the whole interaction.
+    !interaction.is_request_response() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
 }
 
 /// A body as text for reports: UTF-8 as is, anything else as its size.
@@ -542,17 +543,19 @@ impl Engine {
                 return vec![Failure::Request { message: format!("{} {}: {err:#}", request.method, request.path) }]
             }
         };
+        // Bodies are reference-counted bytes: keeping them for a diff copies nothing.
         let actual_body = actual.body.clone();
-        match match_response(http.response.clone(), actual, pact, &interaction.boxed()).await {
+        let expected_body = http.response.body.clone();
+        let content_type = pact_models::http_parts::HttpPart::content_type(&http.response);
+        match match_response(http.response, actual, pact, &interaction.boxed()).await {
             Ok(mismatches) => {
                 if mismatches
                     .iter()
                     .any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. }))
                 {
                     *body_diff = Some(BodyDiff {
-                        content_type: pact_models::http_parts::HttpPart::content_type(&http.response)
-                            .map(|content_type| content_type.to_string()),
-                        expected: body_text(&http.response.body),
+                        content_type: content_type.map(|content_type| content_type.to_string()),
+                        expected: body_text(&expected_body),
                         actual: body_text(&actual_body),
                     });
                 }
