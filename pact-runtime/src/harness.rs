@@ -73,7 +73,10 @@
 //!
 //! Results are published to a broker (with `publish`) only when the process verified every
 //! interaction of a pact, unfiltered: a `cargo test` of the whole target publishes, a filtered
-//! run or a nextest process does not.
+//! run or a nextest process does not. So `cargo nextest run --partition` splits the
+//! interactions across machines but publishes nothing; to split a run across the jobs of a CI
+//! matrix and publish, give each job `PACT_SHARD=k/n` (the `shard` option): the process then
+//! lists only the whole pacts of its shard, and a `cargo test` of the target publishes them.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -724,6 +724,7 @@ pub mod __private {
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;
     pub use crate::pacts::{load_pacts, LoadedPact};
+    pub use crate::report::progress::Progress;
     pub use crate::states::protocol::parse_state_change;
     pub use crate::states::StateRegistry;
     pub use pact_syntax::options::OPTIONS;

@@ -3,7 +3,7 @@
 
 use crate::app::ProviderApp;
 use crate::config::{ProviderTestSpec, Settings};
-use crate::report::VerificationReport;
+use crate::report::{Progress, VerificationReport};
 use crate::session::{load_run, LoadedRun, RunError};
 
 /// Runs a whole verification of `app` with `settings` and returns the report.
@@ -24,6 +24,15 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     settings: &Settings,
     app: App,
 ) -> Result<VerificationReport, RunError> {
+    verify(settings, app, None).await
+}
+
+/// [`verify_provider`], telling `progress` about each interaction as it completes.
+async fn verify<Form, App: ProviderApp<Form>>(
+    settings: &Settings,
+    app: App,
+    progress: Option<&mut Progress>,
+) -> Result<VerificationReport, RunError> {
     let session = match load_run(settings).await? {
         LoadedRun::Pacts(session) => session,
         LoadedRun::Nothing { provider, warning } => {
@@ -31,7 +40,7 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
         }
     };
     let live = session.boot(app.boot()).await?;
-    let mut report = live.verify_all(&session).await;
+    let mut report = live.verify_all(&session, progress).await;
     live.check_state_calls(&report)?;
     // Stops the app and the state endpoint before publishing.
     drop(live);
@@ -53,7 +62,8 @@ pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, a
         Ok(runtime) => runtime,
         Err(error) => panic!("{}: cannot start a tokio runtime: {error}", spec.test_name),
     };
-    let outcome = runtime.block_on(verify_provider(&settings, app));
+    let mut progress = Progress::new();
+    let outcome = runtime.block_on(verify(&settings, app, Some(&mut progress)));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     let files = settings.report_files();
     let written = match &outcome {

@@ -7,10 +7,12 @@ mod console;
 mod files;
 pub mod json;
 mod junit;
+pub(crate) mod progress;
 
 pub(crate) use console::shell_quote;
 pub(crate) use files::ReportFiles;
 pub(crate) use junit::failure_text;
+pub(crate) use progress::Progress;
 
 /// Why an interaction failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,6 +183,55 @@ impl InteractionResult {
         }
     }
 
+    /// Its lines in the console report: the outcome, then the failures, body diff and warnings.
+    pub(crate) fn console_lines(&self, palette: console::Palette) -> String {
+        let result = self;
+        let mut text = String::new();
+        let mark = match (result.passed(), result.pending) {
+            (true, _) => palette.green("✓ passed"),
+            (false, true) => palette.yellow("~ pending-failed"),
+            (false, false) => palette.red(&palette.bold("✗ FAILED")),
+        };
+        let flags = match (result.wip, result.pending) {
+            (true, _) => " [WIP]",
+            (false, true) => " [pending]",
+            (false, false) => "",
+        };
+        writeln!(
+            text,
+            "    {mark}  {}{flags} [{}] {}",
+            console::printable(&result.description),
+            console::printable(&result.states_text()),
+            palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
+        )
+        .ok();
+        for comment in &result.comments {
+            writeln!(text, "        {}", palette.dim(&format!("# {}", indent(comment, "          # ")))).ok();
+        }
+        if let Some(name) = &result.test_name {
+            writeln!(text, "        {}", palette.dim(&format!("# original test name: {}", console::printable(name)))).ok();
+        }
+        for failure in &result.failures {
+            writeln!(text, "        - {}", indent(&failure.to_string(), "          ")).ok();
+            if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
+                if kind != "StatusMismatch" {
+                    writeln!(text, "          expected: {}", palette.red(&indent(expected, "                    ")))
+                        .ok();
+                    writeln!(text, "          actual:   {}", palette.green(&indent(actual, "                    ")))
+                        .ok();
+                }
+            }
+        }
+        if let Some(diff) = &result.body_diff {
+            writeln!(text, "        body diff ({}, {}):", palette.red("- expected"), palette.green("+ actual")).ok();
+            text.push_str(&console::body_diff_text(diff, "          ", palette));
+        }
+        for warning in &result.warnings {
+            writeln!(text, "        ! warning: {}", indent(warning, "          ")).ok();
+        }
+        text
+    }
+
     /// `passed`, `failed`, or `pending-failed` (failed, but pending, so it does not fail the run).
     pub fn outcome(&self) -> &'static str {
         match (self.passed(), self.pending) {
@@ -340,46 +391,7 @@ impl fmt::Display for VerificationReport {
                 let (consumer, provider) = (console::printable(&result.consumer), console::printable(&result.provider));
                 writeln!(f, "\n  {consumer} → {provider} ({})", console::printable(&result.pact_source))?;
             }
-            let palette = console::Palette { on: f.alternate() };
-            let mark = match (result.passed(), result.pending) {
-                (true, _) => palette.green("✓ passed"),
-                (false, true) => palette.yellow("~ pending-failed"),
-                (false, false) => palette.red(&palette.bold("✗ FAILED")),
-            };
-            let flags = match (result.wip, result.pending) {
-                (true, _) => " [WIP]",
-                (false, true) => " [pending]",
-                (false, false) => "",
-            };
-            writeln!(
-                f,
-                "    {mark}  {}{flags} [{}] {}",
-                console::printable(&result.description),
-                console::printable(&result.states_text()),
-                palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
-            )?;
-            for comment in &result.comments {
-                writeln!(f, "        {}", palette.dim(&format!("# {}", indent(comment, "          # "))))?;
-            }
-            if let Some(name) = &result.test_name {
-                writeln!(f, "        {}", palette.dim(&format!("# original test name: {name}")))?;
-            }
-            for failure in &result.failures {
-                writeln!(f, "        - {}", indent(&failure.to_string(), "          "))?;
-                if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
-                    if kind != "StatusMismatch" {
-                        writeln!(f, "          expected: {}", palette.red(&indent(expected, "                    ")))?;
-                        writeln!(f, "          actual:   {}", palette.green(&indent(actual, "                    ")))?;
-                    }
-                }
-            }
-            if let Some(diff) = &result.body_diff {
-                writeln!(f, "        body diff ({}, {}):", palette.red("- expected"), palette.green("+ actual"))?;
-                f.write_str(&console::body_diff_text(diff, "          ", palette))?;
-            }
-            for warning in &result.warnings {
-                writeln!(f, "        ! warning: {}", indent(warning, "          "))?;
-            }
+            f.write_str(&result.console_lines(console::Palette { on: f.alternate() }))?;
         }
         for publication in &self.publications {
             match &publication.outcome {

@@ -15,8 +15,8 @@ use crate::endpoint::StateEndpoint;
 use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::MessageRegistry;
-use crate::pacts::{load_pacts, load_pacts_warning, LoadedPact, PactSource, SourceError};
-use crate::report::{InteractionResult, Publication, VerificationReport};
+use crate::pacts::{load_pacts, load_pacts_warning, InteractionFilter, LoadedPact, PactSource, Shard, SourceError};
+use crate::report::{InteractionResult, Progress, Publication, VerificationReport};
 use crate::states::{StateAction, StateRegistry, UnusedStates};
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
@@ -226,10 +226,11 @@ impl Live {
         self.engine.verify_interaction(&session.provider, loaded, index, interaction, &mut checks, missing).await
     }
 
-    /// Verifies every interaction the settings' filter selects, in pact order.
-    pub(crate) async fn verify_all(&self, session: &Session) -> VerificationReport {
+    /// Verifies every interaction the settings' filter selects, in pact order, telling
+    /// `progress` about each result as it completes.
+    pub(crate) async fn verify_all(&self, session: &Session, progress: Option<&mut Progress>) -> VerificationReport {
         let mut probe = || self.exit_reason();
-        let checks = self.checks(session, &mut probe);
+        let checks = RunChecks { progress, ..self.checks(session, &mut probe) };
         self.engine.verify(&session.provider, &session.pacts, &session.settings.filter, checks).await
     }
 
@@ -245,6 +246,7 @@ impl Live {
             serial: Some(self.serial.clone()),
             hooks: Some(&self.hooks),
             messages: Some(&self.messages),
+            progress: None,
         }
     }
 
@@ -301,6 +303,13 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
     let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;
     let provider = provider_name(settings, &pacts)?;
     if !pacts.is_empty() {
+        let pacts = match settings.shard {
+            Some(shard) => match take_shard(shard, &settings.filter, pacts) {
+                Ok(mine) => mine,
+                Err(note) => return Ok(LoadedRun::Nothing { provider, warning: note }),
+            },
+            None => pacts,
+        };
         let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings };
         return Ok(LoadedRun::Pacts(Box::new(session)));
     }
@@ -331,6 +340,37 @@ fn settings_warnings(settings: &Settings) -> Vec<String> {
         }
     }
     warnings
+}
+
+/// The pacts of `shard`, balanced by the interactions `filter` selects. When the other shards
+/// got every selected interaction, answers the note an empty shard passes with.
+fn take_shard(shard: Shard, filter: &InteractionFilter, pacts: Vec<LoadedPact>) -> Result<Vec<LoadedPact>, String> {
+    let sized: Vec<(String, usize)> = pacts
+        .iter()
+        .map(|loaded| {
+            let (consumer, provider) = (loaded.pact.consumer().name, loaded.pact.provider().name);
+            let selected = loaded
+                .pact
+                .interactions()
+                .iter()
+                .filter(|interaction| {
+                    let states: Vec<String> = interaction.provider_states().into_iter().map(|s| s.name).collect();
+                    filter.matches(&consumer, &interaction.description(), &states)
+                })
+                .count();
+            (format!("{consumer}\n{provider}\n{}", loaded.source), selected)
+        })
+        .collect();
+    let total: usize = sized.iter().map(|(_, size)| size).sum();
+    let mine = shard.assign(&sized);
+    let selected: usize = sized.iter().zip(&mine).filter(|(_, mine)| **mine).map(|((_, size), _)| size).sum();
+    if total > 0 && selected == 0 {
+        return Err(format!(
+            "shard {shard} has nothing to verify: the {} pact(s) with the {total} selected interaction(s) went to the other shards; passing",
+            sized.iter().filter(|(_, size)| *size > 0).count()
+        ));
+    }
+    Ok(pacts.into_iter().zip(mine).filter_map(|(pact, mine)| mine.then_some(pact)).collect())
 }
 
 /// Publishes the result of every pact the report covers whole (never after a filtered or

@@ -215,6 +215,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "none",
         "verify only these consumers' pacts (comma-separated)",
     ),
+    option(
+        "shard",
+        OptionKind::Text,
+        &["PACT_SHARD"],
+        "none",
+        "`k/n`: verify only shard k of n, a deterministic set of whole pacts balanced by interaction count, for a CI matrix",
+    ),
     OptionDef {
         repeatable: true,
         ..option(

@@ -6,6 +6,12 @@
 //! `BENCH_INTERACTIONS=N` changes the interaction count (default 1000). The last line is
 //! machine-readable.
 //!
+//! It also times the whole `verify_provider` run (load, state endpoint, boot, verify, report)
+//! on the same pact against the raw loop, verifies 100 interactions with 1 MB JSON bodies with
+//! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
+//! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
+//! child: `BENCH_RSS_CHILD=100000` measures 100k by hand).
+//!
 //! pact_verifier builds a client per interaction (loading the native root certificates) and
 //! clones the whole pact for every interaction, so its per-interaction cost, and the speedup,
 //! grow with the pact's size.
@@ -32,6 +38,11 @@ const PROVIDER: &str = "BenchProvider";
 const WARM_UP_INTERACTIONS: usize = 50;
 const ROUNDS: usize = 5;
 const TIMEOUT: Duration = Duration::from_secs(30);
+/// The interactions of the peak-RSS child run.
+const RSS_INTERACTIONS: usize = 10_000;
+/// The large-body case: this many interactions, each answering a JSON body of about 1 MB.
+const LARGE_INTERACTIONS: usize = 100;
+const LARGE_BODY_ROWS: u64 = 12_000;
 
 /// Items the app serves; the states add and remove them, so a passing run proves that every
 /// setup reached the app before its request.
@@ -55,36 +66,78 @@ async fn get_item(UrlPath(n): UrlPath<u64>) -> Response {
     }
 }
 
+/// About 1 MB of JSON for item `n`: the app answers it and the large-body pact expects it.
+fn large_body(n: u64) -> Value {
+    let rows: Vec<Value> = (0..LARGE_BODY_ROWS)
+        .map(|row| json!({ "row": row, "item": n, "name": format!("row {row} of item {n}"), "note": "x".repeat(40) }))
+        .collect();
+    json!({ "id": n, "rows": rows })
+}
+
+async fn get_large(UrlPath(n): UrlPath<u64>) -> Response {
+    if ITEMS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).contains(&n) {
+        Json(large_body(n)).into_response()
+    } else {
+        (StatusCode::NOT_FOUND, Json(json!({ "error": "no such item" }))).into_response()
+    }
+}
+
+fn app() -> Router {
+    Router::new().route("/items/{n}", get(get_item)).route("/large/{n}", get(get_large))
+}
+
+/// Writes a V3 pact of `count` interactions one at a time, so that writing a large pact does
+/// not count towards the peak RSS of the run that reads it.
+fn write_interactions(dir: &Path, name: &str, count: usize, interaction: impl Fn(u64) -> Value) -> PathBuf {
+    use std::io::Write as _;
+    let path = dir.join(name);
+    let mut file = std::io::BufWriter::new(std::fs::File::create(&path).expect("pact file created"));
+    let head = json!({ "consumer": { "name": "BenchConsumer" }, "provider": { "name": PROVIDER } }).to_string();
+    write!(file, "{},\n\"interactions\": [\n", head.strip_suffix('}').unwrap_or(&head)).expect("pact written");
+    for n in 0..count as u64 {
+        if n > 0 {
+            file.write_all(b",\n").expect("pact written");
+        }
+        serde_json::to_writer_pretty(&mut file, &interaction(n)).expect("pact written");
+    }
+    file.write_all(b"],\n\"metadata\": { \"pactSpecification\": { \"version\": \"3.0.0\" } }\n}\n")
+        .expect("pact written");
+    file.flush().expect("pact written");
+    path
+}
+
+/// A V3 pact with `count` interactions `GET /large/{n}` given `item {n} exists`, each
+/// expecting the whole 1 MB body.
+fn write_large_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
+    write_interactions(dir, name, count, |n| {
+        json!({
+            "description": format!("get large item {n}"),
+            "providerStates": [{ "name": format!("item {n} exists") }],
+            "request": { "method": "GET", "path": format!("/large/{n}") },
+            "response": { "status": 200, "headers": { "Content-Type": "application/json" }, "body": large_body(n) }
+        })
+    })
+}
+
 /// A V3 pact with `count` interactions `GET /items/{n}` given `item {n} exists`.
 fn write_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
-    let interactions: Vec<Value> = (0..count)
-        .map(|n| {
-            json!({
-                "description": format!("get item {n}"),
-                "providerStates": [{ "name": format!("item {n} exists") }],
-                "request": { "method": "GET", "path": format!("/items/{n}") },
-                "response": {
-                    "status": 200,
-                    "headers": { "Content-Type": "application/json" },
-                    "body": { "id": n, "name": "some item", "price": 1.5, "tags": ["x"] },
-                    "matchingRules": { "body": {
-                        "$.name": { "matchers": [{ "match": "type" }] },
-                        "$.price": { "matchers": [{ "match": "type" }] },
-                        "$.tags": { "matchers": [{ "match": "type", "min": 1 }] }
-                    } }
-                }
-            })
+    write_interactions(dir, name, count, |n| {
+        json!({
+            "description": format!("get item {n}"),
+            "providerStates": [{ "name": format!("item {n} exists") }],
+            "request": { "method": "GET", "path": format!("/items/{n}") },
+            "response": {
+                "status": 200,
+                "headers": { "Content-Type": "application/json" },
+                "body": { "id": n, "name": "some item", "price": 1.5, "tags": ["x"] },
+                "matchingRules": { "body": {
+                    "$.name": { "matchers": [{ "match": "type" }] },
+                    "$.price": { "matchers": [{ "match": "type" }] },
+                    "$.tags": { "matchers": [{ "match": "type", "min": 1 }] }
+                } }
+            }
         })
-        .collect();
-    let pact = json!({
-        "consumer": { "name": "BenchConsumer" },
-        "provider": { "name": PROVIDER },
-        "interactions": interactions,
-        "metadata": { "pactSpecification": { "version": "3.0.0" } }
-    });
-    let path = dir.join(name);
-    std::fs::write(&path, serde_json::to_vec_pretty(&pact).expect("pact serialises")).expect("pact file written");
-    path
+    })
 }
 
 /// Per-interaction milliseconds of repeated rounds of one way of verifying.
@@ -134,6 +187,72 @@ async fn run_ours(setup: &Setup, pact: &Path, count: usize) -> (Duration, Durati
     assert_eq!(report.results.len(), count, "our engine verified the wrong number of interactions");
     assert!(report.is_success(), "our engine failed, so its timing means nothing:\n{}", report.failure_summary());
     (loaded, verified)
+}
+
+/// (d) The whole `verify_provider` run a `#[pact_provider_test]` makes: load the pact, start
+/// the state endpoint, boot the app, verify, build the report.
+async fn run_whole(pact: &Path, count: usize) -> Duration {
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(pact.to_path_buf())]).provider(PROVIDER);
+    let started = Instant::now();
+    let report = pact_runtime::verify_provider(&settings, || async { app() }).await.expect("verify_provider ran");
+    let total = started.elapsed();
+    assert_eq!(report.results.len(), count, "verify_provider verified the wrong number of interactions");
+    assert!(report.is_success(), "verify_provider failed, so its timing means nothing:\n{}", report.failure_summary());
+    total
+}
+
+/// The peak resident set of this process so far, in MB (`VmHWM`; Linux only).
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// The child process: one `verify_provider` run of `count` interactions, then its peak RSS.
+async fn rss_child(count: usize) {
+    pact_runtime::install_crypto_provider();
+    let dir = std::env::temp_dir().join(format!("pact-engine-rss-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir created");
+    let pact = write_pact(&dir, "rss.json", count);
+    let pact_mb = std::fs::metadata(&pact).map(|meta| meta.len() as f64 / 1e6).unwrap_or_default();
+    let before = peak_rss_mb().unwrap_or_default();
+    if let Ok(stage) = std::env::var("BENCH_RSS_STAGE") {
+        // Where the memory goes: only loading the pact, or loading it and taking its interactions.
+        let client = http_client(TIMEOUT).expect("client builds");
+        let pacts = load_pacts(&[PactSource::File(pact.clone())], Some(PROVIDER), &client).await.expect("pact loads");
+        let loaded = peak_rss_mb().unwrap_or_default();
+        let interactions = pacts[0].pact.interactions();
+        println!(
+            "rss_stage={stage} pact_mb={pact_mb:.1} before={before:.1} after_load={loaded:.1} after_interactions={:.1} ({})",
+            peak_rss_mb().unwrap_or_default(),
+            interactions.len()
+        );
+        return;
+    }
+    let total = run_whole(&pact, count).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let peak = peak_rss_mb().unwrap_or(f64::NAN);
+    println!(
+        "rss_child interactions={count} pact_mb={pact_mb:.1} rss_mb_before_run={before:.1} peak_rss_mb={peak:.1} run_ms={:.4}",
+        total.as_secs_f64() * 1000.0 / count as f64
+    );
+}
+
+/// Runs this benchmark again as a child that only measures the peak RSS of a whole run, so
+/// that nothing the parent allocated counts. Answers the child's peak RSS in MB.
+fn measure_child_rss(count: usize) -> f64 {
+    let exe = std::env::current_exe().expect("the benchmark knows its own path");
+    let output =
+        std::process::Command::new(exe).env("BENCH_RSS_CHILD", count.to_string()).output().expect("the RSS child runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "the RSS child failed:\n{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    let line = stdout.lines().find(|line| line.starts_with("rss_child ")).expect("the RSS child reports");
+    println!("{line}");
+    line.split_whitespace()
+        .find_map(|field| field.strip_prefix("peak_rss_mb="))
+        .and_then(|mb| mb.parse().ok())
+        .expect("the RSS child reports peak_rss_mb")
 }
 
 /// (b) `pact_verifier::verify_provider_async` with the HTTP state executor on the same endpoint.
@@ -297,10 +416,11 @@ async fn bench() {
     let warm_up = write_pact(&dir, "warm-up.json", warm_up_count);
     let pact = write_pact(&dir, "bench.json", count);
 
+    let large = write_large_pact(&dir, "large.json", LARGE_INTERACTIONS);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("app binds");
     let app_port = listener.local_addr().expect("app address").port();
     tokio::spawn(async move {
-        let _ = axum::serve(listener, Router::new().route("/items/{n}", get(get_item))).await;
+        let _ = axum::serve(listener, app()).await;
     });
     let endpoint = StateEndpoint::start(StateRegistry::for_provider(PROVIDER), DEFAULT_STATE_PATH, TIMEOUT)
         .await
@@ -311,19 +431,29 @@ async fn bench() {
     run_ours(&setup, &warm_up, warm_up_count).await;
     run_pact_verifier(&setup, &warm_up, warm_up_count).await;
     run_raw(&setup, warm_up_count).await;
+    run_whole(&warm_up, warm_up_count).await;
 
     // Ours and raw are cheap, so they run several interleaved rounds; pact_verifier runs once.
     let (mut ours, mut ours_loading, mut raw) = (Rounds::default(), Rounds::default(), Rounds::default());
+    let mut whole = Rounds::default();
     for _ in 0..ROUNDS {
         let (loading, verifying) = run_ours(&setup, &pact, count).await;
         ours.push(verifying, count);
         ours_loading.push(loading + verifying, count);
         raw.push(run_raw(&setup, count).await, count);
+        whole.push(run_whole(&pact, count).await, count);
     }
     let mut theirs = Rounds::default();
     theirs.push(run_pact_verifier(&setup, &pact, count).await, count);
     let client_build_ms = client_build_ms();
+
+    // 1 MB bodies: matching and copying bodies dominate, not the per-request overhead.
+    let (mut large_ours, mut large_theirs) = (Rounds::default(), Rounds::default());
+    let (_, large_verifying) = run_ours(&setup, &large, LARGE_INTERACTIONS).await;
+    large_ours.push(large_verifying, LARGE_INTERACTIONS);
+    large_theirs.push(run_pact_verifier(&setup, &large, LARGE_INTERACTIONS).await, LARGE_INTERACTIONS);
     let _ = std::fs::remove_dir_all(&dir);
+    let rss_mb = measure_child_rss(RSS_INTERACTIONS);
 
     let (ours_ms, theirs_ms, raw_ms) = (ours.median(), theirs.median(), raw.median());
     println!("engine_speed: {count} interactions, each a state setup POST, GET /items/{{n}}, state teardown POST");
@@ -335,6 +465,7 @@ async fn bench() {
     for (name, rounds) in [
         ("ours: Engine::verify", &ours),
         ("ours incl. Engine::new + load_pacts", &ours_loading),
+        ("ours: whole verify_provider run", &whole),
         ("pact_verifier::verify_provider_async", &theirs),
         ("raw reqwest loop, one client, no matching", &raw),
     ] {
@@ -342,18 +473,34 @@ async fn bench() {
     }
     let speedup = theirs_ms / ours_ms;
     let overhead = ours_ms / raw_ms;
+    let run_ms = whole.median();
+    let run_overhead = run_ms / raw_ms;
+    let (large_ours_ms, large_theirs_ms) = (large_ours.median(), large_theirs.median());
+    let large_speedup = large_theirs_ms / large_ours_ms;
     println!();
-    println!("speedup vs pact_verifier: {speedup:.2}x (target >= 15x)");
+    println!("{LARGE_INTERACTIONS} interactions with ~1 MB JSON bodies (1 round each):");
+    println!("{:<44} {:>14.4}", "ours: Engine::verify", large_ours_ms);
+    println!("{:<44} {:>14.4}", "pact_verifier::verify_provider_async", large_theirs_ms);
+    println!();
+    println!("speedup vs pact_verifier: {speedup:.2}x (target >= 25x)");
     println!("overhead vs raw reqwest:  {overhead:.2}x (target <= 1.5x)");
+    println!("whole run vs raw reqwest: {run_overhead:.2}x (target <= 1.3x)");
+    println!("1 MB bodies, speedup vs pact_verifier: {large_speedup:.2}x");
+    println!("peak RSS of a {RSS_INTERACTIONS}-interaction verify_provider run: {rss_mb:.1} MB (target < 150 MB)");
     println!("building one reqwest client, which pact_verifier does per interaction: {client_build_ms:.3} ms");
     println!(
         "interactions={count} ours_ms={ours_ms:.4} pact_verifier_ms={theirs_ms:.4} raw_ms={raw_ms:.4} \
-         speedup_vs_pact_verifier={speedup:.2} overhead_vs_raw={overhead:.3}"
+         speedup_vs_pact_verifier={speedup:.2} overhead_vs_raw={overhead:.3} run_ms={run_ms:.4} \
+         run_overhead_vs_raw={run_overhead:.3} rss_mb_10k={rss_mb:.1} large_body_ours_ms={large_ours_ms:.3} \
+         large_body_pact_verifier_ms={large_theirs_ms:.3} large_body_speedup_vs_pact_verifier={large_speedup:.2}"
     );
 }
 
 fn main() {
     // `cargo bench` passes `--bench`; there is nothing to filter, so arguments are ignored.
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
-    runtime.block_on(bench());
+    match std::env::var("BENCH_RSS_CHILD") {
+        Ok(count) => runtime.block_on(rss_child(count.trim().parse().expect("BENCH_RSS_CHILD is a count"))),
+        Err(_) => runtime.block_on(bench()),
+    }
 }

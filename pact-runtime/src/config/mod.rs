@@ -33,6 +33,7 @@
 //! | `filter_state` | `PACT_PROVIDER_STATE` | none | verify only interactions with a state matching this regex |
 //! | `filter_no_state` | `PACT_PROVIDER_NO_STATE` | `false` | verify only interactions without states |
 //! | `filter_consumer` | `PACT_CONSUMER` | none | verify only these consumers' pacts (comma-separated) |
+//! | `shard` | `PACT_SHARD` | none | `k/n`: verify only shard k of n, a deterministic set of whole pacts (see [`Shard`]) |
 //! | `custom_headers` (repeatable) | `PACT_CUSTOM_HEADERS` | none | headers added to every request to the provider, `Name: value`, comma-separated |
 //! | `junit_report` | `PACT_VERIFIER_JUNIT_REPORT` | none | write a JUnit XML report there (a directory gets a file named after the test) |
 //! | `json_report` | `PACT_VERIFIER_JSON_REPORT` | none | write a JSON report there (see [`crate::report::json`]) |
@@ -61,7 +62,7 @@ use regex::Regex;
 
 pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, PublishSettings, Secret};
 use crate::endpoint::DEFAULT_STATE_PATH;
-pub use crate::pacts::{InteractionFilter, PactSource, SourceError};
+pub use crate::pacts::{InteractionFilter, PactSource, Shard, SourceError};
 use crate::report::ReportFiles;
 pub use crate::states::{MissingStates, UnusedStates};
 pub use builder::SettingsBuilder;
@@ -143,6 +144,8 @@ pub struct Settings {
     pub state_timeout: Duration,
     /// Which interactions to verify.
     pub filter: InteractionFilter,
+    /// Which shard of the pacts this job verifies, when the run is split across jobs.
+    pub shard: Option<Shard>,
     /// What to do with a state no function serves.
     pub missing_states: MissingStates,
     /// What to do with state and message functions a complete run did not use.
@@ -173,6 +176,7 @@ impl std::fmt::Debug for Settings {
             follow_redirects,
             state_timeout,
             filter,
+            shard,
             missing_states,
             unused_states,
             no_pacts,
@@ -193,6 +197,7 @@ impl std::fmt::Debug for Settings {
             .field("follow_redirects", follow_redirects)
             .field("state_timeout", state_timeout)
             .field("filter", filter)
+            .field("shard", shard)
             .field("missing_states", missing_states)
             .field("unused_states", unused_states)
             .field("no_pacts", no_pacts)
@@ -219,6 +224,7 @@ impl Settings {
             follow_redirects: false,
             state_timeout: Duration::from_secs(30),
             filter: InteractionFilter::default(),
+            shard: None,
             missing_states: MissingStates::Fail,
             unused_states: UnusedStates::Warn,
             no_pacts: NoPacts::Fail,
@@ -298,6 +304,10 @@ impl Settings {
             follow_redirects: values.flag("follow_redirects")?,
             state_timeout: values.millis("state_timeout_ms", 30_000)?,
             filter: resolve_filter(&values)?,
+            shard: values
+                .text("shard")
+                .map(|(source, text)| Shard::parse(&text).map_err(|err| ConfigError(format!("{source} {err}"))))
+                .transpose()?,
             missing_states: match values.choice("missing_states", &["fail", "warn"])? {
                 Some("warn") => MissingStates::Warn,
                 _ => MissingStates::Fail,
@@ -639,6 +649,9 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (pairs, expected) in [
             (&[("PACT_REQUEST_TIMEOUT_MS", "soon")][..], "PACT_REQUEST_TIMEOUT_MS"),
+            (&[("PACT_SHARD", "0/3")][..], "PACT_SHARD must be `k/n` with 1 <= k <= n, such as `2/3`, got `0/3`"),
+            (&[("PACT_SHARD", "4/3")][..], "PACT_SHARD must be `k/n`"),
+            (&[("PACT_SHARD", "x")][..], "PACT_SHARD must be `k/n`"),
             (
                 &[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_CONSUMER_VERSION_SELECTORS", "{mainBranch")][..],
                 "PACT_CONSUMER_VERSION_SELECTORS",

@@ -47,7 +47,7 @@ use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{InteractionFilter, LoadedPact};
-use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, VerificationReport};
+use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
 use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
 
@@ -109,6 +109,8 @@ pub struct RunChecks<'a> {
     /// The provider's `#[message]` functions. A message interaction whose description none of
     /// them produces fails with the closest ones and a stub, before any state is set up.
     pub messages: Option<&'a MessageRegistry>,
+    /// Live output: each result's line as it completes, and how far a long run is.
+    pub progress: Option<&'a mut Progress>,
 }
 
 impl std::fmt::Debug for RunChecks<'_> {
@@ -120,6 +122,7 @@ impl std::fmt::Debug for RunChecks<'_> {
             .field("serial", &self.serial.is_some())
             .field("hooks", &self.hooks)
             .field("messages", &self.messages.is_some())
+            .field("progress", &self.progress.is_some())
             .finish()
     }
 }
@@ -168,7 +171,8 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
 
 /// True for V3 messages and V4 asynchronous and synchronous messages.
 fn is_message(interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe)) -> bool {
-    interaction.as_v4_http().is_none() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
+    // `is_request_response` rather than `as_v4_http`, which copies the whole interaction.
+    !interaction.is_request_response() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
 }
 
 /// A body as text for reports: UTF-8 as is, anything else as its size.
@@ -290,23 +294,41 @@ impl Engine {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut missing = Vec::new();
-        for loaded in pacts {
-            let consumer = loaded.pact.consumer().name;
-            for (index, interaction) in loaded.pact.interactions().iter().enumerate() {
-                let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
-                if filter.matches(&consumer, &interaction.description(), &states) {
-                    results.push(
-                        self.verify_interaction(
-                            provider,
-                            loaded,
-                            index,
-                            interaction.as_ref(),
-                            &mut checks,
-                            &mut missing,
-                        )
-                        .await,
-                    );
+        let selected: Vec<Vec<usize>> = pacts
+            .iter()
+            .map(|loaded| {
+                let consumer = loaded.pact.consumer().name;
+                let interactions = loaded.pact.interactions();
+                (0..interactions.len())
+                    .filter(|&index| {
+                        let interaction = &interactions[index];
+                        let states: Vec<String> =
+                            interaction.provider_states().into_iter().map(|state| state.name).collect();
+                        filter.matches(&consumer, &interaction.description(), &states)
+                    })
+                    .collect()
+            })
+            .collect();
+        if let Some(progress) = checks.progress.as_deref_mut() {
+            progress.start(selected.iter().map(Vec::len).sum());
+        }
+        for (loaded, selected) in pacts.iter().zip(selected) {
+            let interactions = loaded.pact.interactions();
+            for index in selected {
+                let result = self
+                    .verify_interaction(
+                        provider,
+                        loaded,
+                        index,
+                        interactions[index].as_ref(),
+                        &mut checks,
+                        &mut missing,
+                    )
+                    .await;
+                if let Some(progress) = checks.progress.as_deref_mut() {
+                    progress.completed(&result);
                 }
+                results.push(result);
             }
         }
         VerificationReport {
@@ -552,17 +574,19 @@ impl Engine {
                 return vec![Failure::Request { message: format!("{} {}: {err:#}", request.method, request.path) }]
             }
         };
+        // Bodies are reference-counted bytes: keeping them for a diff copies nothing.
         let actual_body = actual.body.clone();
-        match match_response(http.response.clone(), actual, pact, &interaction.boxed()).await {
+        let expected_body = http.response.body.clone();
+        let content_type = pact_models::http_parts::HttpPart::content_type(&http.response);
+        match match_response(http.response, actual, pact, &interaction.boxed()).await {
             Ok(mismatches) => {
                 if mismatches
                     .iter()
                     .any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. }))
                 {
                     *body_diff = Some(BodyDiff {
-                        content_type: pact_models::http_parts::HttpPart::content_type(&http.response)
-                            .map(|content_type| content_type.to_string()),
-                        expected: body_text(&http.response.body),
+                        content_type: content_type.map(|content_type| content_type.to_string()),
+                        expected: body_text(&expected_body),
                         actual: body_text(&actual_body),
                     });
                 }
