@@ -209,7 +209,8 @@ impl InteractionResult {
             writeln!(text, "        {}", palette.dim(&format!("# {}", indent(comment, "          # ")))).ok();
         }
         if let Some(name) = &result.test_name {
-            writeln!(text, "        {}", palette.dim(&format!("# original test name: {}", console::printable(name)))).ok();
+            writeln!(text, "        {}", palette.dim(&format!("# original test name: {}", console::printable(name))))
+                .ok();
         }
         for failure in &result.failures {
             writeln!(text, "        - {}", indent(&failure.to_string(), "          ")).ok();

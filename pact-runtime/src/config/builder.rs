@@ -229,6 +229,12 @@ impl SettingsBuilder {
         self.set("filter_consumer", list(consumers))
     }
 
+    /// `shard`: verify shard `index` of `count` (from 1), a deterministic set of whole pacts, as
+    /// one job of a CI matrix does with `PACT_SHARD=index/count`.
+    pub fn shard(self, index: u32, count: u32) -> Self {
+        self.set("shard", format!("{index}/{count}"))
+    }
+
     /// `custom_headers`: a header added to every request to the provider; call it again for more.
     pub fn custom_header(self, name: impl Into<String>, value: impl Into<String>) -> Self {
         let header = format!("{}: {}", name.into(), value.into());
@@ -304,6 +310,7 @@ mod tests {
             .filter_state("s")
             .filter_no_state(false)
             .filter_consumer(["C"])
+            .shard(1, 2)
             .custom_header("X-A", "1")
             .junit_report("junit.xml")
             .json_report("report.json")
