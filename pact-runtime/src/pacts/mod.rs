@@ -136,7 +136,7 @@ pub const MAX_PACT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Loads the pacts for `provider` (or for any provider when `None`) from every source, in
 /// order. What was skipped (a FIFO named `*.json`, a directory seen twice) and pacts without
-/// interactions are printed to stderr as warnings; [`load_pacts_warning`] returns them instead.
+/// interactions are printed to stderr as warnings; `load_pacts_warning` returns them instead.
 pub async fn load_pacts(
     sources: &[PactSource],
     provider: Option<&str>,
