@@ -19,43 +19,32 @@ pub(crate) struct AfterEach;
 /// `#[request_filter]`.
 pub(crate) struct RequestFilter;
 
-impl Registering for BeforeEach {
-    const ATTRIBUTE: &'static str = "before_each";
-    const ITEM: &'static str = "a hook";
-    const TEXT: Option<Text> = None;
+/// `#[before_each]` and `#[after_each]` differ only in their name and the kind they register.
+macro_rules! each_interaction_hook {
+    ($hook:ident, $attribute:literal, $kind:ident) => {
+        impl Registering for $hook {
+            const ATTRIBUTE: &'static str = $attribute;
+            const ITEM: &'static str = "a hook";
+            const TEXT: Option<Text> = None;
 
-    type Extra = ();
-    /// Whether the hook takes the interaction.
-    type Arguments = bool;
+            type Extra = ();
+            /// Whether the hook takes the interaction.
+            type Arguments = bool;
 
-    fn check_arguments(signature: &Signature, errors: &mut Errors) -> bool {
-        check_hook_arguments(Self::ATTRIBUTE, signature, errors)
-    }
+            fn check_arguments(signature: &Signature, errors: &mut Errors) -> bool {
+                check_hook_arguments(Self::ATTRIBUTE, signature, errors)
+            }
 
-    fn render(function: &ItemFn, parsed: &Parsed<()>, takes_interaction: bool) -> TokenStream {
-        let krate = &parsed.krate;
-        render_hook::<Self>(function, parsed, takes_interaction, quote! { #krate::__private::HookKind::BeforeEach })
-    }
+            fn render(function: &ItemFn, parsed: &Parsed<()>, takes_interaction: bool) -> TokenStream {
+                let krate = &parsed.krate;
+                render_hook::<Self>(function, parsed, takes_interaction, quote! { #krate::__private::HookKind::$kind })
+            }
+        }
+    };
 }
 
-impl Registering for AfterEach {
-    const ATTRIBUTE: &'static str = "after_each";
-    const ITEM: &'static str = "a hook";
-    const TEXT: Option<Text> = None;
-
-    type Extra = ();
-    /// Whether the hook takes the interaction.
-    type Arguments = bool;
-
-    fn check_arguments(signature: &Signature, errors: &mut Errors) -> bool {
-        check_hook_arguments(Self::ATTRIBUTE, signature, errors)
-    }
-
-    fn render(function: &ItemFn, parsed: &Parsed<()>, takes_interaction: bool) -> TokenStream {
-        let krate = &parsed.krate;
-        render_hook::<Self>(function, parsed, takes_interaction, quote! { #krate::__private::HookKind::AfterEach })
-    }
-}
+each_interaction_hook!(BeforeEach, "before_each", BeforeEach);
+each_interaction_hook!(AfterEach, "after_each", AfterEach);
 
 impl Registering for RequestFilter {
     const ATTRIBUTE: &'static str = "request_filter";

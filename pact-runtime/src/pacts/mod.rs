@@ -130,9 +130,10 @@ impl fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-/// The largest pact file we read: far above any real pact, so a wrong path (a log, a disk
-/// image) is an error instead of a read of everything.
-pub const MAX_PACT_BYTES: u64 = 64 * 1024 * 1024;
+/// The largest pact file read. Large enough for 100,000 interactions (about 90 MB) or a hundred
+/// 1 MB bodies both ways; small enough that a file that is not a pact (a disk image, a log) is
+/// refused instead of filling memory.
+pub const MAX_PACT_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Loads the pacts for `provider` (or for any provider when `None`) from every source, in
 /// order. What was skipped (a FIFO named `*.json`, a directory seen twice) and pacts without
