@@ -60,18 +60,19 @@ pub enum Bounded<T> {
 /// blocks (`std::thread::sleep`, a blocking client, a lock) would block a runtime worker and
 /// every task on it, timers included: then no timeout fires. On its own thread it blocks only
 /// itself. Not `spawn_blocking`: the runtime waits for those when it shuts down, so one that
-/// never returns would hang the test after its report.
+/// never returns would hang the test after its report. The threads are reused (see
+/// [`on_worker_thread`]): a new thread per call would cost more than the call.
 pub async fn run_bounded<T: Send + 'static>(
     future: impl std::future::Future<Output = T> + Send + 'static,
     timeout: std::time::Duration,
 ) -> Bounded<T> {
     let runtime = tokio::runtime::Handle::current();
     let (done, outcome) = tokio::sync::oneshot::channel();
-    let spawned = std::thread::Builder::new().name("pact-user-function".to_string()).spawn(move || {
+    let spawned = on_worker_thread(Box::new(move || {
         // `Handle::block_on` gives the future the test's runtime: its timers, IO and `spawn`.
         let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(future)));
         let _ = done.send(finished);
-    });
+    }));
     if let Err(error) = spawned {
         return Bounded::Panicked(format!("cannot start a thread to run it: {error}"));
     }
@@ -81,4 +82,33 @@ pub async fn run_bounded<T: Send + 'static>(
         Ok(Err(_)) => Bounded::Panicked("its thread ended without an answer".to_string()),
         Err(_) => Bounded::TimedOut,
     }
+}
+
+/// A job for a worker thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Worker threads waiting for a job. A worker whose job never returns never comes back, so a
+/// hung function costs one thread and nothing else; the next call starts a new worker.
+static IDLE_WORKERS: std::sync::Mutex<Vec<std::sync::mpsc::Sender<Job>>> = std::sync::Mutex::new(Vec::new());
+
+/// Runs `job` on an idle worker thread, or on a new one. Workers are detached: an idle or hung
+/// worker never keeps the process or a runtime from ending.
+fn on_worker_thread(job: Job) -> std::io::Result<()> {
+    let idle = IDLE_WORKERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
+    let job = match idle {
+        Some(worker) => match worker.send(job) {
+            Ok(()) => return Ok(()),
+            Err(std::sync::mpsc::SendError(job)) => job,
+        },
+        None => job,
+    };
+    let (worker, jobs) = std::sync::mpsc::channel::<Job>();
+    let _ = worker.send(job);
+    std::thread::Builder::new().name("pact-user-function".to_string()).spawn(move || {
+        for job in jobs.iter() {
+            job();
+            IDLE_WORKERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(worker.clone());
+        }
+    })?;
+    Ok(())
 }
