@@ -23,6 +23,7 @@
 //! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
 //! failing state function fails the same way every time.
 
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -57,17 +58,17 @@ pub struct StateEndpoint {
     address: SocketAddr,
     /// The per-run path segment every request must start with.
     secret: String,
-    served: Arc<std::sync::Mutex<Vec<ServedCall>>>,
+    served: Arc<std::sync::Mutex<BTreeSet<ServedCall>>>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
 /// A state change the endpoint ran a function for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct ServedCall {
-    /// Setup or teardown.
-    pub action: StateAction,
     /// The state text.
     pub state: String,
+    /// Setup or teardown.
+    pub action: StateAction,
 }
 
 /// A fresh unguessable path segment: 128 random bits in hex.
@@ -97,7 +98,7 @@ impl StateEndpoint {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
         let secret = run_secret()?;
-        let served = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let served = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
         let dispatcher =
             Arc::new(Dispatcher { registry, messages, state_timeout, serial: Mutex::new(()), served: served.clone() });
         let mut inner = Router::new().route(path, any(handle_state_change));
@@ -149,9 +150,10 @@ impl StateEndpoint {
             .collect()
     }
 
-    /// Every state change a function ran for, in order.
+    /// Every distinct state change a function ran for, by state text. A set, not a log, so a
+    /// state served again (its teardown, the next interaction's setup) adds nothing.
     pub fn served_calls(&self) -> Vec<ServedCall> {
-        self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+        self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect()
     }
 
     /// The full URL to POST state changes to.
@@ -183,7 +185,7 @@ struct Dispatcher {
     messages: MessageRegistry,
     state_timeout: Duration,
     serial: Mutex<()>,
-    served: Arc<std::sync::Mutex<Vec<ServedCall>>>,
+    served: Arc<std::sync::Mutex<BTreeSet<ServedCall>>>,
 }
 
 impl Dispatcher {
@@ -223,7 +225,7 @@ impl Dispatcher {
         self.served
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push(ServedCall { action: change.action, state: change.state.clone() });
+            .insert(ServedCall { state: change.state.clone(), action: change.action });
         match run_bounded((found.registration.handler)(call), self.state_timeout).await {
             Bounded::Finished(Ok(values)) => Ok(values),
             Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(

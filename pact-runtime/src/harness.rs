@@ -145,9 +145,13 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     let loaded = runtime.block_on(load_run(settings));
     let (session, trials) = match loaded {
         Ok(LoadedRun::Pacts(session)) => {
+            // `interactions()` copies a pact's interactions: once here, not once per test.
+            let interactions: Vec<Interactions> =
+                session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
             let session = Arc::new(Tests {
                 handle: runtime.handle().clone(),
-                entries: entries(&session.pacts, &settings.filter),
+                entries: entries(&session.pacts, &interactions, &settings.filter),
+                interactions,
                 session,
                 app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
                 live: OnceLock::new(),
@@ -210,6 +214,8 @@ struct Entry {
 struct Tests {
     handle: tokio::runtime::Handle,
     session: Box<Session>,
+    /// The interactions of each pact, as `entries` index them.
+    interactions: Vec<Interactions>,
     entries: Vec<Entry>,
     app: Mutex<Option<BootFn>>,
     live: OnceLock<Result<Live, String>>,
@@ -218,20 +224,23 @@ struct Tests {
     started: Instant,
 }
 
+/// A pact's interactions, as `Pact::interactions` answers them.
+type Interactions = Vec<Box<dyn pact_models::interaction::Interaction + Send + Sync + std::panic::RefUnwindSafe>>;
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The tests, in pact order, named `consumer › description`, with the states (then a number)
 /// added where two names would be the same.
-fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
+fn entries(pacts: &[LoadedPact], interactions: &[Interactions], filter: &InteractionFilter) -> Vec<Entry> {
     let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut raw = Vec::new();
-    for (pact_index, loaded) in pacts.iter().enumerate() {
+    for (pact_index, (loaded, interactions)) in pacts.iter().zip(interactions).enumerate() {
         let consumer = loaded.pact.consumer().name;
         let pact_pending = loaded.broker.as_ref().is_some_and(|context| context.pending);
         let wip = loaded.broker.as_ref().is_some_and(|context| context.wip);
-        for (index, interaction) in loaded.pact.interactions().iter().enumerate() {
+        for (index, interaction) in interactions.iter().enumerate() {
             let description = interaction.description();
             let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
             let kind = match (wip, pact_pending || interaction.pending()) {
@@ -305,8 +314,7 @@ impl Tests {
         };
         let entry = &self.entries[index];
         let loaded = &self.session.pacts[entry.pact];
-        let interactions = loaded.pact.interactions();
-        let interaction = interactions[entry.interaction].as_ref();
+        let interaction = self.interactions[entry.pact][entry.interaction].as_ref();
         let mut missing = lock(&self.missing);
         let result =
             self.handle.block_on(live.verify(&self.session, loaded, entry.interaction, interaction, &mut missing));

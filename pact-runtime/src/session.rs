@@ -3,7 +3,7 @@
 //! registrations, boot (the state endpoint, the app, the engine: [`Session::boot`] is the one
 //! boot path), and after the interactions publish the results with the broker's notices.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, LazyLock, Mutex, PoisonError};
@@ -14,10 +14,10 @@ use crate::config::{ConfigError, NoPacts, Settings};
 use crate::endpoint::StateEndpoint;
 use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistration, MessageRegistry};
 use crate::pacts::{load_pacts, load_pacts_warning, InteractionFilter, LoadedPact, PactSource, Shard, SourceError};
 use crate::report::{InteractionResult, Progress, Publication, VerificationReport};
-use crate::states::{StateAction, StateRegistry, UnusedStates};
+use crate::states::{StateAction, StateRegistration, StateRegistry, UnusedStates};
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,26 +167,27 @@ impl Session {
         }
         let states = StateRegistry::for_provider(&self.provider);
         let messages = MessageRegistry::for_provider(&self.provider);
-        let mut used_states = Vec::new();
-        let mut used_messages = Vec::new();
+        // By address: a registration is a `&'static` item of the binary.
+        let mut used_states: HashSet<*const StateRegistration> = HashSet::new();
+        let mut used_messages: HashSet<*const MessageRegistration> = HashSet::new();
         for interaction in &all {
             for state in interaction.provider_states() {
                 let params: serde_json::Map<String, serde_json::Value> = state.params.into_iter().collect();
                 for action in [StateAction::Setup, StateAction::Teardown] {
                     if let Ok(found) = states.lookup(&state.name, &params, action) {
-                        used_states.push(found.registration);
+                        used_states.insert(found.registration);
                     }
                 }
             }
             if interaction.as_v4_http().is_none() {
                 if let Ok(producer) = messages.lookup(&interaction.description()) {
-                    used_messages.push(producer);
+                    used_messages.insert(producer);
                 }
             }
         }
         let mut unused: Vec<String> = states
             .registrations()
-            .filter(|registration| !used_states.iter().any(|used| std::ptr::eq(*used, *registration)))
+            .filter(|registration| !used_states.contains(&std::ptr::from_ref(*registration)))
             .map(|registration| {
                 let teardown = if registration.action == StateAction::Teardown { ", teardown" } else { "" };
                 format!(
@@ -198,7 +199,7 @@ impl Session {
         unused.extend(
             messages
                 .registrations()
-                .filter(|registration| !used_messages.iter().any(|used| std::ptr::eq(*used, *registration)))
+                .filter(|registration| !used_messages.contains(&std::ptr::from_ref(*registration)))
                 .map(|registration| {
                     format!(
                         "`{}`: #[message(\"{}\")] at {}",

@@ -17,7 +17,7 @@ pub use arguments::{FromStateParams, FromStatePlaceholder, IntoStateValues, Stat
 use pact_syntax::pattern::StatePattern;
 
 /// Whether a state function sets a state up or tears it down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum StateAction {
     /// Runs before the interaction's request (the default).
     Setup,
