@@ -23,9 +23,7 @@
 //! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
 //! failing state function fails the same way every time.
 
-use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::to_bytes;
@@ -34,16 +32,17 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tokio::net::TcpListener;
-use tokio::sync::{oneshot, Mutex};
+use tokio::sync::oneshot;
 
 use crate::message::protocol::parse_message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
-use crate::states::protocol::{parse_state_change, StateChange};
-use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
-use crate::util::{run_bounded, Bounded, EndpointError};
+pub use crate::functions::ServedCall;
+use crate::functions::ProviderFunctions;
+use crate::states::protocol::parse_state_change;
+use crate::states::StateRegistry;
 
 /// The default path of the state-change endpoint.
 pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
@@ -58,17 +57,8 @@ pub struct StateEndpoint {
     address: SocketAddr,
     /// The per-run path segment every request must start with.
     secret: String,
-    served: Arc<std::sync::Mutex<BTreeSet<ServedCall>>>,
+    functions: ProviderFunctions,
     shutdown: Option<oneshot::Sender<()>>,
-}
-
-/// A state change the endpoint ran a function for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ServedCall {
-    /// The state text.
-    pub state: String,
-    /// Setup or teardown.
-    pub action: StateAction,
 }
 
 /// A fresh unguessable path segment: 128 random bits in hex.
@@ -98,9 +88,7 @@ impl StateEndpoint {
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let address = listener.local_addr()?;
         let secret = run_secret()?;
-        let served = Arc::new(std::sync::Mutex::new(BTreeSet::new()));
-        let dispatcher =
-            Arc::new(Dispatcher { registry, messages, state_timeout, serial: Mutex::new(()), served: served.clone() });
+        let functions = ProviderFunctions::new(registry, messages, state_timeout);
         let mut inner = Router::new().route(path, any(handle_state_change));
         if path != DEFAULT_MESSAGE_PATH {
             inner = inner.route(DEFAULT_MESSAGE_PATH, any(handle_message));
@@ -120,7 +108,7 @@ impl StateEndpoint {
                     ),
                 )
             })
-            .with_state(dispatcher);
+            .with_state(functions.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
             let _ = axum::serve(listener, router)
@@ -133,7 +121,7 @@ impl StateEndpoint {
             url: format!("http://{address}/{secret}{path}"),
             address,
             secret,
-            served,
+            functions,
             shutdown: Some(shutdown),
         })
     }
@@ -153,7 +141,7 @@ impl StateEndpoint {
     /// Every distinct state change a function ran for, by state text. A set, not a log, so a
     /// state served again (its teardown, the next interaction's setup) adds nothing.
     pub fn served_calls(&self) -> Vec<ServedCall> {
-        self.served.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter().cloned().collect()
+        self.functions.served_calls()
     }
 
     /// The full URL to POST state changes to.
@@ -180,72 +168,7 @@ impl Drop for StateEndpoint {
     }
 }
 
-struct Dispatcher {
-    registry: StateRegistry,
-    messages: MessageRegistry,
-    state_timeout: Duration,
-    serial: Mutex<()>,
-    served: Arc<std::sync::Mutex<BTreeSet<ServedCall>>>,
-}
-
-impl Dispatcher {
-    async fn run(&self, change: StateChange) -> Result<Map<String, Value>, EndpointError> {
-        if change.state.trim().is_empty() {
-            return Ok(Map::new());
-        }
-        let found = match self.registry.lookup(&change.state, &change.params, change.action) {
-            Ok(found) => found,
-            Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(Map::new()),
-            Err(LookupError::Missing) => {
-                let help = match self.registry.missing(&change.state, &change.params) {
-                    Some(help) => format!("\n{help}"),
-                    None => String::new(),
-                };
-                return Err(EndpointError::unprocessable(format!(
-                    "no provider state function serves `{}`{help}",
-                    change.state
-                )));
-            }
-            Err(LookupError::Ambiguous(registrations)) => {
-                let locations: Vec<String> = registrations
-                    .iter()
-                    .map(|r| format!("`{}` ({}) at {}", r.pattern, r.function, r.location))
-                    .collect();
-                return Err(EndpointError::unprocessable(format!(
-                    "state `{}` matches more than one {} function: {}",
-                    change.state,
-                    change.action,
-                    locations.join(", ")
-                )));
-            }
-        };
-        let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
-        let function = found.registration.function;
-        let _serial = self.serial.lock().await;
-        self.served
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert(ServedCall { state: change.state.clone(), action: change.action });
-        match run_bounded((found.registration.handler)(call), self.state_timeout).await {
-            Bounded::Finished(Ok(values)) => Ok(values),
-            Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` failed in `{function}`: {error}",
-                change.action, change.state
-            ))),
-            Bounded::Panicked(panic) => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` panicked in `{function}`: {panic}",
-                change.action, change.state
-            ))),
-            // Its thread runs on; the lock is released so the next interactions go on.
-            Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",
-                change.action, change.state, self.state_timeout
-            ))),
-        }
-    }
-}
-
-async fn handle_state_change(State(dispatcher): State<Arc<Dispatcher>>, request: Request) -> Response {
+async fn handle_state_change(State(functions): State<ProviderFunctions>, request: Request) -> Response {
     if request.method() != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("state changes use POST"))
             .into_response();
@@ -264,13 +187,13 @@ async fn handle_state_change(State(dispatcher): State<Arc<Dispatcher>>, request:
         Ok(change) => change,
         Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
     };
-    match dispatcher.run(change).await {
+    match functions.change_state(change).await {
         Ok(values) => (StatusCode::OK, axum::Json(Value::Object(values))).into_response(),
         Err(error) => (status(error.status), error_body(&error.message)).into_response(),
     }
 }
 
-async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Request) -> Response {
+async fn handle_message(State(functions): State<ProviderFunctions>, request: Request) -> Response {
     if request.method() != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("message requests use POST"))
             .into_response();
@@ -287,11 +210,7 @@ async fn handle_message(State(dispatcher): State<Arc<Dispatcher>>, request: Requ
         Ok(request) => request,
         Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
     };
-    let produced = {
-        let _serial = dispatcher.serial.lock().await;
-        dispatcher.messages.produce(request, dispatcher.state_timeout).await
-    };
-    match produced {
+    match functions.produce_message(request).await {
         Ok(message) => {
             use base64::Engine as _;
             let metadata =

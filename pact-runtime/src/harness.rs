@@ -58,8 +58,7 @@
 //!
 //! # What happens in one process
 //!
-//! The pacts are fetched once per process, before listing. The state endpoint starts and the
-//! app boots once, when the first test runs; a process that runs no test (`--list`, a filter
+//! The pacts are fetched once per process, before listing. The app boots once, when the first test runs; a process that runs no test (`--list`, a filter
 //! that matches nothing) boots nothing. Tests run one at a time, in pact order. So under
 //! `cargo test` the whole run costs what the plain `#[pact_provider_test]` does, and under
 //! nextest every test pays for loading the pacts and booting the app.
@@ -174,7 +173,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
             let failed = runtime.block_on(session.finish(&args, name));
             conclusion.num_failed += failed;
         }
-        // Stops the app and the state endpoint before the runtime goes.
+        // Stops the app before the runtime goes.
         drop(session);
     }
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
@@ -298,7 +297,7 @@ fn trials(session: &Arc<Tests>) -> Vec<Trial> {
 }
 
 impl Tests {
-    /// Starts the state endpoint and boots the app, once.
+    /// Boots the app, once.
     fn live(&self) -> &Result<Live, String> {
         self.live.get_or_init(|| {
             let boot = lock(&self.app).take().ok_or_else(|| "the provider app was already booted".to_string())?;

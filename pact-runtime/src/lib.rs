@@ -1,8 +1,8 @@
 //! Pact provider verification for Rust web apps.
 //!
 //! Annotate provider-state functions with [`provider_state`], write one
-//! [`pact_provider_test`], and `cargo test` boots your app, serves a provider-state endpoint,
-//! and verifies the app against your pacts with a fast engine built from Pact's own matching.
+//! [`pact_provider_test`], and `cargo test` boots your app, runs your state functions
+//! in-process, and verifies the app against your pacts with a fast engine built from Pact's own matching.
 //!
 //! # Quickstart
 //!
@@ -316,6 +316,7 @@ mod broker;
 pub mod config;
 mod endpoint;
 mod engine;
+mod functions;
 pub mod harness;
 mod hooks;
 pub mod message;
@@ -438,7 +439,7 @@ pub use pact_macros::provider_state;
 /// |---|---|
 /// | `provider = "Name"` | the provider to verify (default: the one the pacts name) |
 /// | `pacts = "..."` | a pact file, a directory or an `http(s)://` URL; repeat for more (default: `pacts`) |
-/// | `state_path = "/..."` | path of the state endpoint (default: `/_pact/provider_states`) |
+/// | `state_path = "/..."` | path of the state endpoint [`StateServer`] serves (default: `/_pact/provider_states`; the test itself calls its functions in-process) |
 /// | `boot_timeout_ms = N` | how long the app may take to accept connections (default: 10000) |
 /// | `broker_url = "..."` | verify the pacts a Pact Broker selects instead of local ones |
 /// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
@@ -535,8 +536,8 @@ pub use pact_macros::pact_provider_test;
 /// Every hook runs exactly once per interaction, also when a hook, a setup or the request
 /// failed: so an `after_each` can always clean up after a `before_each`. Hooks of one kind run
 /// in source order (file, then line). Hooks are in-process: they run under this crate's engine
-/// (`#[pact_provider_test]` and the [`harness`]), not when another Pact verifier drives the
-/// state endpoint; an interaction skipped because the app had stopped runs no hook. Options:
+/// (`#[pact_provider_test]` and the [`harness`]), not when another Pact verifier drives a
+/// [`StateServer`]; an interaction skipped because the app had stopped runs no hook. Options:
 ///
 /// | option | meaning |
 /// |---|---|
@@ -721,6 +722,7 @@ pub mod __private {
     pub use crate::broker::BrokerClient;
     pub use crate::endpoint::{StateEndpoint, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
     pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
+    pub use crate::functions::ProviderFunctions;
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;
     pub use crate::pacts::{load_pacts, LoadedPact};

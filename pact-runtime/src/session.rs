@@ -1,7 +1,7 @@
 //! One verification session, what the plain test and the per-interaction harness share: load
 //! the pacts (webhook URL, broker or local sources, with the `no_pacts` policy), check the
-//! registrations, boot (the state endpoint, the app, the engine: [`Session::boot`] is the one
-//! boot path), and after the interactions publish the results with the broker's notices.
+//! registrations, boot (the app, and the engine that calls the provider's functions in-process:
+//! [`Session::boot`] is the one boot path), and after the interactions publish the results with the broker's notices.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt;
@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
 use crate::config::{ConfigError, NoPacts, Settings};
-use crate::endpoint::StateEndpoint;
+use crate::functions::ProviderFunctions;
 use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::hooks::Hooks;
 use crate::message::registry::{MessageRegistration, MessageRegistry};
@@ -74,7 +74,8 @@ pub(crate) struct Session {
     pub(crate) warnings: Vec<String>,
 }
 
-/// The running app, its state endpoint, and the engine that verifies against them.
+/// The running app and the engine that verifies it, calling the provider's state and message
+/// functions in-process (no state endpoint: nothing else on the machine can run them).
 pub(crate) struct Live {
     pub(crate) engine: Engine,
     registry: StateRegistry,
@@ -82,25 +83,17 @@ pub(crate) struct Live {
     hooks: Hooks,
     booted: Mutex<BootedApp>,
     serial: Arc<tokio::sync::Mutex<()>>,
-    endpoint: StateEndpoint,
 }
 
 impl Session {
-    /// Checks the registrations, starts the state endpoint, boots the app with `boot`, waits
-    /// until it answers, and builds the engine against both.
+    /// Checks the registrations, boots the app with `boot`, waits until it answers, and builds
+    /// the engine against it and the provider's functions.
     pub(crate) async fn boot(&self, boot: impl Future<Output = Result<BootedApp, AppError>>) -> Result<Live, RunError> {
         check_states(&self.provider)?;
         let settings = &self.settings;
         let registry = StateRegistry::for_provider(&self.provider);
         let messages = MessageRegistry::for_provider(&self.provider);
-        let endpoint = StateEndpoint::start_with_messages(
-            registry.clone(),
-            messages.clone(),
-            &settings.state_path,
-            settings.state_timeout,
-        )
-        .await
-        .map_err(|err| RunError::Setup(format!("cannot start the state endpoint on 127.0.0.1: {err}")))?;
+        let functions = ProviderFunctions::new(registry.clone(), messages.clone(), settings.state_timeout);
         let mut booted = boot_within(boot, settings.boot_timeout).await.map_err(RunError::App)?;
         booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
         let engine = Engine::with_client(
@@ -108,10 +101,10 @@ impl Session {
                 request_timeout: settings.request_timeout,
                 follow_redirects: settings.follow_redirects,
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
-                message_url: Some(endpoint.message_url()),
+                functions: Some(functions),
                 ..EngineConfig::new(
                     format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
-                    Some(endpoint.url().to_string()),
+                    None,
                 )
             },
             self.client.clone(),
@@ -123,7 +116,6 @@ impl Session {
             hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
             booted: Mutex::new(booted),
             serial: provider_lock(&self.provider),
-            endpoint,
         })
     }
 
@@ -249,19 +241,6 @@ impl Live {
             messages: Some(&self.messages),
             progress: None,
         }
-    }
-
-    /// Fails when the state endpoint ran a function for a state that no verified interaction
-    /// has: something other than this run's engine drove it.
-    pub(crate) fn check_state_calls(&self, report: &VerificationReport) -> Result<(), RunError> {
-        let unasked = self.endpoint.unasked_calls(report);
-        if unasked.is_empty() {
-            return Ok(());
-        }
-        Err(RunError::Setup(format!(
-            "the state endpoint ran state functions that no interaction of this run asked for: {}; something else on this machine sent them",
-            unasked.join(", ")
-        )))
     }
 
     /// Why the app stopped, if it has.

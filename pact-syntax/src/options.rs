@@ -75,7 +75,7 @@ pub const OPTIONS: &[OptionDef] = &[
         OptionKind::Text,
         &["PACT_STATE_CHANGE_PATH"],
         "`/_pact/provider_states`",
-        "path of the generated state endpoint",
+        "path of the state endpoint `StateServer` serves (a `#[pact_provider_test]` calls its functions in-process)",
     ),
     option(
         "boot_timeout_ms",

@@ -10,7 +10,8 @@
 //! on the same pact against the raw loop, verifies 100 interactions with 1 MB JSON bodies with
 //! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
 //! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
-//! child: `BENCH_RSS_CHILD=100000` measures 100k by hand).
+//! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`, `raw` or `whole`
+//! repeats just that way of verifying, for a profiler.
 //!
 //! pact_verifier builds a client per interaction (loading the native root certificates) and
 //! clones the whole pact for every interaction, so its per-interaction cost, and the speedup,
@@ -27,7 +28,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use pact_runtime::__private::{
-    http_client, load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH,
+    http_client, load_pacts, Engine, EngineConfig, MessageRegistry, ProviderFunctions, StateEndpoint, StateRegistry,
+    DEFAULT_STATE_PATH,
 };
 use pact_runtime::config::PactSource;
 use pact_verifier::callback_executors::{HttpRequestProviderStateExecutor, NullRequestFilterExecutor};
@@ -169,12 +171,25 @@ struct Setup {
     state_url: String,
 }
 
+/// How our engine reaches the state functions.
+#[derive(Clone, Copy, PartialEq)]
+enum States {
+    /// In-process, as a `#[pact_provider_test]` run calls them.
+    InProcess,
+    /// Through the state endpoint, as any Pact verifier would.
+    Endpoint,
+}
+
 /// (a) Our engine: build it, load the pact, verify with one pooled client. Returns the time to
 /// build and load, and the time of `Engine::verify`, the loop that replaces pact_verifier's.
-async fn run_ours(setup: &Setup, pact: &Path, count: usize) -> (Duration, Duration) {
+async fn run_ours(setup: &Setup, pact: &Path, count: usize, states: States) -> (Duration, Duration) {
     let started = Instant::now();
+    let functions = (states == States::InProcess).then(|| {
+        ProviderFunctions::new(StateRegistry::for_provider(PROVIDER), MessageRegistry::for_provider(PROVIDER), TIMEOUT)
+    });
     let engine = Engine::new(EngineConfig {
         request_timeout: TIMEOUT,
+        functions,
         ..EngineConfig::new(setup.app_url.clone(), Some(setup.state_url.clone()))
     })
     .expect("engine builds");
@@ -416,7 +431,6 @@ async fn bench() {
     let warm_up = write_pact(&dir, "warm-up.json", warm_up_count);
     let pact = write_pact(&dir, "bench.json", count);
 
-    let large = write_large_pact(&dir, "large.json", LARGE_INTERACTIONS);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("app binds");
     let app_port = listener.local_addr().expect("app address").port();
     tokio::spawn(async move {
@@ -428,7 +442,24 @@ async fn bench() {
     let setup =
         Setup { app_url: format!("http://127.0.0.1:{app_port}"), app_port, state_url: endpoint.url().to_string() };
 
-    run_ours(&setup, &warm_up, warm_up_count).await;
+    if let Ok(which) = std::env::var("BENCH_PROFILE") {
+        // One way of verifying, over and over, for a profiler to watch.
+        for _ in 0..ROUNDS * 4 {
+            let started = Instant::now();
+            match which.as_str() {
+                "ours" => drop(run_ours(&setup, &pact, count, States::InProcess).await),
+                "endpoint" => drop(run_ours(&setup, &pact, count, States::Endpoint).await),
+                "raw" => drop(run_raw(&setup, count).await),
+                "whole" => drop(run_whole(&pact, count).await),
+                other => panic!("BENCH_PROFILE={other}: use ours, raw or whole"),
+            }
+            println!("{which}: {:.4} ms/interaction", started.elapsed().as_secs_f64() * 1000.0 / count as f64);
+        }
+        return;
+    }
+    let large = write_large_pact(&dir, "large.json", LARGE_INTERACTIONS);
+    run_ours(&setup, &warm_up, warm_up_count, States::InProcess).await;
+    run_ours(&setup, &warm_up, warm_up_count, States::Endpoint).await;
     run_pact_verifier(&setup, &warm_up, warm_up_count).await;
     run_raw(&setup, warm_up_count).await;
     run_whole(&warm_up, warm_up_count).await;
@@ -437,7 +468,7 @@ async fn bench() {
     let (mut ours, mut ours_loading, mut raw) = (Rounds::default(), Rounds::default(), Rounds::default());
     let mut whole = Rounds::default();
     for _ in 0..ROUNDS {
-        let (loading, verifying) = run_ours(&setup, &pact, count).await;
+        let (loading, verifying) = run_ours(&setup, &pact, count, States::InProcess).await;
         ours.push(verifying, count);
         ours_loading.push(loading + verifying, count);
         raw.push(run_raw(&setup, count).await, count);
@@ -449,7 +480,7 @@ async fn bench() {
 
     // 1 MB bodies: matching and copying bodies dominate, not the per-request overhead.
     let (mut large_ours, mut large_theirs) = (Rounds::default(), Rounds::default());
-    let (_, large_verifying) = run_ours(&setup, &large, LARGE_INTERACTIONS).await;
+    let (_, large_verifying) = run_ours(&setup, &large, LARGE_INTERACTIONS, States::InProcess).await;
     large_ours.push(large_verifying, LARGE_INTERACTIONS);
     large_theirs.push(run_pact_verifier(&setup, &large, LARGE_INTERACTIONS).await, LARGE_INTERACTIONS);
     let _ = std::fs::remove_dir_all(&dir);

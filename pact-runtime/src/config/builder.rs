@@ -107,7 +107,8 @@ impl SettingsBuilder {
         self.set("base_path", path)
     }
 
-    /// `state_path`: the path of the generated state endpoint; it must start with `/`.
+    /// `state_path`: the path of the state endpoint [`StateServer`](crate::StateServer) serves; it
+    /// must start with `/`.
     pub fn state_path(self, path: impl Into<String>) -> Self {
         self.set("state_path", path)
     }

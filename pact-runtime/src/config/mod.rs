@@ -9,7 +9,7 @@
 //! | `provider` | `PACT_PROVIDER_NAME` | the provider the pacts name | provider to verify; also scopes `provider = ...` states |
 //! | `pacts` (repeatable) | `PACT_SOURCES` (comma-separated) | `pacts` in the crate | pact files, directories or `http(s)://` URLs |
 //! | `base_path` | `PACT_PROVIDER_BASE_PATH` | none | path the app is mounted under, e.g. `/api` |
-//! | `state_path` | `PACT_STATE_CHANGE_PATH` | `/_pact/provider_states` | path of the generated state endpoint |
+//! | `state_path` | `PACT_STATE_CHANGE_PATH` | `/_pact/provider_states` | path of the state endpoint [`StateServer`](crate::StateServer) serves (a `#[pact_provider_test]` calls its functions in-process) |
 //! | `boot_timeout_ms` | `PACT_APP_BOOT_TIMEOUT_MS` | `10000` | how long the app may take to accept connections |
 //! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
 //! | `follow_redirects` | `PACT_FOLLOW_REDIRECTS` | `false` | follow the provider's `3xx` redirects; off because a pact's status is an exact match (the Pact specification, pact-jvm), while `pact_verifier` follows them by default |
@@ -132,7 +132,7 @@ pub struct Settings {
     pub publish: Option<PublishSettings>,
     /// Path the app is mounted under (e.g. `/api`), prefixed to every request path.
     pub base_path: Option<String>,
-    /// Path of the state endpoint.
+    /// Path of the state endpoint [`StateServer`](crate::StateServer) serves.
     pub state_path: String,
     /// How long the app may take to accept connections.
     pub boot_timeout: Duration,

@@ -45,10 +45,13 @@ use serde_json::{json, Map, Value};
 
 use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::registry::MessageRegistry;
+use crate::functions::ProviderFunctions;
+use crate::message::protocol::parse_message_request;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{InteractionFilter, LoadedPact};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
 use crate::states::MissingStates;
+use crate::states::protocol::StateChange;
 use crate::states::{StateAction, StateRegistry};
 
 /// How the engine reaches the provider and its state endpoint.
@@ -68,6 +71,10 @@ pub struct EngineConfig {
     /// Where to POST message requests (the generated endpoint's `/_pact/messages`, see
     /// [`mod@crate::message`]). `None` fails message interactions with the reason.
     pub message_url: Option<String>,
+    /// The provider's own functions, called in-process for state changes and messages, as a
+    /// `#[pact_provider_test]` run does: a function call instead of an HTTP round trip. When
+    /// set, `state_change_url` and `message_url` are not used.
+    pub functions: Option<ProviderFunctions>,
 }
 
 impl EngineConfig {
@@ -80,6 +87,7 @@ impl EngineConfig {
             follow_redirects: false,
             custom_headers: HashMap::new(),
             message_url: None,
+            functions: None,
         }
     }
 }
@@ -232,6 +240,7 @@ pub struct Engine {
     /// Set on every request; `pact_verifier` would only set them as defaults of its own client.
     custom_headers: Vec<(String, String)>,
     message_url: Option<String>,
+    functions: Option<ProviderFunctions>,
 }
 
 impl Engine {
@@ -275,6 +284,7 @@ impl Engine {
             state_change_url: config.state_change_url,
             custom_headers,
             message_url: config.message_url,
+            functions: config.functions,
         })
     }
 
@@ -608,11 +618,11 @@ impl Engine {
         body_diff: &mut Option<BodyDiff>,
     ) -> Vec<Failure> {
         let description = interaction.description();
-        let Some(url) = &self.message_url else {
+        if self.functions.is_none() && self.message_url.is_none() {
             return vec![Failure::Unsupported {
                 message: format!("`{description}` is a message interaction, but no message endpoint is configured"),
             }];
-        };
+        }
         let sync = interaction.as_v4_sync_message();
         if sync.as_ref().is_some_and(|sync| sync.response.len() > 1) {
             return vec![Failure::Unsupported {
@@ -629,53 +639,18 @@ impl Engine {
         if let Some(sync) = &sync {
             body["request"] = sync.request.to_json();
         }
-        let response = match self.client.post(url).json(&body).send().await {
-            Ok(response) => response,
-            Err(err) => {
-                return vec![Failure::Request {
-                    message: format!(
-                        "message `{description}`: the message endpoint did not answer: {}",
-                        crate::util::redact::error(&err)
-                    ),
-                }]
-            }
+        let produced = match &self.functions {
+            Some(functions) => produce_in_process(functions, &body).await,
+            None => self.produce_over_http(&description, &body).await,
         };
-        let status = response.status();
-        let content_type = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_string);
-        let encoded_metadata =
-            response.headers().get(METADATA_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            Err(err) => {
-                return vec![Failure::Request {
-                    message: format!(
-                        "message `{description}`: cannot read the message: {}",
-                        crate::util::redact::error(&err)
-                    ),
-                }]
-            }
+        let ProducedMessage { bytes, content_type, metadata: extra } = match produced {
+            Ok(produced) => produced,
+            Err(failure) => return vec![failure],
         };
-        if !status.is_success() {
-            let text = String::from_utf8_lossy(&bytes).into_owned();
-            let message = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|value| value.get("error").and_then(Value::as_str).map(str::to_string))
-                .unwrap_or(text);
-            return vec![Failure::Request { message: format!("{message} (message endpoint answered {status})") }];
-        }
         // As pact_verifier reads a message: `contentType` from the header, then the metadata.
         let mut metadata: HashMap<String, Value> = HashMap::new();
         metadata.insert("contentType".to_string(), Value::String(content_type.clone().unwrap_or_default()));
-        if let Some(encoded) = encoded_metadata {
-            use base64::Engine as _;
-            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap_or_default();
-            let extra: HashMap<String, Value> = serde_json::from_slice(&decoded).unwrap_or_default();
-            metadata.extend(extra);
-        }
+        metadata.extend(extra);
         let contents = MessageContents {
             contents: OptionalBody::Present(
                 bytes.clone(),
@@ -708,8 +683,56 @@ impl Engine {
         mismatches.iter().map(mismatch_failure).collect()
     }
 
-    /// POSTs one state change to the state endpoint and returns the values it answered with.
+    /// POSTs a message request to the message endpoint, in the protocol Pact's verifiers use.
+    async fn produce_over_http(&self, description: &str, body: &Value) -> Result<ProducedMessage, Failure> {
+        let url = self.message_url.as_deref().unwrap_or_default();
+        let response = self.client.post(url).json(body).send().await.map_err(|err| Failure::Request {
+            message: format!(
+                "message `{description}`: the message endpoint did not answer: {}",
+                crate::util::redact::error(&err)
+            ),
+        })?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_string);
+        let encoded_metadata =
+            response.headers().get(METADATA_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
+        let bytes = response.bytes().await.map_err(|err| Failure::Request {
+            message: format!("message `{description}`: cannot read the message: {}", crate::util::redact::error(&err)),
+        })?;
+        if !status.is_success() {
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            let message = serde_json::from_str::<Value>(&text)
+                .ok()
+                .and_then(|value| value.get("error").and_then(Value::as_str).map(str::to_string))
+                .unwrap_or(text);
+            return Err(Failure::Request { message: format!("{message} (message endpoint answered {status})") });
+        }
+        let metadata = match encoded_metadata {
+            Some(encoded) => {
+                use base64::Engine as _;
+                let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).unwrap_or_default();
+                serde_json::from_slice(&decoded).unwrap_or_default()
+            }
+            None => HashMap::new(),
+        };
+        Ok(ProducedMessage { bytes, content_type, metadata })
+    }
+
+    /// Runs one state change, in-process or through the state endpoint, and answers the values
+    /// its function returned.
     async fn change_state(&self, state: &ProviderState, action: StateAction) -> Result<HashMap<String, Value>, String> {
+        if let Some(functions) = &self.functions {
+            let params = state.params.iter().map(|(key, value)| (key.clone(), value.clone())).collect();
+            let change = StateChange { state: state.name.clone(), params, action };
+            return match functions.change_state(change).await {
+                Ok(values) => Ok(values.into_iter().collect()),
+                Err(error) => Err(error.message),
+            };
+        }
         let Some(url) = &self.state_change_url else {
             return match action {
                 StateAction::Setup => {
@@ -743,4 +766,25 @@ impl Engine {
             _ => Map::new().into_iter().collect(),
         })
     }
+}
+
+/// A message as its `#[message]` function produced it.
+struct ProducedMessage {
+    bytes: axum::body::Bytes,
+    content_type: Option<String>,
+    /// The function's metadata, without `contentType`.
+    metadata: HashMap<String, Value>,
+}
+
+/// Asks the provider's functions for a message directly, with the request the endpoint would
+/// have parsed from `body`.
+async fn produce_in_process(functions: &ProviderFunctions, body: &Value) -> Result<ProducedMessage, Failure> {
+    let request = parse_message_request(body.to_string().as_bytes())
+        .map_err(|error| Failure::Request { message: error.message })?;
+    let message = functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
+    Ok(ProducedMessage {
+        bytes: axum::body::Bytes::copy_from_slice(message.contents()),
+        content_type: Some(message.content_type().to_string()),
+        metadata: message.metadata().iter().map(|(key, value)| (key.clone(), value.clone())).collect(),
+    })
 }

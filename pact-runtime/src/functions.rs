@@ -1,0 +1,138 @@
+//! The provider's own functions, run for a state change or a message: the one place that looks
+//! them up, runs them one at a time within `state_timeout_ms`, and records which state changes
+//! ran.
+//!
+//! Two fronts call it. A `#[pact_provider_test]` run's engine calls it in-process, so a state
+//! change costs a function call instead of an HTTP round trip; the state endpoint (for other
+//! Pact verifiers, see `StateServer`) calls it for each request it accepts.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use crate::message::registry::MessageRegistry;
+use crate::message::{Message, MessageRequest};
+use crate::states::protocol::StateChange;
+use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
+use crate::util::{run_bounded, Bounded, EndpointError};
+
+/// A state change a function ran for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ServedCall {
+    /// The state text.
+    pub state: String,
+    /// Setup or teardown.
+    pub action: StateAction,
+}
+
+/// The provider's state and message functions, and what ran. Clones share the lock and the
+/// record.
+#[derive(Clone)]
+pub struct ProviderFunctions {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: StateRegistry,
+    messages: MessageRegistry,
+    timeout: Duration,
+    /// One function at a time, so a provider's states never interleave.
+    serial: tokio::sync::Mutex<()>,
+    /// A set, not a log: a state served again (its teardown, the next setup) adds nothing.
+    served: Mutex<BTreeSet<ServedCall>>,
+}
+
+impl std::fmt::Debug for ProviderFunctions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderFunctions").field("timeout", &self.inner.timeout).finish_non_exhaustive()
+    }
+}
+
+impl ProviderFunctions {
+    /// The functions of `registry` and `messages`, each allowed `timeout` per call.
+    pub fn new(registry: StateRegistry, messages: MessageRegistry, timeout: Duration) -> ProviderFunctions {
+        ProviderFunctions {
+            inner: Arc::new(Inner {
+                registry,
+                messages,
+                timeout,
+                serial: tokio::sync::Mutex::new(()),
+                served: Mutex::new(BTreeSet::new()),
+            }),
+        }
+    }
+
+    /// Runs the function that serves `change` and answers the values it returned. An empty
+    /// state (verifiers send one for interactions without states) and the teardown of a state
+    /// no function serves do nothing. Errors carry the status the endpoint answers with.
+    pub async fn change_state(&self, change: StateChange) -> Result<Map<String, Value>, EndpointError> {
+        let inner = &self.inner;
+        if change.state.trim().is_empty() {
+            return Ok(Map::new());
+        }
+        let found = match inner.registry.lookup(&change.state, &change.params, change.action) {
+            Ok(found) => found,
+            Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(Map::new()),
+            Err(LookupError::Missing) => {
+                let help = match inner.registry.missing(&change.state, &change.params) {
+                    Some(help) => format!("\n{help}"),
+                    None => String::new(),
+                };
+                return Err(EndpointError::unprocessable(format!(
+                    "no provider state function serves `{}`{help}",
+                    change.state
+                )));
+            }
+            Err(LookupError::Ambiguous(registrations)) => {
+                let locations: Vec<String> = registrations
+                    .iter()
+                    .map(|r| format!("`{}` ({}) at {}", r.pattern, r.function, r.location))
+                    .collect();
+                return Err(EndpointError::unprocessable(format!(
+                    "state `{}` matches more than one {} function: {}",
+                    change.state,
+                    change.action,
+                    locations.join(", ")
+                )));
+            }
+        };
+        let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
+        let function = found.registration.function;
+        let _serial = inner.serial.lock().await;
+        inner
+            .served
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(ServedCall { state: change.state.clone(), action: change.action });
+        match run_bounded((found.registration.handler)(call), inner.timeout).await {
+            Bounded::Finished(Ok(values)) => Ok(values),
+            Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` failed in `{function}`: {error}",
+                change.action, change.state
+            ))),
+            Bounded::Panicked(panic) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` panicked in `{function}`: {panic}",
+                change.action, change.state
+            ))),
+            // Its thread runs on; the lock is released so the next interactions go on.
+            Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",
+                change.action, change.state, inner.timeout
+            ))),
+        }
+    }
+
+    /// Runs the `#[message]` function that produces `request`'s description, after any state
+    /// function running now has finished.
+    pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, EndpointError> {
+        let _serial = self.inner.serial.lock().await;
+        self.inner.messages.produce(request, self.inner.timeout).await
+    }
+
+    /// Every distinct state change a function ran for, by state text.
+    pub fn served_calls(&self) -> Vec<ServedCall> {
+        self.inner.served.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
+    }
+}
