@@ -36,11 +36,11 @@ use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::functions::ProviderFunctions;
+pub use crate::functions::ServedCall;
 use crate::message::protocol::parse_message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
-pub use crate::functions::ServedCall;
-use crate::functions::ProviderFunctions;
 use crate::states::protocol::parse_state_change;
 use crate::states::StateRegistry;
 

@@ -1,6 +1,8 @@
-//! Per-interaction cost of our `Engine` against `pact_verifier::verify_provider_async` and a raw
-//! reqwest loop, all doing the same HTTP work per interaction: state setup POST, the request,
-//! state teardown POST.
+//! Per-interaction cost of our `Engine` against `pact_verifier::verify_provider_async` and raw
+//! loops, all doing the same work per interaction: state setup, the request, state teardown.
+//! Our engine calls the state functions in-process, as a `#[pact_provider_test]` run does;
+//! pact_verifier and the raw reqwest loop POST them to the state endpoint, and our engine is
+//! timed that way too. The direct loop calls the functions and sends the GET, and nothing else.
 //!
 //! Run with `PACT_DO_NOT_TRACK=true cargo bench -p pact-tests --bench engine_speed`;
 //! `BENCH_INTERACTIONS=N` changes the interaction count (default 1000). The last line is
@@ -10,8 +12,8 @@
 //! on the same pact against the raw loop, verifies 100 interactions with 1 MB JSON bodies with
 //! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
 //! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
-//! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`, `raw` or `whole`
-//! repeats just that way of verifying, for a profiler.
+//! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`
+//! repeats just that way of verifying (`endpoint`, `direct` too), for a profiler.
 //!
 //! pact_verifier builds a client per interaction (loading the native root certificates) and
 //! clones the whole pact for every interaction, so its per-interaction cost, and the speedup,
@@ -351,6 +353,22 @@ async fn run_raw(setup: &Setup, count: usize) -> Duration {
     started.elapsed()
 }
 
+/// (e) The floor of in-process states: the state functions called directly, unbounded, and the
+/// GET on one client, no matching.
+async fn run_direct(setup: &Setup, count: usize) -> Duration {
+    let client = http_client(TIMEOUT).expect("client builds");
+    let started = Instant::now();
+    for n in 0..count as u64 {
+        item_exists(n);
+        let response = client.get(format!("{}/items/{n}", setup.app_url)).send().await.expect("direct GET answered");
+        let status = response.status();
+        let body = response.bytes().await.expect("direct body read");
+        assert!(status.is_success(), "direct GET for item {n} answered {status}: {body:?}");
+        item_removed(n);
+    }
+    started.elapsed()
+}
+
 /// `verify_provider_async` prints its whole report to stdout; hide it so the table stays readable
 /// (this only makes pact_verifier's timing slightly better).
 #[cfg(unix)]
@@ -450,8 +468,9 @@ async fn bench() {
                 "ours" => drop(run_ours(&setup, &pact, count, States::InProcess).await),
                 "endpoint" => drop(run_ours(&setup, &pact, count, States::Endpoint).await),
                 "raw" => drop(run_raw(&setup, count).await),
+                "direct" => drop(run_direct(&setup, count).await),
                 "whole" => drop(run_whole(&pact, count).await),
-                other => panic!("BENCH_PROFILE={other}: use ours, raw or whole"),
+                other => panic!("BENCH_PROFILE={other}: use ours, endpoint, whole, raw or direct"),
             }
             println!("{which}: {:.4} ms/interaction", started.elapsed().as_secs_f64() * 1000.0 / count as f64);
         }
@@ -465,14 +484,16 @@ async fn bench() {
     run_whole(&warm_up, warm_up_count).await;
 
     // Ours and raw are cheap, so they run several interleaved rounds; pact_verifier runs once.
-    let (mut ours, mut ours_loading, mut raw) = (Rounds::default(), Rounds::default(), Rounds::default());
-    let mut whole = Rounds::default();
+    let (mut ours, mut ours_loading, mut whole) = (Rounds::default(), Rounds::default(), Rounds::default());
+    let (mut endpoint_rounds, mut raw, mut direct) = (Rounds::default(), Rounds::default(), Rounds::default());
     for _ in 0..ROUNDS {
         let (loading, verifying) = run_ours(&setup, &pact, count, States::InProcess).await;
         ours.push(verifying, count);
         ours_loading.push(loading + verifying, count);
-        raw.push(run_raw(&setup, count).await, count);
         whole.push(run_whole(&pact, count).await, count);
+        endpoint_rounds.push(run_ours(&setup, &pact, count, States::Endpoint).await.1, count);
+        raw.push(run_raw(&setup, count).await, count);
+        direct.push(run_direct(&setup, count).await, count);
     }
     let mut theirs = Rounds::default();
     theirs.push(run_pact_verifier(&setup, &pact, count).await, count);
@@ -487,35 +508,43 @@ async fn bench() {
     let rss_mb = measure_child_rss(RSS_INTERACTIONS);
 
     let (ours_ms, theirs_ms, raw_ms) = (ours.median(), theirs.median(), raw.median());
-    println!("engine_speed: {count} interactions, each a state setup POST, GET /items/{{n}}, state teardown POST");
+    println!("engine_speed: {count} interactions, each a state setup, GET /items/{{n}}, a state teardown");
     println!(
         "after a {warm_up_count}-interaction warm-up; medians of {ROUNDS} interleaved rounds (pact_verifier: 1 round)"
     );
     println!();
-    println!("{:<44} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
+    println!("{:<58} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
     for (name, rounds) in [
-        ("ours: Engine::verify", &ours),
+        ("ours: Engine::verify, states in-process", &ours),
         ("ours incl. Engine::new + load_pacts", &ours_loading),
         ("ours: whole verify_provider run", &whole),
-        ("pact_verifier::verify_provider_async", &theirs),
-        ("raw reqwest loop, one client, no matching", &raw),
+        ("ours: Engine::verify, states through the endpoint", &endpoint_rounds),
+        ("pact_verifier::verify_provider_async, through the endpoint", &theirs),
+        ("raw reqwest loop through the endpoint, no matching", &raw),
+        ("raw: direct function calls + GET, no matching, no bound", &direct),
     ] {
-        println!("{:<44} {:>14.4} {:>18} {:>8.2}x", name, rounds.median(), rounds.spread(), rounds.median() / ours_ms);
+        println!("{:<58} {:>14.4} {:>18} {:>8.2}x", name, rounds.median(), rounds.spread(), rounds.median() / ours_ms);
     }
     let speedup = theirs_ms / ours_ms;
     let overhead = ours_ms / raw_ms;
     let run_ms = whole.median();
     let run_overhead = run_ms / raw_ms;
+    let endpoint_ms = endpoint_rounds.median();
+    let endpoint_speedup = theirs_ms / endpoint_ms;
+    let direct_ms = direct.median();
+    let run_overhead_direct = run_ms / direct_ms;
     let (large_ours_ms, large_theirs_ms) = (large_ours.median(), large_theirs.median());
     let large_speedup = large_theirs_ms / large_ours_ms;
     println!();
     println!("{LARGE_INTERACTIONS} interactions with ~1 MB JSON bodies (1 round each):");
-    println!("{:<44} {:>14.4}", "ours: Engine::verify", large_ours_ms);
-    println!("{:<44} {:>14.4}", "pact_verifier::verify_provider_async", large_theirs_ms);
+    println!("{:<58} {:>14.4}", "ours: Engine::verify", large_ours_ms);
+    println!("{:<58} {:>14.4}", "pact_verifier::verify_provider_async", large_theirs_ms);
     println!();
     println!("speedup vs pact_verifier: {speedup:.2}x (target >= 25x)");
-    println!("overhead vs raw reqwest:  {overhead:.2}x (target <= 1.5x)");
-    println!("whole run vs raw reqwest: {run_overhead:.2}x (target <= 1.3x)");
+    println!("  the same, our engine through the state endpoint: {endpoint_speedup:.2}x");
+    println!("overhead vs the raw loop through the endpoint: {overhead:.2}x");
+    println!("whole run vs the raw loop through the endpoint: {run_overhead:.2}x (target <= 1.3x)");
+    println!("whole run vs direct function calls + GET: {run_overhead_direct:.2}x");
     println!("1 MB bodies, speedup vs pact_verifier: {large_speedup:.2}x");
     println!("peak RSS of a {RSS_INTERACTIONS}-interaction verify_provider run: {rss_mb:.1} MB (target < 150 MB)");
     println!("building one reqwest client, which pact_verifier does per interaction: {client_build_ms:.3} ms");
@@ -523,7 +552,9 @@ async fn bench() {
         "interactions={count} ours_ms={ours_ms:.4} pact_verifier_ms={theirs_ms:.4} raw_ms={raw_ms:.4} \
          speedup_vs_pact_verifier={speedup:.2} overhead_vs_raw={overhead:.3} run_ms={run_ms:.4} \
          run_overhead_vs_raw={run_overhead:.3} rss_mb_10k={rss_mb:.1} large_body_ours_ms={large_ours_ms:.3} \
-         large_body_pact_verifier_ms={large_theirs_ms:.3} large_body_speedup_vs_pact_verifier={large_speedup:.2}"
+         large_body_pact_verifier_ms={large_theirs_ms:.3} large_body_speedup_vs_pact_verifier={large_speedup:.2} \
+         endpoint_ms={endpoint_ms:.4} endpoint_speedup_vs_pact_verifier={endpoint_speedup:.2} \
+         direct_ms={direct_ms:.4} run_overhead_vs_direct={run_overhead_direct:.3}"
     );
 }
 

@@ -43,15 +43,15 @@ use pact_verifier::provider_client::make_provider_request;
 use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
 use serde_json::{json, Map, Value};
 
-use crate::hooks::{HookContext, HookKind, Hooks};
-use crate::message::registry::MessageRegistry;
 use crate::functions::ProviderFunctions;
+use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::protocol::parse_message_request;
+use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{InteractionFilter, LoadedPact};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
-use crate::states::MissingStates;
 use crate::states::protocol::StateChange;
+use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
 
 /// How the engine reaches the provider and its state endpoint.
@@ -781,7 +781,8 @@ struct ProducedMessage {
 async fn produce_in_process(functions: &ProviderFunctions, body: &Value) -> Result<ProducedMessage, Failure> {
     let request = parse_message_request(body.to_string().as_bytes())
         .map_err(|error| Failure::Request { message: error.message })?;
-    let message = functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
+    let message =
+        functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
     Ok(ProducedMessage {
         bytes: axum::body::Bytes::copy_from_slice(message.contents()),
         content_type: Some(message.content_type().to_string()),
