@@ -21,7 +21,7 @@ pub enum Failure {
     StateSetup {
         /// The state text.
         state: String,
-        /// What went wrong, as the state endpoint reported it.
+        /// What went wrong, as the state function (or the state endpoint) reported it.
         message: String,
     },
     /// A state's teardown failed after the request.

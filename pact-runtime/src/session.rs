@@ -32,7 +32,7 @@ pub enum RunError {
     AmbiguousStates(String),
     /// The app did not boot.
     App(AppError),
-    /// The engine or the state endpoint could not start.
+    /// The engine could not start.
     Setup(String),
     /// The Pact Broker failed or refused.
     Broker(String),

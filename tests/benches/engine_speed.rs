@@ -8,7 +8,7 @@
 //! `BENCH_INTERACTIONS=N` changes the interaction count (default 1000). The last line is
 //! machine-readable.
 //!
-//! It also times the whole `verify_provider` run (load, state endpoint, boot, verify, report)
+//! It also times the whole `verify_provider` run (load, boot, verify, report)
 //! on the same pact against the raw loop, verifies 100 interactions with 1 MB JSON bodies with
 //! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
 //! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
@@ -206,8 +206,8 @@ async fn run_ours(setup: &Setup, pact: &Path, count: usize, states: States) -> (
     (loaded, verified)
 }
 
-/// (d) The whole `verify_provider` run a `#[pact_provider_test]` makes: load the pact, start
-/// the state endpoint, boot the app, verify, build the report.
+/// (d) The whole `verify_provider` run a `#[pact_provider_test]` makes: load the pact, boot
+/// the app, verify with the state functions in-process, build the report.
 async fn run_whole(pact: &Path, count: usize) -> Duration {
     let settings = pact_runtime::Settings::new(vec![PactSource::File(pact.to_path_buf())]).provider(PROVIDER);
     let started = Instant::now();

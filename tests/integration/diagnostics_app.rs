@@ -319,8 +319,8 @@ fn port_app(
     }
 }
 
-/// Two providers verified at once, with the same state text: each run's app and state endpoint
-/// get their own ephemeral loopback port, and each provider's state is its own. Bound: 10 s.
+/// Two providers verified at once, with the same state text: the runs' apps get their own
+/// ephemeral loopback ports, and each provider's state is its own. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_runs_get_their_own_ports_and_states() {
     let addresses = Arc::new(Mutex::new(Vec::new()));

@@ -379,7 +379,7 @@ fn slot_app() -> Router {
     )
 }
 
-/// Two runs of `SerialService` at once, each with its own state endpoint: the provider lock
+/// Two runs of `SerialService` at once: the provider lock
 /// keeps each interaction's setup, request and teardown apart. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_runs_of_one_provider_never_interleave_their_states() {
