@@ -1,6 +1,7 @@
 //! Issue 13, the state endpoint: only the run's engine (or a verifier given the run's URL) can
 //! drive it. A request without the per-run secret segment is `403`, a body that is not JSON is
-//! `415`, neither runs anything, and a state call no interaction asked for fails the run.
+//! `415`, neither runs anything, and a state call no interaction asked for is named. A
+//! `#[pact_provider_test]` run serves no endpoint at all.
 //! Every request is bounded by the client's 5 s timeout.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -150,6 +151,7 @@ async fn a_repeated_state_in_the_query_form_is_rejected() {
 /// "error sending request". Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn transport_errors_keep_their_cause() {
+    let _turn = SERIAL.lock().await;
     pact_runtime::install_crypto_provider();
     let closed = std::net::TcpListener::bind(("127.0.0.1", 0)).unwrap().local_addr().unwrap().port();
     let state_url = format!("http://127.0.0.1:{closed}{DEFAULT_STATE_PATH}");
@@ -168,6 +170,7 @@ async fn transport_errors_keep_their_cause() {
 /// report: a pact cannot clear the terminal or ring it. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_escapes_control_characters() {
+    let _turn = SERIAL.lock().await;
     let dir = std::env::temp_dir().join(format!("pact-escapes-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("Escaper-GuardedService.json");
@@ -195,4 +198,67 @@ async fn the_console_escapes_control_characters() {
     }
     let shown = report.to_string();
     assert!(shown.contains("Escaper\\u{1b}[2J") && shown.contains("a request that rings\\u{7}"), "{shown}");
+}
+
+// ---- a #[pact_provider_test] run opens no state endpoint ----
+
+/// The TCP sockets this process listens on, from `/proc` (Linux).
+fn listening_sockets() -> usize {
+    let owned: std::collections::HashSet<String> = std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|entry| std::fs::read_link(entry.ok()?.path()).ok())
+        .filter_map(|target| {
+            let text = target.to_string_lossy().into_owned();
+            Some(text.strip_prefix("socket:[")?.strip_suffix(']')?.to_string())
+        })
+        .collect();
+    ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+        .iter()
+        .filter_map(|table| std::fs::read_to_string(table).ok())
+        .flat_map(|table| table.lines().skip(1).map(str::to_string).collect::<Vec<_>>())
+        .filter(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.get(3) == Some(&"0A") && fields.get(9).is_some_and(|inode| owned.contains(*inode))
+        })
+        .count()
+}
+
+static LISTENING_DURING_STATE: std::sync::Mutex<Option<usize>> = std::sync::Mutex::new(None);
+
+#[provider_state("the listeners are counted", provider = "ClosedService")]
+fn count_listeners() {
+    *LISTENING_DURING_STATE.lock().unwrap() = Some(listening_sockets());
+}
+
+/// While a state function runs, the process listens on the app's port and nothing else: the
+/// run calls its functions in-process, so there is no state endpoint for anything on the machine
+/// to find. Bound: 10 s.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_provider_test_run_listens_only_for_its_app() {
+    let _turn = SERIAL.lock().await;
+    let dir = std::env::temp_dir().join(format!("pact-closed-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("Closer-ClosedService.json");
+    let pact = serde_json::json!({
+        "consumer": { "name": "Closer" },
+        "provider": { "name": "ClosedService" },
+        "interactions": [{
+            "description": "a request while the listeners are counted",
+            "providerStates": [{ "name": "the listeners are counted" }],
+            "request": { "method": "GET", "path": "/ping" },
+            "response": { "status": 200 }
+        }],
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    });
+    std::fs::write(&file, pact.to_string()).unwrap();
+    let before = listening_sockets();
+    let app = || async { Router::new().route("/ping", get(|| async { StatusCode::OK })) };
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(file)]).provider("ClosedService");
+    let run = pact_runtime::verify_provider(&settings, app);
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(report.is_success(), "{report}");
+    let during = LISTENING_DURING_STATE.lock().unwrap().take().expect("the state function ran");
+    assert_eq!(during, before + 1, "only the app listens during the run (before it: {before})");
 }
