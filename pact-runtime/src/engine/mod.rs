@@ -396,7 +396,9 @@ impl Engine {
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         started: Instant,
     ) -> InteractionResult {
-        let comments = interaction.as_v4().map(|v4| v4.comments()).unwrap_or_default();
+        // Only V4 interactions have comments; `as_v4` would copy a V3 one whole to find none.
+        let comments =
+            interaction.is_v4().then(|| interaction.as_v4()).flatten().map(|v4| v4.comments()).unwrap_or_default();
         InteractionResult {
             consumer: loaded.pact.consumer().name,
             provider: provider.to_string(),

@@ -1,5 +1,6 @@
 //! A stable identity for an interaction, for tools that read reports.
 
+use std::fmt::Write as _;
 use std::panic::RefUnwindSafe;
 
 use pact_models::interaction::Interaction;
@@ -11,8 +12,11 @@ use sha2::{Digest, Sha256};
 /// interaction gets the same key in every run, on every machine. `pact_models`' own computed key
 /// uses `DefaultHasher`, which Rust does not promise to keep stable, so it is not used.
 pub(crate) fn interaction_key(interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe)) -> String {
-    if let Some(key) = interaction.as_v4().and_then(|v4| v4.key()).filter(|key| !key.is_empty()) {
-        return key;
+    // Only V4 interactions carry a key; `as_v4` would copy a V3 one whole to find none.
+    if let Some(key) = interaction.is_v4().then(|| interaction.as_v4()).flatten().and_then(|v4| v4.key()) {
+        if !key.is_empty() {
+            return key;
+        }
     }
     let states: Vec<Value> = interaction
         .provider_states()
@@ -27,24 +31,45 @@ pub(crate) fn interaction_key(interaction: &(dyn Interaction + Send + Sync + Ref
         Value::Null
     };
     let identity = json!({ "description": interaction.description(), "providerStates": states, "request": request });
-    let digest = Sha256::digest(canonical(&identity).as_bytes());
-    digest.iter().take(8).map(|byte| format!("{byte:02x}")).collect()
+    let mut text = String::new();
+    canonical(&identity, &mut text);
+    let digest = Sha256::digest(text.as_bytes());
+    let mut key = String::with_capacity(16);
+    for byte in digest.iter().take(8) {
+        let _ = write!(key, "{byte:02x}");
+    }
+    key
 }
 
-/// JSON with object keys sorted, so the text does not depend on map order.
-fn canonical(value: &Value) -> String {
+/// Writes JSON with object keys sorted, so the text does not depend on map order.
+fn canonical(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            let fields: Vec<String> = entries
-                .into_iter()
-                .map(|(key, value)| format!("{}:{}", Value::from(key.as_str()), canonical(value)))
-                .collect();
-            format!("{{{}}}", fields.join(","))
+            out.push('{');
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                let _ = write!(out, "{}:", Value::from(key.as_str()));
+                canonical(value, out);
+            }
+            out.push('}');
         }
-        Value::Array(items) => format!("[{}]", items.iter().map(canonical).collect::<Vec<_>>().join(",")),
-        other => other.to_string(),
+        Value::Array(items) => {
+            out.push('[');
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push(',');
+                }
+                canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => {
+            let _ = write!(out, "{other}");
+        }
     }
 }
 
