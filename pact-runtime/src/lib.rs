@@ -440,6 +440,7 @@ pub use pact_macros::provider_state;
 /// | `pacts = "..."` | a pact file, a directory or an `http(s)://` URL; repeat for more (default: `pacts`) |
 /// | `state_path = "/..."` | path of the state endpoint (default: `/_pact/provider_states`) |
 /// | `boot_timeout_ms = N` | how long the app may take to accept connections (default: 10000) |
+/// | `max_body_bytes = N` | the largest response or message body read; a larger one fails its interaction (default: 16777216, 16 MiB) |
 /// | `broker_url = "..."` | verify the pacts a Pact Broker selects instead of local ones |
 /// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
 /// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
@@ -485,6 +486,7 @@ pub use pact_macros::provider_state;
 ///     request_timeout_ms = 30000,
 ///     follow_redirects = false,
 ///     state_timeout_ms = 30000,
+///     max_body_bytes = 16777216,
 ///     broker_url = "https://broker.example",
 ///     ca_bundle = "certs/ca.pem",
 ///     consumer_version_selectors = r#"[{"mainBranch": true}, {"deployedOrReleased": true}]"#,

@@ -92,7 +92,7 @@ impl Session {
         check_states(&self.provider)?;
         let settings = &self.settings;
         let registry = StateRegistry::for_provider(&self.provider);
-        let messages = MessageRegistry::for_provider(&self.provider);
+        let messages = MessageRegistry::for_provider(&self.provider).with_max_body_bytes(settings.max_body_bytes);
         let endpoint = StateEndpoint::start_with_messages(
             registry.clone(),
             messages.clone(),
@@ -109,6 +109,7 @@ impl Session {
                 follow_redirects: settings.follow_redirects,
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
                 message_url: Some(endpoint.message_url()),
+                max_body_bytes: settings.max_body_bytes,
                 ..EngineConfig::new(
                     format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                     Some(endpoint.url().to_string()),
