@@ -192,7 +192,8 @@ fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
     }
 }
 
-/// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
+/// The HTTP client the engine uses: pooled (idle connections kept for half the state
+/// endpoint's `CONNECTION_TIMEOUT`), no redirects, `timeout` per request. Installs the
 /// ring rustls provider first, which `pact_verifier`'s reqwest needs even to build a client.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
     http_client_with(timeout, false)
@@ -207,6 +208,9 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
     reqwest::Client::builder()
         .user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
+        // Well before the state endpoint closes an idle connection (`CONNECTION_TIMEOUT`), so
+        // a pooled connection is never reused just as the endpoint closes it.
+        .pool_idle_timeout(crate::endpoint::CONNECTION_TIMEOUT / 2)
         .redirect(redirects)
         .build()
         .map_err(|err| EngineError(format!("cannot build the HTTP client: {err}")))
