@@ -65,7 +65,9 @@
 //! nextest every test pays for loading the pacts and booting the app.
 //!
 //! After the tests, the harness prints a summary (counts, missing states, broker notices and a
-//! command that reruns only the failures) and writes the report files asked for
+//! command that reruns only the failures), fails the run if the state endpoint served a state
+//! call that none of the process's tests asked for (as the plain test does), and writes the
+//! report files asked for
 //! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`),
 //! with the interactions this process ran. Under nextest, where each process runs one test,
 //! point those at a directory (each process then writes a file named after its test) or use
@@ -145,20 +147,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     let loaded = runtime.block_on(load_run(settings));
     let (session, trials) = match loaded {
         Ok(LoadedRun::Pacts(session)) => {
-            // `interactions()` copies a pact's interactions: once here, not once per test.
-            let interactions: Vec<Interactions> =
-                session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
-            let session = Arc::new(Tests {
-                handle: runtime.handle().clone(),
-                entries: entries(&session.pacts, &interactions, &settings.filter),
-                interactions,
-                session,
-                app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
-                live: OnceLock::new(),
-                results: Mutex::new(Vec::new()),
-                missing: Mutex::new(Vec::new()),
-                started: Instant::now(),
-            });
+            let session = Arc::new(Tests::new(runtime.handle().clone(), session, app));
             let trials = trials(&session);
             (Some(session), trials)
         }
@@ -171,7 +160,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     let mut conclusion = libtest_mimic::run(&args, trials);
     if let Some(session) = session {
         if !args.list {
-            let failed = runtime.block_on(session.finish(&args, name));
+            let (failed, _) = runtime.block_on(session.finish(&args, name));
             conclusion.num_failed += failed;
         }
         // Stops the app and the state endpoint before the runtime goes.
@@ -298,6 +287,23 @@ fn trials(session: &Arc<Tests>) -> Vec<Trial> {
 }
 
 impl Tests {
+    /// The tests of `session`'s pacts, the app to boot when the first one runs.
+    fn new<Form, App: ProviderApp<Form>>(handle: tokio::runtime::Handle, session: Box<Session>, app: App) -> Tests {
+        // `interactions()` copies a pact's interactions: once here, not once per test.
+        let interactions: Vec<Interactions> = session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
+        Tests {
+            handle,
+            entries: entries(&session.pacts, &interactions, &session.settings.filter),
+            interactions,
+            session,
+            app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
+            live: OnceLock::new(),
+            results: Mutex::new(Vec::new()),
+            missing: Mutex::new(Vec::new()),
+            started: Instant::now(),
+        }
+    }
+
     /// Starts the state endpoint and boots the app, once.
     fn live(&self) -> &Result<Live, String> {
         self.live.get_or_init(|| {
@@ -337,11 +343,12 @@ impl Tests {
         outcome
     }
 
-    /// After the tests: the report, its files, publishing. Answers how many of these failed.
-    async fn finish(&self, args: &Arguments, name: &str) -> u64 {
+    /// After the tests: the report, its files, publishing. Answers how many of these failed,
+    /// and the report.
+    async fn finish(&self, args: &Arguments, name: &str) -> (u64, VerificationReport) {
         let mut results = std::mem::take(&mut *lock(&self.results));
         if results.is_empty() {
-            return 0;
+            return (0, VerificationReport::default());
         }
         results.sort_by_key(|(index, _)| *index);
         let names: HashMap<usize, &str> =
@@ -355,8 +362,16 @@ impl Tests {
             duration: self.started.elapsed(),
             ..VerificationReport::default()
         };
+        // As the plain test does: a state call the endpoint served that none of these tests
+        // asked for came from something else on this machine.
+        if let Some(Ok(live)) = self.live.get() {
+            if let Err(error) = live.check_state_calls(&report) {
+                report.errors.push(error.to_string());
+            }
+        }
         let mut failed = self.session.finish(&mut report).await;
-        // Unused state functions under `unused_states = "fail"` fail the binary too.
+        // Unused state functions under `unused_states = "fail"`, and unasked state calls, fail
+        // the binary too.
         failed += report.errors.len() as u64;
         print!("{}", summary(&report, name, &failed_names));
 
@@ -371,7 +386,7 @@ impl Tests {
                 failed += 1;
             }
         }
-        failed
+        (failed, report)
     }
 }
 
@@ -431,4 +446,93 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
 
 fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|line| format!("{prefix}{line}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PactSource;
+    use crate::states::{SourceLocation, StateAction, StateCall, StateFuture, StateRegistration};
+
+    const PROVIDER: &str = "HarnessGuardService";
+
+    fn serves(_: StateCall) -> StateFuture {
+        Box::pin(async { Ok(serde_json::Map::new()) })
+    }
+
+    inventory::submit! {
+        StateRegistration {
+            pattern: "a user exists",
+            provider: Some(PROVIDER),
+            action: StateAction::Setup,
+            function: "a_user_exists",
+            location: SourceLocation { file: file!(), line: line!(), column: 1 },
+            handler: serves,
+        }
+    }
+
+    inventory::submit! {
+        StateRegistration {
+            pattern: "all users are deleted",
+            provider: Some(PROVIDER),
+            action: StateAction::Setup,
+            function: "delete_all_users",
+            location: SourceLocation { file: file!(), line: line!(), column: 1 },
+            handler: serves,
+        }
+    }
+
+    /// Under the harness too, a state call the endpoint served that no test of the process asked
+    /// for (here POSTed to the endpoint's URL between the tests, as a process that learnt it
+    /// would) fails the run and names the call. Bound: 10 s.
+    #[test]
+    fn a_state_call_no_test_asked_for_fails_the_run() {
+        let dir = std::env::temp_dir().join(format!("pact-harness-guard-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("GuardConsumer-HarnessGuardService.json");
+        let pact = serde_json::json!({
+            "consumer": { "name": "GuardConsumer" },
+            "provider": { "name": PROVIDER },
+            "interactions": [{
+                "description": "a request for a user",
+                "providerStates": [{ "name": "a user exists" }],
+                "request": { "method": "GET", "path": "/users/1" },
+                "response": { "status": 200 }
+            }],
+            "metadata": { "pactSpecification": { "version": "3.0.0" } }
+        });
+        std::fs::write(&file, pact.to_string()).unwrap();
+        let settings = Settings::new(vec![PactSource::File(file)]).provider(PROVIDER);
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let session = match runtime.block_on(load_run(&settings)) {
+            Ok(LoadedRun::Pacts(session)) => session,
+            _ => panic!("the pact loads"),
+        };
+        let app = || async {
+            axum::Router::new().route("/users/1", axum::routing::get(|| async { axum::http::StatusCode::OK }))
+        };
+        let tests = Tests::new(runtime.handle().clone(), session, app);
+        let started = Instant::now();
+        assert!(tests.run_test(0).is_ok(), "the test itself passes");
+        let url = tests.live().as_ref().expect("the app booted").state_url().to_string();
+        let answer = runtime.block_on(async {
+            crate::engine::http_client(std::time::Duration::from_secs(5))
+                .unwrap()
+                .post(&url)
+                .json(&serde_json::json!({ "state": "all users are deleted" }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+        assert_eq!(answer, 200);
+        let (failed, report) = runtime.block_on(tests.finish(&Arguments::default(), "guard"));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "took {:?}", started.elapsed());
+        assert_eq!(failed, 1, "{report:?}");
+        assert_eq!(
+            report.errors,
+            ["the state endpoint ran state functions that no interaction of this run asked for: setup of `all users are deleted`; something else on this machine sent them"]
+        );
+    }
 }

@@ -265,6 +265,12 @@ impl Live {
         )))
     }
 
+    /// The state endpoint's URL, for tests that play something else on the machine.
+    #[cfg(test)]
+    pub(crate) fn state_url(&self) -> &str {
+        self.endpoint.url()
+    }
+
     /// Why the app stopped, if it has.
     fn exit_reason(&self) -> Option<String> {
         self.booted.lock().unwrap_or_else(PoisonError::into_inner).exit_reason()
