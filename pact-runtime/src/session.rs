@@ -484,8 +484,9 @@ async fn fetch_pacts(
             Some(broker) => broker_client(&broker.base_url, broker.auth.clone(), broker.ca_bundle.as_deref())?,
             None => broker_client(pact_url, None, None)?,
         };
-        let pact = fetch_webhook_pact(&broker, pact_url).await.map_err(|e| RunError::Broker(e.0))?;
-        return Ok((vec![pact], Some(broker)));
+        let pacts = vec![fetch_webhook_pact(&broker, pact_url).await.map_err(|e| RunError::Broker(e.0))?];
+        crate::pacts::warn_empty(&pacts, warnings);
+        return Ok((pacts, Some(broker)));
     }
     if let Some(settings_broker) = &settings.broker {
         let provider = settings.provider.as_deref().ok_or_else(|| {
@@ -496,6 +497,7 @@ async fn fetch_pacts(
         let broker =
             BrokerClient::for_settings(settings_broker, settings.request_timeout).map_err(|e| RunError::Broker(e.0))?;
         let pacts = fetch_broker_pacts(&broker, settings_broker, provider).await.map_err(|e| RunError::Broker(e.0))?;
+        crate::pacts::warn_empty(&pacts, warnings);
         return Ok((pacts, Some(broker)));
     }
     let pacts = load_pacts_warning(&settings.sources, settings.provider.as_deref(), client, warnings)

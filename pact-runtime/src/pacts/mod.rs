@@ -159,7 +159,14 @@ pub async fn load_pacts_warning(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<LoadedPact>, SourceError> {
     let pacts = load_every_source(sources, provider, client, warnings).await?;
-    for loaded in &pacts {
+    warn_empty(&pacts, warnings);
+    Ok(pacts)
+}
+
+/// Adds a warning for each pact of `pacts` without interactions, wherever it came from (a
+/// file, a URL, a Pact Broker): it passes, yet nothing in it was verified.
+pub(crate) fn warn_empty(pacts: &[LoadedPact], warnings: &mut Vec<String>) {
+    for loaded in pacts {
         if loaded.pact.interactions().is_empty() {
             warnings.push(format!(
                 "pact {} ({} → {}) has no interactions: nothing in it is verified",
@@ -169,7 +176,6 @@ pub async fn load_pacts_warning(
             ));
         }
     }
-    Ok(pacts)
 }
 
 async fn load_every_source(
