@@ -58,7 +58,8 @@
 //! The generated endpoint also serves the messages to other Pact verifiers, at
 //! `POST /_pact/messages` in the protocol of Pact's message providers: see [`mod@message`].
 //! A V4 synchronous message with several responses is reported as unsupported (Pact's matching
-//! compares one response); plugin content types are not supported.
+//! compares one response). Pact plugins are not supported: an interaction that uses one fails on
+//! its own, naming the plugin, and the rest of its pact is verified.
 //!
 //! # What is stable
 //!

@@ -363,6 +363,12 @@ impl Engine {
             result.failures.push(Failure::AppStopped { reason });
             return result;
         }
+        if let Some(why) = loaded.unsupported(index) {
+            let mut result = self.result(provider, loaded, interaction, Instant::now());
+            result.index = index;
+            result.failures.push(Failure::Unsupported { message: why.to_string() });
+            return result;
+        }
         let serial = match &checks.serial {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
