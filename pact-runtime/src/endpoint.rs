@@ -13,6 +13,7 @@
 //! | `POST {path}` with `{"state", "params", "action"}` (or the same as a query string) | `200` and the JSON object of the function's values |
 //! | an empty `state` (verifiers send one for interactions without states) | `200 {}` |
 //! | malformed JSON, no `state`, an unknown `action`, a body over 64 KiB | `400 {"error": ...}` |
+//! | a body that takes longer than [`CONNECTION_TIMEOUT`] to arrive | `408 {"error": ...}`, nothing runs |
 //! | no function serves the state (the message lists the closest registered states and a stub to paste), two do, or it failed, panicked or timed out | `422 {"error": ...}` |
 //! | any other path under the secret | `404` |
 //!
@@ -22,6 +23,10 @@
 //!
 //! State failures answer `422`, not `5xx`, because Pact verifiers retry `5xx` answers and a
 //! failing state function fails the same way every time.
+//!
+//! A connection has [`CONNECTION_TIMEOUT`] to send a request's headers, counted from when it
+//! opens or from the end of its previous answer: one that sends them too slowly, or sits idle
+//! that long, is closed, so no local process can hold connections open forever.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -49,6 +54,12 @@ pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
 
 /// The largest state-change body the endpoint accepts.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// How long a connection to the endpoint may take to send a request's headers (and then its
+/// body), counted from when it opens or from the end of its previous answer; a connection that
+/// is slower, or idle that long, is closed. The engine's client (`http_client`) lets its pooled
+/// connections go after half as long, so it never reuses one the endpoint is about to close.
+pub const CONNECTION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A running state endpoint. Dropping it shuts the server down.
 #[derive(Debug)]
@@ -110,13 +121,7 @@ impl StateEndpoint {
             })
             .with_state(functions.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        tokio::spawn(serve(listener, router, stopped));
         Ok(StateEndpoint {
             url: format!("http://{address}/{secret}{path}"),
             address,
@@ -168,6 +173,46 @@ impl Drop for StateEndpoint {
     }
 }
 
+/// Serves `router` on `listener` until `stopped` fires, each connection bounded by
+/// [`CONNECTION_TIMEOUT`]. Connections still open then are dropped with the server.
+async fn serve(listener: TcpListener, router: Router, stopped: oneshot::Receiver<()>) {
+    let mut connections = tokio::task::JoinSet::new();
+    let mut stopped = std::pin::pin!(stopped);
+    loop {
+        let stream = tokio::select! {
+            _ = &mut stopped => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors, say: wait a little instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        while connections.try_join_next().is_some() {}
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        connections.spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(CONNECTION_TIMEOUT);
+            let _ = builder.serve_connection(hyper_util::rt::TokioIo::new(stream), service).await;
+        });
+    }
+}
+
+/// The body of `request`, at most [`MAX_BODY_BYTES`] of it, within [`CONNECTION_TIMEOUT`].
+async fn read_body(request: Request, what: &str) -> Result<axum::body::Bytes, Response> {
+    match tokio::time::timeout(CONNECTION_TIMEOUT, to_bytes(request.into_body(), MAX_BODY_BYTES)).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(_)) => Err(bad_request(format!("{what} body is larger than {MAX_BODY_BYTES} bytes"))),
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            error_body(&format!("{what} body did not arrive within {CONNECTION_TIMEOUT:?}")),
+        )
+            .into_response()),
+    }
+}
+
 async fn handle_state_change(State(functions): State<ProviderFunctions>, request: Request) -> Response {
     if request.method() != Method::POST {
         return (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")], error_body("state changes use POST"))
@@ -175,9 +220,9 @@ async fn handle_state_change(State(functions): State<ProviderFunctions>, request
     }
     let query = request.uri().query().map(str::to_string);
     let json_body = is_json(request.headers());
-    let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+    let body = match read_body(request, "state-change").await {
         Ok(body) => body,
-        Err(_) => return bad_request(format!("state-change body is larger than {MAX_BODY_BYTES} bytes")),
+        Err(response) => return response,
     };
     // A body must say it is JSON: a browser sends `text/plain` cross-origin without asking first.
     if !json_body && !body.iter().all(u8::is_ascii_whitespace) {
@@ -199,9 +244,9 @@ async fn handle_message(State(functions): State<ProviderFunctions>, request: Req
             .into_response();
     }
     let json_body = is_json(request.headers());
-    let body = match to_bytes(request.into_body(), MAX_BODY_BYTES).await {
+    let body = match read_body(request, "message request").await {
         Ok(body) => body,
-        Err(_) => return bad_request(format!("message request body is larger than {MAX_BODY_BYTES} bytes")),
+        Err(response) => return response,
     };
     if !json_body {
         return unsupported_media_type("message requests are JSON: send `Content-Type: application/json`");

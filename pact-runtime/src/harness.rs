@@ -64,7 +64,9 @@
 //! nextest every test pays for loading the pacts and booting the app.
 //!
 //! After the tests, the harness prints a summary (counts, missing states, broker notices and a
-//! command that reruns only the failures) and writes the report files asked for
+//! command that reruns only the failures), fails the run if the state endpoint served a state
+//! call that none of the process's tests asked for (as the plain test does), and writes the
+//! report files asked for
 //! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`),
 //! with the interactions this process ran. Under nextest, where each process runs one test,
 //! point those at a directory (each process then writes a file named after its test) or use
@@ -144,20 +146,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     let loaded = runtime.block_on(load_run(settings));
     let (session, trials) = match loaded {
         Ok(LoadedRun::Pacts(session)) => {
-            // `interactions()` copies a pact's interactions: once here, not once per test.
-            let interactions: Vec<Interactions> =
-                session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
-            let session = Arc::new(Tests {
-                handle: runtime.handle().clone(),
-                entries: entries(&session.pacts, &interactions, &settings.filter),
-                interactions,
-                session,
-                app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
-                live: OnceLock::new(),
-                results: Mutex::new(Vec::new()),
-                missing: Mutex::new(Vec::new()),
-                started: Instant::now(),
-            });
+            let session = Arc::new(Tests::new(runtime.handle().clone(), session, app));
             let trials = trials(&session);
             (Some(session), trials)
         }
@@ -170,7 +159,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
     let mut conclusion = libtest_mimic::run(&args, trials);
     if let Some(session) = session {
         if !args.list {
-            let failed = runtime.block_on(session.finish(&args, name));
+            let (failed, _) = runtime.block_on(session.finish(&args, name));
             conclusion.num_failed += failed;
         }
         // Stops the app before the runtime goes.
@@ -297,6 +286,23 @@ fn trials(session: &Arc<Tests>) -> Vec<Trial> {
 }
 
 impl Tests {
+    /// The tests of `session`'s pacts, the app to boot when the first one runs.
+    fn new<Form, App: ProviderApp<Form>>(handle: tokio::runtime::Handle, session: Box<Session>, app: App) -> Tests {
+        // `interactions()` copies a pact's interactions: once here, not once per test.
+        let interactions: Vec<Interactions> = session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
+        Tests {
+            handle,
+            entries: entries(&session.pacts, &interactions, &session.settings.filter),
+            interactions,
+            session,
+            app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
+            live: OnceLock::new(),
+            results: Mutex::new(Vec::new()),
+            missing: Mutex::new(Vec::new()),
+            started: Instant::now(),
+        }
+    }
+
     /// Boots the app, once.
     fn live(&self) -> &Result<Live, String> {
         self.live.get_or_init(|| {
@@ -336,11 +342,12 @@ impl Tests {
         outcome
     }
 
-    /// After the tests: the report, its files, publishing. Answers how many of these failed.
-    async fn finish(&self, args: &Arguments, name: &str) -> u64 {
+    /// After the tests: the report, its files, publishing. Answers how many of these failed,
+    /// and the report.
+    async fn finish(&self, args: &Arguments, name: &str) -> (u64, VerificationReport) {
         let mut results = std::mem::take(&mut *lock(&self.results));
         if results.is_empty() {
-            return 0;
+            return (0, VerificationReport::default());
         }
         results.sort_by_key(|(index, _)| *index);
         let names: HashMap<usize, &str> =
@@ -370,7 +377,7 @@ impl Tests {
                 failed += 1;
             }
         }
-        failed
+        (failed, report)
     }
 }
 

@@ -21,11 +21,9 @@
 use std::collections::HashMap;
 use std::fmt::{self, Display};
 use std::future::Future;
-use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
 use std::time::Duration;
 
-use futures::FutureExt;
 use pact_models::bodies::OptionalBody;
 use pact_models::http_parts::HttpPart;
 use pact_models::v4::http_parts::HttpRequest;
@@ -330,29 +328,38 @@ impl Hooks {
     }
 
     /// Passes `request` through every request filter, in order; the first error stops it.
+    /// Each filter runs on a thread of its own within the hooks' bound, like the hooks.
     pub async fn filter_request(&self, request: HttpRequest) -> Result<HttpRequest, Failure> {
         if self.request_filters.is_empty() {
             return Ok(request);
         }
         let mut request = ProviderRequest::new(request);
         for filter in &self.request_filters {
-            let outcome = AssertUnwindSafe((filter.handler)(&mut request)).catch_unwind().await;
-            if let Some(message) = failure_message(outcome) {
-                return Err(Failure::Hook {
-                    kind: "request_filter".to_string(),
-                    function: filter.function.to_string(),
-                    message,
-                });
-            }
+            let handler = filter.handler;
+            // The filter borrows the request: the future owns it, and hands it back.
+            let mut owned = request;
+            let filtered = async move {
+                let outcome = handler(&mut owned).await;
+                (owned, outcome)
+            };
+            let message = match run_bounded(filtered, self.timeout).await {
+                Bounded::Finished((filtered, Ok(()))) => {
+                    request = filtered;
+                    continue;
+                }
+                Bounded::Finished((_, Err(message))) => message,
+                Bounded::Panicked(panic) => format!("panicked: {panic}"),
+                Bounded::TimedOut => format!(
+                    "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)",
+                    self.timeout
+                ),
+            };
+            return Err(Failure::Hook {
+                kind: "request_filter".to_string(),
+                function: filter.function.to_string(),
+                message,
+            });
         }
         Ok(request.into_pact_request())
-    }
-}
-
-fn failure_message(outcome: Result<Result<(), String>, Box<dyn std::any::Any + Send>>) -> Option<String> {
-    match outcome {
-        Ok(Ok(())) => None,
-        Ok(Err(message)) => Some(message),
-        Err(panic) => Some(format!("panicked: {}", crate::util::panic_message(panic.as_ref()))),
     }
 }

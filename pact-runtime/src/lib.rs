@@ -58,7 +58,8 @@
 //! The generated endpoint also serves the messages to other Pact verifiers, at
 //! `POST /_pact/messages` in the protocol of Pact's message providers: see [`mod@message`].
 //! A V4 synchronous message with several responses is reported as unsupported (Pact's matching
-//! compares one response); plugin content types are not supported.
+//! compares one response). Pact plugins are not supported: an interaction that uses one fails on
+//! its own, naming the plugin, and the rest of its pact is verified.
 //!
 //! # What is stable
 //!
@@ -441,6 +442,7 @@ pub use pact_macros::provider_state;
 /// | `pacts = "..."` | a pact file, a directory or an `http(s)://` URL; repeat for more (default: `pacts`) |
 /// | `state_path = "/..."` | path of the state endpoint [`StateServer`] serves (default: `/_pact/provider_states`; the test itself calls its functions in-process) |
 /// | `boot_timeout_ms = N` | how long the app may take to accept connections (default: 10000) |
+/// | `max_body_bytes = N` | the largest response or message body read; a larger one fails its interaction (default: 16777216, 16 MiB) |
 /// | `broker_url = "..."` | verify the pacts a Pact Broker selects instead of local ones |
 /// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
 /// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
@@ -486,6 +488,7 @@ pub use pact_macros::provider_state;
 ///     request_timeout_ms = 30000,
 ///     follow_redirects = false,
 ///     state_timeout_ms = 30000,
+///     max_body_bytes = 16777216,
 ///     broker_url = "https://broker.example",
 ///     ca_bundle = "certs/ca.pem",
 ///     consumer_version_selectors = r#"[{"mainBranch": true}, {"deployedOrReleased": true}]"#,
@@ -587,7 +590,10 @@ pub use pact_macros::after_each;
 ///
 /// It takes `&mut` [`ProviderRequest`], is `fn` or `async fn`, and returns `()` or
 /// `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction, and its request is
-/// not sent. Filters run in source order, after the state setups. Same options as
+/// not sent. Like the hooks, each runs on a thread of its own and is bounded by
+/// `state_timeout_ms`: a filter that blocks or never returns fails its interaction, naming the
+/// filter and the bound, and the next interactions go on. Filters run in source order, after
+/// the state setups. Same options as
 /// [`macro@before_each`]. For fixed headers, the `custom_headers` option (or
 /// `PACT_CUSTOM_HEADERS`) needs no code.
 ///
@@ -720,7 +726,7 @@ pub mod __private {
 
     // The internals the repository's own tests, benchmarks and compatibility harness drive.
     pub use crate::broker::BrokerClient;
-    pub use crate::endpoint::{StateEndpoint, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
+    pub use crate::endpoint::{StateEndpoint, CONNECTION_TIMEOUT, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
     pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
     pub use crate::functions::ProviderFunctions;
     pub use crate::hooks::Hooks;

@@ -92,7 +92,7 @@ impl Session {
         check_states(&self.provider)?;
         let settings = &self.settings;
         let registry = StateRegistry::for_provider(&self.provider);
-        let messages = MessageRegistry::for_provider(&self.provider);
+        let messages = MessageRegistry::for_provider(&self.provider).with_max_body_bytes(settings.max_body_bytes);
         let functions = ProviderFunctions::new(registry.clone(), messages.clone(), settings.state_timeout);
         let mut booted = boot_within(boot, settings.boot_timeout).await.map_err(RunError::App)?;
         booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
@@ -102,6 +102,7 @@ impl Session {
                 follow_redirects: settings.follow_redirects,
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
                 functions: Some(functions),
+                max_body_bytes: settings.max_body_bytes,
                 ..EngineConfig::new(
                     format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                     None,
@@ -456,8 +457,9 @@ async fn fetch_pacts(
             Some(broker) => broker_client(&broker.base_url, broker.auth.clone(), broker.ca_bundle.as_deref())?,
             None => broker_client(pact_url, None, None)?,
         };
-        let pact = fetch_webhook_pact(&broker, pact_url).await.map_err(|e| RunError::Broker(e.0))?;
-        return Ok((vec![pact], Some(broker)));
+        let pacts = vec![fetch_webhook_pact(&broker, pact_url).await.map_err(|e| RunError::Broker(e.0))?];
+        crate::pacts::warn_empty(&pacts, warnings);
+        return Ok((pacts, Some(broker)));
     }
     if let Some(settings_broker) = &settings.broker {
         let provider = settings.provider.as_deref().ok_or_else(|| {
@@ -468,6 +470,7 @@ async fn fetch_pacts(
         let broker =
             BrokerClient::for_settings(settings_broker, settings.request_timeout).map_err(|e| RunError::Broker(e.0))?;
         let pacts = fetch_broker_pacts(&broker, settings_broker, provider).await.map_err(|e| RunError::Broker(e.0))?;
+        crate::pacts::warn_empty(&pacts, warnings);
         return Ok((pacts, Some(broker)));
     }
     let pacts = load_pacts_warning(&settings.sources, settings.provider.as_deref(), client, warnings)

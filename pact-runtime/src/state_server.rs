@@ -51,8 +51,8 @@ impl StateServer {
         Self::start_with(&Settings::new(Vec::new()).provider(provider)).await
     }
 
-    /// Like [`StateServer::start`] for the provider of `settings`, with its `state_path` and
-    /// `state_timeout` (see [`crate::config`]); the other settings are not used.
+    /// Like [`StateServer::start`] for the provider of `settings`, with its `state_path`,
+    /// `state_timeout` and `max_body_bytes` (see [`crate::config`]); the other settings are not used.
     pub async fn start_with(settings: &Settings) -> Result<StateServer, RunError> {
         let provider = settings.provider.as_deref().ok_or_else(|| {
             RunError::Config(crate::config::ConfigError(
@@ -62,7 +62,7 @@ impl StateServer {
         check_states(provider)?;
         let endpoint = StateEndpoint::start_with_messages(
             StateRegistry::for_provider(provider),
-            MessageRegistry::for_provider(provider),
+            MessageRegistry::for_provider(provider).with_max_body_bytes(settings.max_body_bytes),
             &settings.state_path,
             settings.state_timeout,
         )

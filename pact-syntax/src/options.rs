@@ -106,6 +106,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "how long one state function may run",
     ),
     option(
+        "max_body_bytes",
+        OptionKind::Integer,
+        &["PACT_MAX_BODY_BYTES"],
+        "16777216",
+        "the largest response or message body read (16 MiB); a larger one fails its interaction",
+    ),
+    option(
         "missing_states",
         OptionKind::Text,
         &["PACT_MISSING_STATES"],

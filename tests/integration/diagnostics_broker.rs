@@ -49,6 +49,8 @@ enum Fault {
     PactNotAPact,
     /// Errors echo the request's Authorization header, like a careless proxy.
     EchoesCredentials,
+    /// The one pact has no interactions.
+    EmptyPact,
 }
 
 #[derive(Clone)]
@@ -135,6 +137,11 @@ async fn answer(State(broker): State<Broker>, method: Method, uri: Uri, headers:
             .into_response(),
         },
         (Method::GET, "/pacts/1") if broker.fault == Fault::PactNotAPact => Json(json!(["not", "a", "pact"])).into_response(),
+        (Method::GET, "/pacts/1") if broker.fault == Fault::EmptyPact => {
+            let mut empty = pact();
+            empty["interactions"] = json!([]);
+            Json(empty).into_response()
+        }
         (Method::GET, "/pacts/1") => Json(pact()).into_response(),
         _ => StatusCode::NOT_FOUND.into_response(),
     }
@@ -187,6 +194,24 @@ async fn the_tiny_broker_serves_a_pact_that_verifies() {
     let report = run(Duration::from_secs(5), with_token(&broker.base)).await.unwrap();
     assert!(report.is_success(), "{report}");
     assert_eq!(report.results.len(), 1);
+}
+
+/// A pact the broker serves without interactions passes, with a warning naming it, as a file
+/// does. Bound: 5 s.
+#[tokio::test]
+async fn a_broker_pact_without_interactions_warns() {
+    let broker = broker(Fault::EmptyPact).await;
+    let report = run(Duration::from_secs(5), with_token(&broker.base)).await.unwrap();
+    assert!(report.is_success(), "{report}");
+    assert!(report.results.is_empty());
+    assert_eq!(
+        report.warnings,
+        [format!(
+            "pact {}/pacts/1 (BrokerConsumer → BrokerService) has no interactions: nothing in it is verified",
+            broker.base
+        )]
+    );
+    assert!(report.to_string().contains("has no interactions: nothing in it is verified"), "{report}");
 }
 
 // ---- authentication ----

@@ -10,7 +10,9 @@ use std::time::Duration;
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
-use pact_runtime::__private::{load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
+use pact_runtime::__private::{
+    load_pacts, Engine, EngineConfig, StateEndpoint, StateRegistry, CONNECTION_TIMEOUT, DEFAULT_STATE_PATH,
+};
 use pact_runtime::config::PactSource;
 use pact_runtime::provider_state;
 
@@ -133,6 +135,57 @@ async fn a_state_call_no_interaction_asked_for_is_named() {
 }
 
 // ---- finding 6: the smaller points ----
+
+/// Reads `stream` until the peer closes it (or resets it); answers when that happened, or
+/// `None` if it was still open at `deadline`.
+async fn closed_at(
+    mut stream: impl tokio::io::AsyncRead + Unpin,
+    deadline: tokio::time::Instant,
+) -> Option<tokio::time::Instant> {
+    use tokio::io::AsyncReadExt as _;
+    let mut buffer = [0u8; 1024];
+    loop {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return Some(tokio::time::Instant::now()),
+            Ok(Ok(_)) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+/// A connection that sends half a request line and stops, one that drips a byte every 500 ms,
+/// and one that sends nothing are each closed once `CONNECTION_TIMEOUT` (10 s) passes, not
+/// before; the endpoint still serves afterwards. Bound: `CONNECTION_TIMEOUT` + 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_idle_connections_are_closed() {
+    use tokio::io::AsyncWriteExt as _;
+    let endpoint = endpoint().await;
+    let started = tokio::time::Instant::now();
+    let deadline = started + CONNECTION_TIMEOUT + Duration::from_secs(5);
+    let mut half = tokio::net::TcpStream::connect(endpoint.address()).await.unwrap();
+    half.write_all(b"POST /").await.unwrap();
+    let idle = tokio::net::TcpStream::connect(endpoint.address()).await.unwrap();
+    let drip = tokio::net::TcpStream::connect(endpoint.address()).await.unwrap();
+    let (drip_read, mut drip_write) = drip.into_split();
+    let dripping = tokio::spawn(async move {
+        for byte in b"POST /a-very-long-path-sent-slowly".iter().cycle() {
+            if drip_write.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    });
+    let (half, idle, drip) =
+        tokio::join!(closed_at(half, deadline), closed_at(idle, deadline), closed_at(drip_read, deadline));
+    dripping.abort();
+    for (name, closed) in [("half a request line", half), ("an idle connection", idle), ("a dripping one", drip)] {
+        let closed = closed.unwrap_or_else(|| panic!("{name} was still open after {:?}", deadline - started));
+        let after = closed - started;
+        assert!(after >= CONNECTION_TIMEOUT - Duration::from_millis(500), "{name} was closed early, after {after:?}");
+    }
+    let response = client().post(format!("{}?state=a%20user%20exists", endpoint.url())).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "the endpoint still serves");
+}
 
 /// A repeated `state=` in the query form is a `400`, not the last one silently. Bound: 5 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -307,3 +307,63 @@ async fn a_pact_without_interactions_warns() {
     );
     assert!(report.to_string().contains("has no interactions"), "the console shows it:\n{report}");
 }
+
+// ---- V4 interactions this runtime cannot verify ----
+
+/// What each interaction of `v4-unsupported/PluginConsumer-PactService.json` reported.
+fn unsupported_failures(report: &VerificationReport) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
+        .collect()
+}
+
+/// Checks a run of the V4 pact with an interaction of an unknown type and two that use Pact
+/// plugins (a gRPC message, a CSV body), read from `source`.
+fn check_unsupported(report: &VerificationReport, source: &str) {
+    println!("{report}");
+    let failures = unsupported_failures(report);
+    assert_eq!(report.results.len(), 5, "every interaction has a result:\n{report}");
+    assert_eq!(failures[0], "", "the others are verified");
+    assert_eq!(
+        failures[1],
+        format!(
+            "not verified: V4 interaction `a note by pigeon` of pact {source} has the type `Synchronous/Carrier-Pigeon`, which Pact does not know: the types are `Synchronous/HTTP`, `Asynchronous/Messages` and `Synchronous/Messages`"
+        )
+    );
+    assert_eq!(
+        failures[2],
+        "not verified: interaction `a greeting over gRPC` uses the `protobuf` plugin over the `grpc` transport, and Pact plugins are not supported by pact-runtime: verify plugin interactions with a verifier that loads the plugin (the pact_verifier CLI)"
+    );
+    assert_eq!(
+        failures[3],
+        "not verified: interaction `a CSV report` uses the `csv` plugin, and Pact plugins are not supported by pact-runtime: verify plugin interactions with a verifier that loads the plugin (the pact_verifier CLI)"
+    );
+    assert_eq!(failures[4], "");
+    let shown = format!("{report}\n{}", report.failure_summary());
+    assert!(!shown.contains("#[message]") && !shown.contains("todo!"), "no stub is suggested:\n{shown}");
+    assert!(!shown.contains("It will be ignored"), "{shown}");
+    assert_eq!(report.counts(), "2 passed, 3 failed");
+}
+
+/// A V4 pact with an interaction of a type Pact does not know no longer rejects the whole file:
+/// that interaction fails naming the pact, itself and its type, and plugin interactions fail
+/// saying plugins are not supported, naming the plugin, without a stub; the others are
+/// verified. From a file and from a URL. Bound: 5 s each.
+#[tokio::test]
+async fn unknown_v4_types_and_plugin_interactions_fail_alone_with_the_reason() {
+    let file = fixture("v4-unsupported/PluginConsumer-PactService.json");
+    let report = verify(sources(vec![PactSource::File(file.clone())])).await.unwrap();
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| file.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(file.clone());
+    check_unsupported(&report, &shown.display().to_string());
+
+    let (base, server) = serve_json(std::fs::read_to_string(&file).unwrap()).await;
+    let url = format!("{base}/pacts/plugins.json");
+    let report = verify(sources(vec![PactSource::Url(url.clone())])).await.unwrap();
+    server.abort();
+    check_unsupported(&report, &url);
+}

@@ -289,9 +289,16 @@ fn block_one_interaction(interaction: pact_runtime::HookContext) {
     }
 }
 
-/// A synchronous state function and a hook that block their thread are bounded by
-/// `state_timeout` like async ones: each fails its interaction naming the function and the
-/// bound, and the next interaction passes. Bound: 2.5 s, less than one of the 3 s blocks.
+#[pact_runtime::request_filter(provider = "BlockingService")]
+fn block_one_request(request: &mut pact_runtime::ProviderRequest) {
+    if request.query().is_some_and(|query| query.contains_key("filter")) {
+        std::thread::sleep(Duration::from_secs(3));
+    }
+}
+
+/// A synchronous state function, a hook and a request filter that block their thread are
+/// bounded by `state_timeout` like async ones: each fails its interaction naming the function
+/// and the bound, and the next interaction passes. Bound: 2.5 s, less than one of the 3 s blocks.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() {
     let app = || async { Router::new().route("/health", get(|| async { StatusCode::OK })) };
@@ -306,7 +313,11 @@ async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() 
         .collect();
     assert_contains(&messages[0], &["setup of state `the disk blocks` timed out after 300ms in `disk_blocks`"]);
     assert_contains(&messages[1], &["block_one_interaction", "timed out after 300ms"]);
-    assert_eq!(messages[2], "", "the run goes on after the blocked functions");
+    assert_eq!(
+        messages[2],
+        "request_filter `block_one_request` failed: timed out after 300ms (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)"
+    );
+    assert_eq!(messages[3], "", "the run goes on after the blocked functions");
 }
 
 // ---- overlapping registrations ----

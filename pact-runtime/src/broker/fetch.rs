@@ -1,7 +1,6 @@
 //! Fetching pacts: pacts-for-verification with selectors, pending and WIP, or one pact URL
 //! in webhook mode.
 
-use pact_models::pact::load_pact_from_json;
 use pact_verifier::PactsForVerificationRequest;
 use reqwest::Method;
 use serde_json::Value;
@@ -105,10 +104,10 @@ async fn fetch_pact(client: &BrokerClient, href: &str, mut context: BrokerContex
     let url = client.resolve(href);
     let shown = crate::util::redact::url(&url);
     let document = client.get(&url).await?;
-    let pact = load_pact_from_json(&shown, &document)
-        .map_err(|err| BrokerError(format!("the pact at {shown} cannot be read: {err}")))?;
     context.publish_url =
         link(&document, "pb:publish-verification-results", &[]).ok().map(|href| client.resolve(&href));
     context.provider_url = link(&document, "pb:provider", &[]).ok().map(|href| client.resolve(&href));
-    Ok(LoadedPact { source: shown, pact, broker: Some(context) })
+    let (pact, unsupported) = crate::pacts::pact_from_json(&shown, document)
+        .map_err(|err| BrokerError(format!("the pact at {shown} cannot be read: {err}")))?;
+    Ok(LoadedPact { broker: Some(context), unsupported, ..LoadedPact::new(shown, pact) })
 }

@@ -133,6 +133,12 @@ impl SettingsBuilder {
         self.set("state_timeout_ms", millis(timeout))
     }
 
+    /// `max_body_bytes`: the largest response or message body read (default 16 MiB); a larger
+    /// one fails its interaction.
+    pub fn max_body_bytes(self, bytes: u64) -> Self {
+        self.set("max_body_bytes", bytes.to_string())
+    }
+
     /// `missing_states`: fail or only warn when no function serves a state.
     pub fn missing_states(self, policy: MissingStates) -> Self {
         self.set("missing_states", if policy == MissingStates::Warn { "warn" } else { "fail" })
@@ -292,6 +298,7 @@ mod tests {
             .request_timeout(Duration::from_millis(2))
             .follow_redirects(true)
             .state_timeout(Duration::from_millis(3))
+            .max_body_bytes(1024)
             .missing_states(MissingStates::Warn)
             .unused_states(UnusedStates::Fail)
             .no_pacts(NoPacts::Pass)
@@ -342,6 +349,7 @@ mod tests {
             .pacts("a.json")
             .request_timeout(Duration::from_millis(250))
             .follow_redirects(true)
+            .max_body_bytes(4096)
             .broker_url("http://user:pw@broker.example")
             .provider_tags(["a", "b"])
             .filter_state("exists$")
@@ -352,6 +360,7 @@ mod tests {
         assert_eq!(settings.sources, vec![crate::pacts::PactSource::File("a.json".into())]);
         assert_eq!(settings.request_timeout, Duration::from_millis(250));
         assert!(settings.follow_redirects);
+        assert_eq!(settings.max_body_bytes, 4096);
         let broker = settings.broker.unwrap();
         assert_eq!((broker.base_url.as_str(), broker.provider_tags.len()), ("http://broker.example", 2));
         assert!(broker.auth.is_some());

@@ -14,6 +14,7 @@
 //! | `request_timeout_ms` | `PACT_REQUEST_TIMEOUT_MS` | `30000` | timeout of each request to the provider and the broker |
 //! | `follow_redirects` | `PACT_FOLLOW_REDIRECTS` | `false` | follow the provider's `3xx` redirects; off because a pact's status is an exact match (the Pact specification, pact-jvm), while `pact_verifier` follows them by default |
 //! | `state_timeout_ms` | `PACT_STATE_TIMEOUT_MS` | `30000` | how long one state function may run |
+//! | `max_body_bytes` | `PACT_MAX_BODY_BYTES` | `16777216` (16 MiB) | the largest response or message body read; a larger one fails its interaction, and memory stays bounded |
 //! | `missing_states` | `PACT_MISSING_STATES` | `fail` | `fail`: a state no function serves fails its interaction; `warn`: the request is sent without it and the report warns |
 //! | `unused_states` | `PACT_UNUSED_STATES` | `warn` | after a complete, unfiltered run, `warn` lists the `#[provider_state]` and `#[message]` functions no interaction used, with their locations; `fail` also fails the run |
 //! | `no_pacts` | `PACT_NO_PACTS` | `fail` | `fail`: finding no pacts for the provider fails the test; `pass`: the test passes with a warning |
@@ -67,6 +68,9 @@ use crate::report::ReportFiles;
 pub use crate::states::{MissingStates, UnusedStates};
 pub use builder::SettingsBuilder;
 use options::OptionKind;
+
+/// The default of `max_body_bytes`: 16 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = crate::util::DEFAULT_MAX_BODY_BYTES;
 
 /// A test's attribute options as written, which [`Settings::resolve`] turns into settings
 /// exactly as `#[pact_provider_test]` does (the macro writes one for every test). Build one to
@@ -142,6 +146,9 @@ pub struct Settings {
     pub follow_redirects: bool,
     /// How long one state function may run.
     pub state_timeout: Duration,
+    /// The largest response, message or state-change answer body read, in bytes; a larger one
+    /// fails its interaction after reading at most this much.
+    pub max_body_bytes: u64,
     /// Which interactions to verify.
     pub filter: InteractionFilter,
     /// Which shard of the pacts this job verifies, when the run is split across jobs.
@@ -175,6 +182,7 @@ impl std::fmt::Debug for Settings {
             request_timeout,
             follow_redirects,
             state_timeout,
+            max_body_bytes,
             filter,
             shard,
             missing_states,
@@ -196,6 +204,7 @@ impl std::fmt::Debug for Settings {
             .field("request_timeout", request_timeout)
             .field("follow_redirects", follow_redirects)
             .field("state_timeout", state_timeout)
+            .field("max_body_bytes", max_body_bytes)
             .field("filter", filter)
             .field("shard", shard)
             .field("missing_states", missing_states)
@@ -223,6 +232,7 @@ impl Settings {
             request_timeout: Duration::from_secs(30),
             follow_redirects: false,
             state_timeout: Duration::from_secs(30),
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             filter: InteractionFilter::default(),
             shard: None,
             missing_states: MissingStates::Fail,
@@ -303,6 +313,7 @@ impl Settings {
             request_timeout: values.millis("request_timeout_ms", 30_000)?,
             follow_redirects: values.flag("follow_redirects")?,
             state_timeout: values.millis("state_timeout_ms", 30_000)?,
+            max_body_bytes: values.bytes("max_body_bytes", DEFAULT_MAX_BODY_BYTES)?,
             filter: resolve_filter(&values)?,
             shard: values
                 .text("shard")
@@ -403,6 +414,17 @@ impl<'a> Values<'a> {
                 .parse::<u64>()
                 .map(Duration::from_millis)
                 .map_err(|_| ConfigError(format!("{source} must be a whole number of milliseconds, got `{value}`"))),
+        }
+    }
+
+    /// A size in bytes, at least 1.
+    fn bytes(&self, attribute: &str, default: u64) -> Result<u64, ConfigError> {
+        debug_assert_eq!(Self::definition(attribute).kind, OptionKind::Integer);
+        match self.text(attribute) {
+            None => Ok(default),
+            Some((source, value)) => value.parse::<u64>().ok().filter(|bytes| *bytes > 0).ok_or_else(|| {
+                ConfigError(format!("{source} must be a whole number of bytes, at least 1, got `{value}`"))
+            }),
         }
     }
 
@@ -640,6 +662,9 @@ mod tests {
         .unwrap();
         assert_eq!(settings.provider.as_deref(), Some("FromEnv"));
         assert_eq!(settings.boot_timeout, Duration::from_millis(42));
+        assert_eq!(settings.max_body_bytes, 16 * 1024 * 1024, "the default");
+        let settings = Settings::resolve_with(&SPEC, env(&[("PACT_MAX_BODY_BYTES", "1048576")])).unwrap();
+        assert_eq!(settings.max_body_bytes, 1024 * 1024);
         assert_eq!(settings.state_path, "/states");
         assert_eq!(settings.sources, vec![PactSource::File("/crate/pacts/a.json".into())]);
         assert!(settings.broker.is_none());
@@ -649,6 +674,8 @@ mod tests {
     fn bad_values_name_the_variable() {
         for (pairs, expected) in [
             (&[("PACT_REQUEST_TIMEOUT_MS", "soon")][..], "PACT_REQUEST_TIMEOUT_MS"),
+            (&[("PACT_MAX_BODY_BYTES", "16MiB")][..], "PACT_MAX_BODY_BYTES must be a whole number of bytes"),
+            (&[("PACT_MAX_BODY_BYTES", "0")][..], "PACT_MAX_BODY_BYTES must be a whole number of bytes, at least 1"),
             (&[("PACT_SHARD", "0/3")][..], "PACT_SHARD must be `k/n` with 1 <= k <= n, such as `2/3`, got `0/3`"),
             (&[("PACT_SHARD", "4/3")][..], "PACT_SHARD must be `k/n`"),
             (&[("PACT_SHARD", "x")][..], "PACT_SHARD must be `k/n`"),

@@ -3,8 +3,9 @@
 //! `pact_verifier::verify_provider_async` builds a new HTTP client for every interaction, which
 //! costs milliseconds each. This engine builds one pooled client for the run and, per
 //! interaction, uses the same public pieces the Pact verifier uses, so matching stays Pact's:
-//! `pact_matching::generate_request` (with the provider-state values),
-//! `pact_verifier::provider_client::make_provider_request` and `pact_matching::match_response`.
+//! `pact_matching::generate_request` (with the provider-state values), the request and response
+//! conversions of `pact_verifier`'s provider client (written again in `http`, to read bodies
+//! only up to [`EngineConfig::max_body_bytes`]) and `pact_matching::match_response`.
 //!
 //! Message interactions (V3 messages, V4 asynchronous and synchronous messages) go through the
 //! same loop: their states are set up the same way, then the message is asked of the generated
@@ -24,6 +25,8 @@
 //! server has stopped, the remaining interactions fail at once with the reason; and a lock
 //! keeps two runs for one provider from interleaving their interactions.
 
+mod http;
+
 use std::collections::HashMap;
 use std::panic::RefUnwindSafe;
 use std::sync::Arc;
@@ -38,9 +41,7 @@ use pact_models::pact::Pact;
 use pact_models::provider_states::ProviderState;
 use pact_models::v4::async_message::AsynchronousMessage;
 use pact_models::v4::message_parts::MessageContents;
-use pact_verifier::callback_executors::NullRequestFilterExecutor;
-use pact_verifier::provider_client::make_provider_request;
-use pact_verifier::{ProviderInfo, ProviderTransport, VerificationOptions};
+use pact_verifier::ProviderTransport;
 use serde_json::{json, Map, Value};
 
 use crate::functions::ProviderFunctions;
@@ -75,10 +76,14 @@ pub struct EngineConfig {
     /// `#[pact_provider_test]` run does: a function call instead of an HTTP round trip. When
     /// set, `state_change_url` and `message_url` are not used.
     pub functions: Option<ProviderFunctions>,
+    /// The largest body read from the provider, the message endpoint or the state endpoint; a
+    /// larger one fails its interaction after at most this many bytes were read.
+    pub max_body_bytes: u64,
 }
 
 impl EngineConfig {
-    /// A configuration with a 30 s request timeout and no custom headers.
+    /// A configuration with a 30 s request timeout, no custom headers and the default
+    /// `max_body_bytes` (16 MiB).
     pub fn new(provider_base_url: impl Into<String>, state_change_url: Option<String>) -> EngineConfig {
         EngineConfig {
             provider_base_url: provider_base_url.into(),
@@ -88,6 +93,7 @@ impl EngineConfig {
             custom_headers: HashMap::new(),
             message_url: None,
             functions: None,
+            max_body_bytes: crate::util::DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
@@ -194,7 +200,8 @@ fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
     }
 }
 
-/// The HTTP client the engine uses: pooled, no redirects, `timeout` per request. Installs the
+/// The HTTP client the engine uses: pooled (idle connections kept for half the state
+/// endpoint's `CONNECTION_TIMEOUT`), no redirects, `timeout` per request. Installs the
 /// ring rustls provider first, which `pact_verifier`'s reqwest needs even to build a client.
 pub fn http_client(timeout: Duration) -> Result<reqwest::Client, EngineError> {
     http_client_with(timeout, false)
@@ -209,6 +216,9 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
     reqwest::Client::builder()
         .user_agent(concat!("pact-runtime/", env!("CARGO_PKG_VERSION")))
         .timeout(timeout)
+        // Well before the state endpoint closes an idle connection (`CONNECTION_TIMEOUT`), so
+        // a pooled connection is never reused just as the endpoint closes it.
+        .pool_idle_timeout(crate::endpoint::CONNECTION_TIMEOUT / 2)
         .redirect(redirects)
         .build()
         .map_err(|err| EngineError(format!("cannot build the HTTP client: {err}")))
@@ -233,9 +243,9 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
 #[derive(Debug)]
 pub struct Engine {
     client: reqwest::Client,
-    provider: ProviderInfo,
-    transport: ProviderTransport,
-    options: VerificationOptions<NullRequestFilterExecutor>,
+    /// Where requests go: the scheme, host, port and path of the provider base URL.
+    base_url: String,
+    max_body_bytes: u64,
     state_change_url: Option<String>,
     /// Set on every request; `pact_verifier` would only set them as defaults of its own client.
     custom_headers: Vec<(String, String)>,
@@ -267,20 +277,14 @@ impl Engine {
             path: Some(base.path().trim_end_matches('/').to_string()),
             scheme: Some(base.scheme().to_string()),
         };
-        let options = VerificationOptions {
-            request_timeout: config.request_timeout.as_millis() as u64,
-            coloured_output: false,
-            follow_redirects: config.follow_redirects,
-            ..VerificationOptions::default()
-        };
-        let provider = ProviderInfo { host, transports: vec![transport.clone()], ..ProviderInfo::default() };
+        // As `pact_verifier` makes the base URL of a provider's transport.
+        let base_url = transport.base_url(&host);
         let mut custom_headers: Vec<(String, String)> = config.custom_headers.into_iter().collect();
         custom_headers.sort();
         Ok(Engine {
             client,
-            provider,
-            transport,
-            options,
+            base_url,
+            max_body_bytes: config.max_body_bytes,
             state_change_url: config.state_change_url,
             custom_headers,
             message_url: config.message_url,
@@ -367,6 +371,12 @@ impl Engine {
             let mut result = self.result(provider, loaded, interaction, Instant::now());
             result.index = index;
             result.failures.push(Failure::AppStopped { reason });
+            return result;
+        }
+        if let Some(why) = loaded.unsupported(index) {
+            let mut result = self.result(provider, loaded, interaction, Instant::now());
+            result.index = index;
+            result.failures.push(Failure::Unsupported { message: why.to_string() });
             return result;
         }
         let serial = match &checks.serial {
@@ -572,18 +582,10 @@ impl Engine {
             },
             None => request,
         };
-        let actual = match make_provider_request(
-            &self.provider,
-            &request,
-            &self.options,
-            &self.client,
-            Some(self.transport.clone()),
-        )
-        .await
-        {
+        let actual = match self.send(&request).await {
             Ok(actual) => actual,
-            Err(err) => {
-                return vec![Failure::Request { message: format!("{} {}: {err:#}", request.method, request.path) }]
+            Err(message) => {
+                return vec![Failure::Request { message: format!("{} {}: {message}", request.method, request.path) }]
             }
         };
         // Bodies are reference-counted bytes: keeping them for a diff copies nothing.
@@ -685,6 +687,17 @@ impl Engine {
         mismatches.iter().map(mismatch_failure).collect()
     }
 
+    /// Sends `request` to the provider and reads its response, the body up to
+    /// `max_body_bytes`; the error says what failed, with its cause.
+    async fn send(
+        &self,
+        request: &pact_models::v4::http_parts::HttpRequest,
+    ) -> Result<pact_models::v4::http_parts::HttpResponse, String> {
+        let native = http::native_request(&self.client, &self.base_url, request)?;
+        let response = native.send().await.map_err(|err| crate::util::redact::error(&err))?;
+        http::pact_response(response, self.max_body_bytes).await.map_err(|error| error.describe("the response body"))
+    }
+
     /// POSTs a message request to the message endpoint, in the protocol Pact's verifiers use.
     async fn produce_over_http(&self, description: &str, body: &Value) -> Result<ProducedMessage, Failure> {
         let url = self.message_url.as_deref().unwrap_or_default();
@@ -702,8 +715,8 @@ impl Engine {
             .map(str::to_string);
         let encoded_metadata =
             response.headers().get(METADATA_HEADER).and_then(|value| value.to_str().ok()).map(str::to_string);
-        let bytes = response.bytes().await.map_err(|err| Failure::Request {
-            message: format!("message `{description}`: cannot read the message: {}", crate::util::redact::error(&err)),
+        let bytes = http::read_body(response, self.max_body_bytes).await.map_err(|error| Failure::Request {
+            message: format!("message `{description}`: {}", error.describe("the message body")),
         })?;
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes).into_owned();
@@ -752,7 +765,10 @@ impl Engine {
             )
         })?;
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
+        let body = http::read_body(response, self.max_body_bytes).await.map_err(|error| {
+            format!("{action} of state `{}`: {}", state.name, error.describe("the state endpoint's answer"))
+        })?;
+        let text = String::from_utf8_lossy(&body).into_owned();
         let parsed: Option<Value> = serde_json::from_str(&text).ok();
         if !status.is_success() {
             let message = parsed

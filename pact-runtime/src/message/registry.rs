@@ -100,6 +100,8 @@ pub struct MessageRegistry {
     entries: Vec<&'static MessageRegistration>,
     /// Producers scoped to other providers: never served, only suggested.
     others: Vec<&'static MessageRegistration>,
+    /// The largest message body produced; `None` is the default `max_body_bytes`.
+    max_body_bytes: Option<u64>,
 }
 
 impl MessageRegistry {
@@ -117,7 +119,14 @@ impl MessageRegistry {
         let (entries, others) = registrations
             .into_iter()
             .partition(|registration| registration.provider.is_none_or(|scope| scope == provider));
-        MessageRegistry { entries, others }
+        MessageRegistry { entries, others, max_body_bytes: None }
+    }
+
+    /// The same producers, refusing a produced message whose body is larger than `bytes` (the
+    /// run's `max_body_bytes`).
+    pub fn with_max_body_bytes(mut self, bytes: u64) -> MessageRegistry {
+        self.max_body_bytes = Some(bytes);
+        self
     }
 
     /// All producers in this registry.
@@ -237,7 +246,12 @@ impl MessageRegistry {
         };
         let description = request.description.clone();
         let function = registration.function;
+        let limit = self.max_body_bytes.unwrap_or(crate::util::DEFAULT_MAX_BODY_BYTES);
         match run_bounded((registration.handler)(request), timeout).await {
+            Bounded::Finished(Ok(message)) if message.contents().len() as u64 > limit => Err(unprocessable(format!(
+                "message `{description}` produced by `{function}` is {} bytes, more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
+                message.contents().len()
+            ))),
             Bounded::Finished(Ok(message)) => Ok(message),
             Bounded::Finished(Err(error)) => {
                 Err(unprocessable(format!("producing message `{description}` failed in `{function}`: {error}")))

@@ -3,13 +3,14 @@
 
 pub mod filter;
 mod key;
+mod screen;
 pub mod shard;
 
 use std::fmt;
 use std::panic::RefUnwindSafe;
 use std::path::{Path, PathBuf};
 
-use pact_models::pact::{load_pact_from_json, Pact};
+use pact_models::pact::{determine_spec_version, load_pact_from_json, parse_meta_data, Pact};
 use pact_models::PactSpecification;
 
 pub use filter::InteractionFilter;
@@ -24,6 +25,32 @@ pub struct LoadedPact {
     pub pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>,
     /// What the broker said about it, when it came from one.
     pub broker: Option<BrokerContext>,
+    /// The interactions this runtime cannot verify (of a V4 type Pact does not know, or using a
+    /// Pact plugin), by their index in `pact.interactions()`, with the reason: each fails as its
+    /// own interaction, and the others are verified.
+    pub unsupported: Vec<(usize, String)>,
+}
+
+impl LoadedPact {
+    /// A pact read from `source`, every interaction of it verifiable.
+    pub fn new(source: impl Into<String>, pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>) -> LoadedPact {
+        LoadedPact { source: source.into(), pact, broker: None, unsupported: Vec::new() }
+    }
+
+    /// Why the interaction at `index` cannot be verified, if it cannot.
+    pub fn unsupported(&self, index: usize) -> Option<&str> {
+        self.unsupported.iter().find(|(unsupported, _)| *unsupported == index).map(|(_, why)| why.as_str())
+    }
+}
+
+/// A pact as read, and what of it cannot be verified (by interaction index, with the reason).
+type Screened = (Box<dyn Pact + Send + Sync + RefUnwindSafe>, Vec<(usize, String)>);
+
+/// Reads a pact from its whole JSON with Pact's loader, after [`screen::screen_pact`]: answers
+/// the pact and what of it cannot be verified.
+pub(crate) fn pact_from_json(source: &str, mut json: serde_json::Value) -> anyhow::Result<Screened> {
+    let unsupported = screen::screen_pact(source, &mut json);
+    Ok((load_pact_from_json(source, &json)?, unsupported))
 }
 
 impl fmt::Debug for LoadedPact {
@@ -33,6 +60,7 @@ impl fmt::Debug for LoadedPact {
             .field("consumer", &self.pact.consumer().name)
             .field("provider", &self.pact.provider().name)
             .field("broker", &self.broker)
+            .field("unsupported", &self.unsupported)
             .finish()
     }
 }
@@ -159,7 +187,14 @@ pub async fn load_pacts_warning(
     warnings: &mut Vec<String>,
 ) -> Result<Vec<LoadedPact>, SourceError> {
     let pacts = load_every_source(sources, provider, client, warnings).await?;
-    for loaded in &pacts {
+    warn_empty(&pacts, warnings);
+    Ok(pacts)
+}
+
+/// Adds a warning for each pact of `pacts` without interactions, wherever it came from (a
+/// file, a URL, a Pact Broker): it passes, yet nothing in it was verified.
+pub(crate) fn warn_empty(pacts: &[LoadedPact], warnings: &mut Vec<String>) {
+    for loaded in pacts {
         if loaded.pact.interactions().is_empty() {
             warnings.push(format!(
                 "pact {} ({} → {}) has no interactions: nothing in it is verified",
@@ -169,7 +204,6 @@ pub async fn load_pacts_warning(
             ));
         }
     }
-    Ok(pacts)
 }
 
 async fn load_every_source(
@@ -241,14 +275,16 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
         )));
     }
     let text = read_bounded(path)?;
-    let pact = match parse_streamed(&path.display().to_string(), &text) {
-        Some(pact) => pact,
+    // As reports show it, also in the reasons an interaction is not verified.
+    let shown = shown_path(path);
+    let (pact, unsupported) = match parse_streamed(&shown, &text) {
+        Some(parsed) => parsed,
         // Pact's own loader, for its error messages.
         None => {
             let json: serde_json::Value = serde_json::from_str(&text).map_err(|err| {
                 SourceError(format!("cannot read pact file {}: Failed to parse Pact JSON: {err}", path.display()))
             })?;
-            load_pact_from_json(&path.display().to_string(), &json)
+            pact_from_json(&shown, json)
                 .map_err(|err| SourceError(format!("cannot read pact file {}: {err:#}", path.display())))?
         }
     };
@@ -256,7 +292,7 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
         let json = serde_json::from_str(&text).ok();
         return Err(unknown_version(&format!("pact file {}", path.display()), json.as_ref()));
     }
-    Ok(LoadedPact { source: shown_path(path), pact, broker: None })
+    Ok(LoadedPact { unsupported, ..LoadedPact::new(shown, pact) })
 }
 
 /// The file's text, or an error when it is larger than [`MAX_PACT_BYTES`].
@@ -303,8 +339,10 @@ fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
 /// tree first, which for a large pact takes several times the memory of the pact it builds
 /// (a 10,000-interaction pact of 8.6 MB peaked at 160 MB). Here only the text, one
 /// interaction's tree and the built pact are alive at once. `None` when anything is unusual,
-/// so that Pact's loader reads it and reports what is wrong.
-fn parse_streamed(source: &str, text: &str) -> Option<Box<dyn Pact + Send + Sync + RefUnwindSafe>> {
+/// so that Pact's loader reads it and reports what is wrong. A V4 pact's interactions are
+/// screened on the way ([`screen::screen_interaction`]): the second value is what of it cannot
+/// be verified.
+fn parse_streamed(source: &str, text: &str) -> Option<Screened> {
     use serde_json::value::RawValue;
     use serde_json::Value;
     let top: Vec<(String, &RawValue)> =
@@ -322,16 +360,24 @@ fn parse_streamed(source: &str, text: &str) -> Option<Box<dyn Pact + Send + Sync
     }
     let mut one = Value::Object(skeleton);
     let mut pact = load_pact_from_json(source, &one).ok()?;
-    for item in items {
-        let interaction: Value = serde_json::from_str(item.get()).ok()?;
+    let v4 = pact.specification_version() == PactSpecification::V4;
+    let plugins = screen::plugin_names(&one);
+    let mut unsupported = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let mut interaction: Value = serde_json::from_str(item.get()).ok()?;
         // Pact names an interaction without a description after its index: leave that to it.
         interaction.get("description")?;
+        if v4 {
+            if let Some(why) = screen::screen_interaction(source, &mut interaction, &plugins) {
+                unsupported.push((index, why));
+            }
+        }
         one[key] = Value::Array(vec![interaction]);
         for interaction in load_pact_from_json(source, &one).ok()?.interactions() {
             pact.add_interaction(interaction.as_ref()).ok()?;
         }
     }
-    Some(pact)
+    Some((pact, unsupported))
 }
 
 /// A pact whose `metadata.pactSpecification.version` names no specification we know. Pact's
@@ -415,12 +461,12 @@ async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, Sou
         .json()
         .await
         .map_err(|err| SourceError(format!("pact {shown} is not JSON: {}", crate::util::redact::error(&err))))?;
-    let pact =
-        load_pact_from_json(&shown, &json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err:#}")))?;
-    if pact.specification_version() == PactSpecification::Unknown {
+    if determine_spec_version(&shown, &parse_meta_data(&json)) == PactSpecification::Unknown {
         return Err(unknown_version(&format!("pact {shown}"), Some(&json)));
     }
-    Ok(LoadedPact { source: shown, pact, broker: None })
+    let (pact, unsupported) =
+        pact_from_json(&shown, json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err:#}")))?;
+    Ok(LoadedPact { unsupported, ..LoadedPact::new(shown, pact) })
 }
 
 #[cfg(test)]
@@ -441,7 +487,7 @@ mod tests {
             if whole.specification_version() == PactSpecification::Unknown {
                 continue;
             }
-            let streamed = parse_streamed("test", &text)
+            let (streamed, _) = parse_streamed("test", &text)
                 .unwrap_or_else(|| panic!("{} did not read one interaction at a time", file.display()));
             let spec = whole.specification_version();
             assert_eq!(streamed.specification_version(), spec, "{}", file.display());

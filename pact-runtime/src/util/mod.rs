@@ -4,6 +4,9 @@
 pub mod redact;
 pub mod suggest;
 
+/// The default of `max_body_bytes`: 16 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Why a request to the generated endpoint could not be served, with the HTTP status it answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointError {
