@@ -8,11 +8,13 @@
 //! only up to [`EngineConfig::max_body_bytes`]) and `pact_matching::match_response`.
 //!
 //! Message interactions (V3 messages, V4 asynchronous and synchronous messages) go through the
-//! same loop: their states are set up the same way, then the message is asked of the generated
-//! endpoint's `/_pact/messages` ([`EngineConfig::message_url`], see [`mod@crate::message`]) with
-//! the same pooled client, and matched with `pact_matching::match_message` (or
+//! same loop: their states are set up the same way, then the message is asked of the
+//! `#[message]` function in-process ([`EngineConfig::functions`]) or of an endpoint's
+//! `/_pact/messages` ([`EngineConfig::message_url`], see [`mod@crate::message`]) with the same
+//! pooled client, and matched with `pact_matching::match_message` (or
 //! `match_sync_message_response` for a synchronous message's response). Without a message URL,
-//! a message interaction fails as [`Failure::Unsupported`].
+//! a message interaction fails as [`Failure::Unsupported`]. State changes likewise call the
+//! `#[provider_state]` functions in-process, or POST to [`EngineConfig::state_change_url`].
 //!
 //! Per interaction, in order: every state's setup (stopping at the first failure), the
 //! request (only when every setup succeeded), then the teardown of each state that was set up,
