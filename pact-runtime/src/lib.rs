@@ -90,13 +90,13 @@
 //!
 //! | layer | modules | what |
 //! |---|---|---|
-//! | 1 | `util` | redaction of secrets, panic messages, "did you mean" ranking |
-//! | 2 | [`report`], `pacts`, `states`, [`mod@message`], `hooks` | results and their renderings; pact sources and filters; the `#[provider_state]`, `#[message]` and hook registrations, their traits and protocols |
-//! | 3 | `endpoint`, [`app`] | the loopback state and message endpoint; booting the app |
-//! | 4 | `engine` | the interaction loop around Pact's matching, one pooled client |
-//! | 5 | `broker` | the Pact Broker client: pacts for verification, publishing |
-//! | 6 | [`config`] | attribute options and environment variables resolved into [`Settings`] |
-//! | 7 | `session` | one run: load the pacts, check the registrations, boot (endpoint, app, engine: the one boot path), publish |
+//! | 1 | [`report`], `util` | results and their renderings; redaction of secrets, panic messages, "did you mean" ranking |
+//! | 2 | `pacts`, `states`, [`app`] | pact sources, screening and filters; the `#[provider_state]` registrations, their traits and protocol; booting the app |
+//! | 3 | `broker`, [`mod@message`], `hooks` | the Pact Broker client (pacts for verification, publishing); the `#[message]` and hook registrations |
+//! | 4 | `functions` | the provider's state and message functions, run one at a time within `state_timeout_ms` |
+//! | 5 | `endpoint` | the loopback state and message endpoint, for other verifiers |
+//! | 6 | `engine`, [`config`] | the interaction loop around Pact's matching, one pooled client, the functions called in-process; options and environment variables resolved into [`Settings`] |
+//! | 7 | `session` | one run: load the pacts, check the registrations, boot (the app, the engine: the one boot path), publish |
 //! | 8 | `provider_test`, [`harness`], `state_server` | the plain test and [`verify_provider`], a test per interaction, the endpoint for external verifiers |
 //!
 //! The macros (`pact-macros`, with their logic in `pact-macros-core`) expand to this crate's
@@ -311,7 +311,7 @@
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
-// The layers, lowest first: a module uses only modules listed before it (see "Architecture").
+// Each module uses only the layers below its own (see "Architecture" above).
 pub mod app;
 mod broker;
 pub mod config;
