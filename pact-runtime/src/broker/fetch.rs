@@ -24,7 +24,7 @@ pub async fn fetch_broker_pacts(
         provider_version_tags: settings.provider_tags.clone(),
         include_pending_status: settings.enable_pending,
         include_wip_pacts_since: settings.include_wip_pacts_since.clone(),
-        consumer_version_selectors: settings.selectors.clone(),
+        consumer_version_selectors: settings.selectors.iter().map(|selector| selector.0.clone()).collect(),
         provider_version_branch: settings.provider_branch.clone(),
     };
     let body =

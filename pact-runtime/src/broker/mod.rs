@@ -20,10 +20,29 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub use fetch::{fetch_broker_pacts, fetch_webhook_pact};
-pub use pact_verifier::ConsumerVersionSelector;
 pub use publish::publish_results;
 
 pub use client::BrokerClient;
+
+/// One consumer version selector, as the Pact Broker's pacts-for-verification takes it: a JSON
+/// object such as `{"mainBranch": true}` or `{"branch": "main", "consumer": "Web"}`. Made with
+/// [`ConsumerVersionSelector::from_json`]. Our own type, so this API does not change when
+/// `pact_verifier`'s does.
+#[derive(Clone)]
+pub struct ConsumerVersionSelector(pub(crate) pact_verifier::ConsumerVersionSelector);
+
+impl ConsumerVersionSelector {
+    /// The selector as the JSON object the broker receives.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(&self.0).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for ConsumerVersionSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ConsumerVersionSelector({})", self.to_json())
+    }
+}
 
 /// A credential. Its `Debug` and `Display` never show the value.
 #[derive(Clone, PartialEq, Eq)]

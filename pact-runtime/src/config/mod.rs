@@ -562,25 +562,43 @@ const SELECTOR_KEYS: &[&str] = &[
     "consumer",
 ];
 
-fn parse_selectors(source: &str, json: &str) -> Result<Vec<ConsumerVersionSelector>, ConfigError> {
-    let example = "for example `[{\"mainBranch\": true}, {\"deployedOrReleased\": true}]`";
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|err| ConfigError(format!("{source} is not JSON ({err}); {example}")))?;
-    let Some(selectors) = value.as_array() else {
-        return Err(ConfigError(format!("{source} must be a JSON array of selectors; {example}")));
-    };
-    for (index, selector) in selectors.iter().enumerate() {
+const SELECTOR_EXAMPLE: &str = "for example `[{\"mainBranch\": true}, {\"deployedOrReleased\": true}]`";
+
+impl ConsumerVersionSelector {
+    /// Reads one selector from its JSON object, e.g. `{"mainBranch": true}`. The keys are
+    /// `mainBranch`, `branch`, `matchingBranch`, `deployedOrReleased`, `deployed`, `released`,
+    /// `environment`, `tag`, `fallbackTag`, `latest` and `consumer`; any other key, or a value
+    /// of the wrong type, is an error that says so.
+    pub fn from_json(selector: &serde_json::Value) -> Result<ConsumerVersionSelector, ConfigError> {
         let Some(fields) = selector.as_object() else {
-            return Err(ConfigError(format!("{source}: selector {index} is not a JSON object; {example}")));
+            return Err(ConfigError(format!("the selector {selector} is not a JSON object; {SELECTOR_EXAMPLE}")));
         };
         if let Some(unknown) = fields.keys().find(|key| !SELECTOR_KEYS.contains(&key.as_str())) {
             return Err(ConfigError(format!(
-                "{source}: selector {index} has an unknown key `{unknown}`; the keys are {}",
+                "the selector {selector} has an unknown key `{unknown}`; the keys are {}",
                 SELECTOR_KEYS.join(", ")
             )));
         }
+        serde_json::from_value(selector.clone())
+            .map(ConsumerVersionSelector)
+            .map_err(|err| ConfigError(format!("the selector {selector}: {err}; {SELECTOR_EXAMPLE}")))
     }
-    serde_json::from_value(value).map_err(|err| ConfigError(format!("{source}: {err}; {example}")))
+}
+
+fn parse_selectors(source: &str, json: &str) -> Result<Vec<ConsumerVersionSelector>, ConfigError> {
+    let value: serde_json::Value = serde_json::from_str(json)
+        .map_err(|err| ConfigError(format!("{source} is not JSON ({err}); {SELECTOR_EXAMPLE}")))?;
+    let Some(selectors) = value.as_array() else {
+        return Err(ConfigError(format!("{source} must be a JSON array of selectors; {SELECTOR_EXAMPLE}")));
+    };
+    selectors
+        .iter()
+        .enumerate()
+        .map(|(index, selector)| {
+            ConsumerVersionSelector::from_json(selector)
+                .map_err(|ConfigError(message)| ConfigError(format!("{source}, selector {index}: {message}")))
+        })
+        .collect()
 }
 
 fn resolve_publish(values: &Values<'_>) -> Result<Option<PublishSettings>, ConfigError> {
@@ -692,7 +710,7 @@ mod tests {
                     ("PACT_BROKER_BASE_URL", "http://b"),
                     ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBrnch": true}]"#),
                 ][..],
-                "PACT_CONSUMER_VERSION_SELECTORS: selector 0 has an unknown key `mainBrnch`",
+                "PACT_CONSUMER_VERSION_SELECTORS, selector 0: the selector {\"mainBrnch\":true} has an unknown key `mainBrnch`",
             ),
             (&[("PACT_BROKER_BASE_URL", "http://b"), ("PACT_ENABLE_PENDING", "maybe")][..], "PACT_ENABLE_PENDING"),
             (
@@ -708,6 +726,18 @@ mod tests {
             let error = Settings::resolve_with(&SPEC, env(pairs)).unwrap_err();
             assert!(error.0.contains(expected), "{error}");
         }
+    }
+
+    #[test]
+    fn a_selector_reads_and_writes_the_brokers_json() {
+        let json = serde_json::json!({ "branch": "main", "consumer": "Web", "latest": true });
+        let selector = ConsumerVersionSelector::from_json(&json).unwrap();
+        assert_eq!(selector.to_json(), json);
+        assert_eq!(format!("{selector:?}"), format!("ConsumerVersionSelector({json})"));
+        let wrong_type = ConsumerVersionSelector::from_json(&serde_json::json!({ "mainBranch": "yes" })).unwrap_err();
+        assert!(wrong_type.0.contains("mainBranch") || wrong_type.0.contains("boolean"), "{wrong_type}");
+        let not_object = ConsumerVersionSelector::from_json(&serde_json::json!(["main"])).unwrap_err();
+        assert!(not_object.0.contains("is not a JSON object"), "{not_object}");
     }
 
     #[test]
