@@ -1,6 +1,6 @@
-//! Our generated state endpoint driven by Pact's own verifier (`pact_verifier::verify_provider_async`),
-//! not by our engine: proves the endpoint speaks the standard state-change protocol, in both the
-//! JSON-body and the query-string form.
+//! Our state endpoint, started through the public `StateServer` as a user would for another
+//! verifier, driven by Pact's own verifier (`pact_verifier::verify_provider_async`): proves it
+//! speaks the standard state-change protocol, in both the JSON-body and the query-string form.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -13,8 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use pact_runtime::__private::{StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
-use pact_runtime::{provider_state, StateValues};
+use pact_runtime::{provider_state, StateServer, StateValues};
 use pact_verifier::callback_executors::{HttpRequestProviderStateExecutor, NullRequestFilterExecutor};
 use pact_verifier::verification_result::VerificationExecutionResult;
 use pact_verifier::{FilterInfo, PactSource, ProviderInfo, ProviderTransport, VerificationOptions};
@@ -179,15 +178,12 @@ fn counts() -> [usize; 4] {
 
 async fn verify_store_with_pact_verifier(state_change_body: bool) {
     let _serial = SERIAL.lock().await;
-    let endpoint =
-        StateEndpoint::start(StateRegistry::for_provider(PROVIDER), DEFAULT_STATE_PATH, Duration::from_secs(5))
-            .await
-            .unwrap();
+    let endpoint = StateServer::start(PROVIDER).await.unwrap();
     let (app, _server) = serve(store_app()).await;
     let before = counts();
 
     let executor = HttpRequestProviderStateExecutor {
-        state_change_url: Some(endpoint.url().to_string()),
+        state_change_url: Some(endpoint.state_change_url().to_string()),
         state_change_teardown: true,
         state_change_body,
         retries: 0,
@@ -218,10 +214,7 @@ async fn pact_verifier_drives_our_state_endpoint_with_query_strings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_state_fails_pact_verifier_quickly_without_retries() {
-    let endpoint =
-        StateEndpoint::start(StateRegistry::for_provider(FAILING_PROVIDER), DEFAULT_STATE_PATH, Duration::from_secs(5))
-            .await
-            .unwrap();
+    let endpoint = StateServer::start(FAILING_PROVIDER).await.unwrap();
     let app = Router::new().fallback(|| async {
         FAILING_APP_REQUESTS.fetch_add(1, Ordering::SeqCst);
         StatusCode::OK
@@ -230,7 +223,7 @@ async fn a_failing_state_fails_pact_verifier_quickly_without_retries() {
 
     // pact_verifier's default of 8 retries: a 5xx answer would back off 0.5 s, 1 s, 2 s, ...
     let executor = HttpRequestProviderStateExecutor {
-        state_change_url: Some(endpoint.url().to_string()),
+        state_change_url: Some(endpoint.state_change_url().to_string()),
         state_change_teardown: true,
         state_change_body: true,
         retries: 8,

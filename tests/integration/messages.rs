@@ -11,9 +11,9 @@ use std::time::Duration;
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json as AxumJson, Router};
-use pact_runtime::__private::{MessageRegistry, StateEndpoint, StateRegistry, DEFAULT_STATE_PATH};
 use pact_runtime::config::PactSource;
 use pact_runtime::message::{IntoMessage, Json};
+use pact_runtime::StateServer;
 use pact_runtime::{
     message, pact_provider_test, provider_state, verify_provider, Failure, Message, MessageRequest, Settings,
     VerificationReport,
@@ -201,20 +201,13 @@ async fn pact_verifier_verifies_messages_through_the_generated_endpoint() {
 
     pact_runtime::install_crypto_provider();
     const PROVIDER: &str = "ExternalMessageService";
-    let endpoint = StateEndpoint::start_with_messages(
-        StateRegistry::for_provider(PROVIDER),
-        MessageRegistry::for_provider(PROVIDER),
-        DEFAULT_STATE_PATH,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let endpoint = StateServer::start(PROVIDER).await.unwrap();
     let provider_info = ProviderInfo {
         name: PROVIDER.to_string(),
         host: "127.0.0.1".to_string(),
         transports: vec![ProviderTransport {
             transport: "message".to_string(),
-            port: Some(endpoint.address().port()),
+            port: Some(endpoint.port()),
             // The path of the URL the endpoint gives out: it starts with the endpoint's secret.
             path: Some(reqwest::Url::parse(&endpoint.message_url()).unwrap().path().to_string()),
             scheme: Some("http".to_string()),
@@ -222,7 +215,7 @@ async fn pact_verifier_verifies_messages_through_the_generated_endpoint() {
         ..ProviderInfo::default()
     };
     let executor = Arc::new(HttpRequestProviderStateExecutor {
-        state_change_url: Some(endpoint.url().to_string()),
+        state_change_url: Some(endpoint.state_change_url().to_string()),
         state_change_teardown: true,
         state_change_body: true,
         retries: 0,
@@ -258,14 +251,7 @@ async fn the_endpoint_answers_the_message_with_its_content_type_and_metadata_hea
     use base64::Engine as _;
     pact_runtime::install_crypto_provider();
     const PROVIDER: &str = "ExternalMessageService";
-    let endpoint = StateEndpoint::start_with_messages(
-        StateRegistry::for_provider(PROVIDER),
-        MessageRegistry::for_provider(PROVIDER),
-        DEFAULT_STATE_PATH,
-        Duration::from_secs(5),
-    )
-    .await
-    .unwrap();
+    let endpoint = StateServer::start(PROVIDER).await.unwrap();
     let client = reqwest::Client::new();
     let body = json!({ "description": "a payment received event", "providerStates": [{ "name": "a payment exists", "params": { "id": 5 } }] });
     let response = client.post(endpoint.message_url()).json(&body).send().await.unwrap();
