@@ -42,7 +42,6 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::functions::ProviderFunctions;
-pub use crate::functions::ServedCall;
 use crate::message::protocol::parse_message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
@@ -68,7 +67,6 @@ pub struct StateEndpoint {
     address: SocketAddr,
     /// The per-run path segment every request must start with.
     secret: String,
-    functions: ProviderFunctions,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -122,31 +120,7 @@ impl StateEndpoint {
             .with_state(functions.clone());
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(serve(listener, router, stopped));
-        Ok(StateEndpoint {
-            url: format!("http://{address}/{secret}{path}"),
-            address,
-            secret,
-            functions,
-            shutdown: Some(shutdown),
-        })
-    }
-
-    /// The state changes a function ran for whose state no interaction of `report` has, as
-    /// `setup of `state``: what something other than the run's engine sent.
-    pub fn unasked_calls(&self, report: &crate::report::VerificationReport) -> Vec<String> {
-        let asked: std::collections::BTreeSet<&str> =
-            report.results.iter().flat_map(|result| result.states.iter().map(String::as_str)).collect();
-        self.served_calls()
-            .into_iter()
-            .filter(|call| !asked.contains(call.state.as_str()))
-            .map(|call| format!("{} of `{}`", call.action, call.state))
-            .collect()
-    }
-
-    /// Every distinct state change a function ran for, by state text. A set, not a log, so a
-    /// state served again (its teardown, the next interaction's setup) adds nothing.
-    pub fn served_calls(&self) -> Vec<ServedCall> {
-        self.functions.served_calls()
+        Ok(StateEndpoint { url: format!("http://{address}/{secret}{path}"), address, secret, shutdown: Some(shutdown) })
     }
 
     /// The full URL to POST state changes to.

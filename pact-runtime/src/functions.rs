@@ -1,13 +1,11 @@
 //! The provider's own functions, run for a state change or a message: the one place that looks
-//! them up, runs them one at a time within `state_timeout_ms`, and records which state changes
-//! ran.
+//! them up and runs them, one at a time, within `state_timeout_ms`.
 //!
 //! Two fronts call it. A `#[pact_provider_test]` run's engine calls it in-process, so a state
 //! change costs a function call instead of an HTTP round trip; the state endpoint (for other
 //! Pact verifiers, see `StateServer`) calls it for each request it accepts.
 
-use std::collections::BTreeSet;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
@@ -18,17 +16,7 @@ use crate::states::protocol::StateChange;
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
 use crate::util::{run_bounded, Bounded, EndpointError};
 
-/// A state change a function ran for.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct ServedCall {
-    /// The state text.
-    pub state: String,
-    /// Setup or teardown.
-    pub action: StateAction,
-}
-
-/// The provider's state and message functions, and what ran. Clones share the lock and the
-/// record.
+/// The provider's state and message functions. Clones share the lock.
 #[derive(Clone)]
 pub struct ProviderFunctions {
     inner: Arc<Inner>,
@@ -40,8 +28,6 @@ struct Inner {
     timeout: Duration,
     /// One function at a time, so a provider's states never interleave.
     serial: tokio::sync::Mutex<()>,
-    /// A set, not a log: a state served again (its teardown, the next setup) adds nothing.
-    served: Mutex<BTreeSet<ServedCall>>,
 }
 
 impl std::fmt::Debug for ProviderFunctions {
@@ -54,13 +40,7 @@ impl ProviderFunctions {
     /// The functions of `registry` and `messages`, each allowed `timeout` per call.
     pub fn new(registry: StateRegistry, messages: MessageRegistry, timeout: Duration) -> ProviderFunctions {
         ProviderFunctions {
-            inner: Arc::new(Inner {
-                registry,
-                messages,
-                timeout,
-                serial: tokio::sync::Mutex::new(()),
-                served: Mutex::new(BTreeSet::new()),
-            }),
+            inner: Arc::new(Inner { registry, messages, timeout, serial: tokio::sync::Mutex::new(()) }),
         }
     }
 
@@ -101,11 +81,6 @@ impl ProviderFunctions {
         let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
         let function = found.registration.function;
         let _serial = inner.serial.lock().await;
-        inner
-            .served
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(ServedCall { state: change.state.clone(), action: change.action });
         match run_bounded((found.registration.handler)(call), inner.timeout).await {
             Bounded::Finished(Ok(values)) => Ok(values),
             Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
@@ -129,10 +104,5 @@ impl ProviderFunctions {
     pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, EndpointError> {
         let _serial = self.inner.serial.lock().await;
         self.inner.messages.produce(request, self.inner.timeout).await
-    }
-
-    /// Every distinct state change a function ran for, by state text.
-    pub fn served_calls(&self) -> Vec<ServedCall> {
-        self.inner.served.lock().unwrap_or_else(PoisonError::into_inner).iter().cloned().collect()
     }
 }

@@ -1,7 +1,7 @@
 //! Issue 13, the state endpoint: only the run's engine (or a verifier given the run's URL) can
 //! drive it. A request without the per-run secret segment is `403`, a body that is not JSON is
-//! `415`, neither runs anything, and a state call no interaction asked for is named. A
-//! `#[pact_provider_test]` run serves no endpoint at all.
+//! `415`, and neither runs anything. A `#[pact_provider_test]` run serves no endpoint at all: it
+//! calls its state functions in-process.
 //! Every request is bounded by the client's 5 s timeout.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -104,34 +104,6 @@ async fn a_body_must_be_declared_json() {
     let response = client().post(format!("{}?state=all%20users%20are%20deleted", endpoint.url())).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(DELETIONS.load(Ordering::SeqCst), before + 2);
-}
-
-/// A state call that no interaction of the run asked for (sent by whoever learnt the URL) is
-/// named; the run's own calls are not. Bound: 10 s.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_state_call_no_interaction_asked_for_is_named() {
-    let _turn = SERIAL.lock().await;
-    pact_runtime::install_crypto_provider();
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.unwrap();
-    let app_url = format!("http://{}", listener.local_addr().unwrap());
-    let server = tokio::spawn(async move {
-        axum::serve(listener, Router::new().route("/users/1", get(|| async { StatusCode::OK }))).await
-    });
-    let endpoint = endpoint().await;
-    let run = async {
-        let engine = Engine::new(EngineConfig::new(app_url.clone(), Some(endpoint.url().to_string()))).unwrap();
-        let pacts = load_pacts(&[PactSource::File(PACT.into())], Some(PROVIDER), engine.client()).await.unwrap();
-        engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await
-    };
-    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s");
-    assert!(report.is_success(), "{report}");
-    assert_eq!(endpoint.unasked_calls(&report), Vec::<String>::new(), "the run's own calls are asked for");
-
-    let response =
-        client().post(endpoint.url()).header("content-type", "application/json").body(DELETE).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(endpoint.unasked_calls(&report), vec!["setup of `all users are deleted`".to_string()]);
-    server.abort();
 }
 
 // ---- finding 6: the smaller points ----
