@@ -64,9 +64,7 @@
 //! nextest every test pays for loading the pacts and booting the app.
 //!
 //! After the tests, the harness prints a summary (counts, missing states, broker notices and a
-//! command that reruns only the failures), fails the run if the state endpoint served a state
-//! call that none of the process's tests asked for (as the plain test does), and writes the
-//! report files asked for
+//! command that reruns only the failures) and writes the report files asked for
 //! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`),
 //! with the interactions this process ran. Under nextest, where each process runs one test,
 //! point those at a directory (each process then writes a file named after its test) or use
