@@ -83,15 +83,72 @@ use std::process::ExitCode;
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Instant;
 
-use libtest_mimic::Completion;
-pub use libtest_mimic::{Arguments, Conclusion};
-use libtest_mimic::{Failed, Trial};
+use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
 use crate::config::{ProviderTestSpec, Settings};
 use crate::pacts::{InteractionFilter, LoadedPact};
 use crate::report::{InteractionResult, MissingState, VerificationReport};
 use crate::session::{load_run, Live, LoadedRun, Session};
+
+/// A test binary's command line, as `cargo test` and nextest pass it (a filter, `--exact`,
+/// `--list`, `--ignored`, `--format`, ...), parsed as libtest parses it.
+#[derive(Debug, Clone, Default)]
+pub struct Arguments(libtest_mimic::Arguments);
+
+impl Arguments {
+    /// The process's own arguments. Invalid ones print an error and end the process, as libtest
+    /// does; `--help` prints the usage and ends it.
+    pub fn from_args() -> Arguments {
+        Arguments(libtest_mimic::Arguments::from_args())
+    }
+
+    /// Arguments from `items`, the first of which is the binary's name (as in `std::env::args`).
+    pub fn parse_from<I>(items: I) -> Arguments
+    where
+        I: IntoIterator,
+        I::Item: Into<std::ffi::OsString> + Clone,
+    {
+        Arguments(libtest_mimic::Arguments::from_iter(items))
+    }
+}
+
+/// How a harness run ended: its counts, and the exit code for `main`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conclusion(libtest_mimic::Conclusion);
+
+impl Conclusion {
+    /// `ExitCode::SUCCESS` unless a test failed (or a report file or a publication did).
+    pub fn exit_code(&self) -> ExitCode {
+        self.0.exit_code()
+    }
+
+    /// Whether a test failed (or a report file or a publication did).
+    pub fn has_failed(&self) -> bool {
+        self.0.has_failed()
+    }
+
+    /// Tests that passed.
+    pub fn passed(&self) -> u64 {
+        self.0.num_passed
+    }
+
+    /// Tests that failed, plus report files that could not be written and publications that
+    /// did not go through.
+    pub fn failed(&self) -> u64 {
+        self.0.num_failed
+    }
+
+    /// Tests ignored: interactions the pact filters leave out, and failed pending ones.
+    pub fn ignored(&self) -> u64 {
+        self.0.num_ignored
+    }
+
+    /// Tests the command line's filter left out.
+    pub fn filtered_out(&self) -> u64 {
+        self.0.num_filtered_out
+    }
+}
 
 /// The name of the test that stands for the whole run when it cannot list the interactions
 /// (a configuration error, pacts that do not load, no pacts).
@@ -108,14 +165,14 @@ pub fn run<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) -> Ex
         Ok(settings) => run_with(&settings, args, &name, app).exit_code(),
         Err(error) => {
             let message = format!("{}: configuration error: {error}", spec.test_name);
-            libtest_mimic::run(&args, vec![Trial::test(SETUP_TEST_NAME, move || Err(message.into()))]).exit_code()
+            setup_failure(&args, message).exit_code()
         }
     }
 }
 
 /// Runs the per-interaction tests with explicit `settings` and `args`; `name` names the run in
-/// report files and hints (usually the test target). Answers libtest-mimic's conclusion,
-/// counting a failure to write a report file or to publish as a failed test.
+/// report files and hints (usually the test target). Answers how it ended, counting a failure
+/// to write a report file or to publish as a failed test.
 ///
 /// ```no_run
 /// use pact_runtime::config::PactSource;
@@ -136,7 +193,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
 ) -> Conclusion {
     let mut args = args;
     // The interactions run one at a time anyway; on the main thread they print in pact order.
-    args.test_threads.get_or_insert(1);
+    args.0.test_threads.get_or_insert(1);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => return setup_failure(&args, format!("cannot start a tokio runtime: {error}")),
@@ -154,9 +211,9 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
         }
         Err(error) => return setup_failure(&args, error.to_string()),
     };
-    let mut conclusion = libtest_mimic::run(&args, trials);
+    let mut conclusion = libtest_mimic::run(&args.0, trials);
     if let Some(session) = session {
-        if !args.list {
+        if !args.0.list {
             let (failed, _) = runtime.block_on(session.finish(&args, name));
             conclusion.num_failed += failed;
         }
@@ -164,11 +221,11 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
         drop(session);
     }
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
-    conclusion
+    Conclusion(conclusion)
 }
 
 fn setup_failure(args: &Arguments, message: String) -> Conclusion {
-    libtest_mimic::run(args, vec![Trial::test(SETUP_TEST_NAME, move || Err(message.into()))])
+    Conclusion(libtest_mimic::run(&args.0, vec![Trial::test(SETUP_TEST_NAME, move || Err(message.into()))]))
 }
 
 /// The test binary's name without cargo's hash, e.g. `pact_interactions`.
@@ -364,7 +421,7 @@ impl Tests {
         failed += report.errors.len() as u64;
         print!("{}", summary(&report, name, &failed_names));
 
-        let file_name = match &args.filter {
+        let file_name = match &args.0.filter {
             Some(filter) => format!("{name} {filter}"),
             None => name.to_string(),
         };

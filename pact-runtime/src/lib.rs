@@ -79,6 +79,12 @@
 //! | [`StateServer`] | the state and message endpoint on its own, for an external Pact verifier |
 //! | [`install_crypto_provider`] | the rustls crypto provider `pact_verifier`'s client needs |
 //!
+//! So that it can grow without breaking you, what a run reports is `#[non_exhaustive]`: the
+//! report types, the JSON report's types, [`Failure`] and [`RunError`] (match them with a `_`
+//! arm; new failure kinds and fields come in minor versions). And no type of another crate is
+//! part of this API: the selectors, the harness's `Arguments` and `Conclusion` are our own, so
+//! a new `pact_verifier` or `libtest-mimic` does not change it.
+//!
 //! Everything else is private. The one exception is `pact_runtime::__private`, hidden from
 //! these docs: what the macros expand to, and the internals this repository's own tests and
 //! benchmarks drive (the engine, the state endpoint, the registries, the broker client). It is

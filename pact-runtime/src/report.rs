@@ -16,6 +16,7 @@ pub(crate) use progress::Progress;
 
 /// Why an interaction failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Failure {
     /// A state's setup failed; the request was not sent.
     StateSetup {
@@ -114,6 +115,7 @@ fn mentions(description: &str, path: &str) -> bool {
 
 /// The result of verifying one interaction.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct InteractionResult {
     /// The consumer that wrote the pact.
     pub consumer: String,
@@ -154,6 +156,7 @@ pub struct InteractionResult {
 /// The expected and actual response bodies of an interaction whose body did not match. The
 /// console report shows them as a diff; the JSON report carries them whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BodyDiff {
     /// The response's content type, as the pact expects it.
     pub content_type: Option<String>,
@@ -245,6 +248,7 @@ impl InteractionResult {
 
 /// Publishing one pact's verification result.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Publication {
     /// The pact's URL.
     pub pact_source: String,
@@ -254,6 +258,7 @@ pub struct Publication {
 
 /// A provider state that no `#[provider_state]` function serves, listed once per run.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct MissingState {
     /// The state text.
     pub state: String,
@@ -265,6 +270,7 @@ pub struct MissingState {
 
 /// The results of a whole run, in pact order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct VerificationReport {
     /// The provider verified.
     pub provider: String,

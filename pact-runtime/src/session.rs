@@ -21,6 +21,7 @@ use crate::states::{StateAction, StateRegistration, StateRegistry, UnusedStates}
 
 /// Why a run could not verify anything. Interaction failures are in the report instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RunError {
     /// A configuration value is unusable.
     Config(ConfigError),

@@ -421,3 +421,40 @@ async fn pending_interactions_are_marked_and_their_failures_do_not_fail_the_run(
     assert!(stdout(&output).contains("Pact verification of `UserService`: 1 passed, 0 failed, 1 pending failed"));
     assert!(stdout(&output).contains(&format!("pending, failed: {USER_7}")), "{}", describe(&output));
 }
+
+/// `harness::run_with` from code, with arguments parsed as a test binary's: the conclusion
+/// counts what ran and what the filter left out. (Its failing side is the fixture's exit code
+/// above.) Bound: the app answers at once.
+#[test]
+fn run_with_answers_counts_and_an_exit_code() {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    use pact_runtime::config::PactSource;
+    use pact_runtime::harness::{self, Arguments};
+
+    let dir = temp_dir("run-with");
+    let pact = serde_json::json!({
+        "consumer": { "name": "Pinger" },
+        "provider": { "name": "HarnessApiService" },
+        "interactions": [
+            { "description": "a ping", "request": { "method": "GET", "path": "/ping" }, "response": { "status": 200 } },
+            { "description": "a pong", "request": { "method": "GET", "path": "/pong" }, "response": { "status": 200 } }
+        ],
+        "metadata": { "pactSpecification": { "version": "3.0.0" } }
+    });
+    std::fs::write(dir.join("Pinger-HarnessApiService.json"), pact.to_string()).unwrap();
+    let settings = pact_runtime::Settings::new(vec![PactSource::Dir(dir.clone())]).provider("HarnessApiService");
+    let app = || async {
+        let ok = get(|| async { StatusCode::OK });
+        axum::Router::new().route("/ping", ok.clone()).route("/pong", ok)
+    };
+
+    let all = harness::run_with(&settings, Arguments::parse_from(["run_with"]), "run_with", app);
+    assert_eq!((all.passed(), all.failed(), all.ignored(), all.filtered_out()), (2, 0, 0, 0), "{all:?}");
+    assert!(!all.has_failed());
+    assert_eq!(all.exit_code(), std::process::ExitCode::SUCCESS);
+
+    let one = harness::run_with(&settings, Arguments::parse_from(["run_with", "a ping"]), "run_with", app);
+    assert_eq!((one.passed(), one.failed(), one.filtered_out()), (1, 0, 1), "{one:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -81,6 +81,7 @@ pub const SCHEMA: &str = "pact-runtime/verification-report/v1";
 
 /// The whole JSON report. See the [module docs](self) for an example.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonReport {
     /// Always [`SCHEMA`].
     pub schema: String,
@@ -114,6 +115,7 @@ pub struct JsonReport {
 
 /// Counts of the interactions by result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonSummary {
     /// Interactions verified.
     pub total: usize,
@@ -127,6 +129,7 @@ pub struct JsonSummary {
 
 /// One verified interaction.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonInteraction {
     /// The interaction's id, when the pact has one (broker-served pacts do).
     pub id: Option<String>,
@@ -171,6 +174,7 @@ pub struct JsonInteraction {
 
 /// One failure of an interaction.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonMismatch {
     /// Pact's mismatch type, or what else failed (see the [module docs](self)).
     pub kind: String,
@@ -188,6 +192,7 @@ pub struct JsonMismatch {
 
 /// The expected and actual response bodies of an interaction whose body did not match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonBody {
     /// The content type the pact expects.
     pub content_type: Option<String>,
@@ -199,6 +204,7 @@ pub struct JsonBody {
 
 /// One publication of results to the broker.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct JsonPublication {
     /// The pact's URL.
     pub pact_source: String,
@@ -295,7 +301,8 @@ impl VerificationReport {
     /// ```
     /// use pact_runtime::VerificationReport;
     ///
-    /// let report = VerificationReport { provider: "UserService".into(), ..Default::default() };
+    /// let mut report = VerificationReport::default();
+    /// report.provider = "UserService".into();
     /// let json = report.to_json("pacts");
     /// assert_eq!(json.schema, "pact-runtime/verification-report/v1");
     /// assert!(json.success);

@@ -114,7 +114,9 @@ impl VerificationReport {
     /// ```
     /// use pact_runtime::VerificationReport;
     ///
-    /// let xml = VerificationReport { provider: "UserService".into(), ..Default::default() }.to_junit_xml("pacts");
+    /// let mut report = VerificationReport::default();
+    /// report.provider = "UserService".into();
+    /// let xml = report.to_junit_xml("pacts");
     /// assert!(xml.contains(r#"<testsuites name="pacts" tests="0" skipped="0" failures="0" errors="0""#));
     /// ```
     pub fn to_junit_xml(&self, name: &str) -> String {
