@@ -8,7 +8,7 @@ use syn::{ItemFn, LitStr, Signature};
 
 use crate::args::{located_at, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
-use crate::registering::{code_span, plain_argument_names, Parsed, Registering, Text};
+use crate::registering::{code_span, plain_argument_names, require_placeholder_arguments, Parsed, Registering, Text};
 
 /// `#[message]`.
 pub(crate) struct Message;
@@ -54,14 +54,7 @@ impl Registering for Message {
                 return;
             }
         };
-        for placeholder in pattern.placeholders() {
-            if !arguments.iter().any(|argument| argument == placeholder) {
-                errors.at(
-                    description.span(),
-                    format!("placeholder `{{{placeholder}}}` has no argument: add `{placeholder}: T` to the function, where `T: FromStr`"),
-                );
-            }
-        }
+        require_placeholder_arguments(description, &pattern, arguments, errors);
     }
 
     fn doc_line(description: &LitStr, _extra: &()) -> Option<String> {

@@ -8,7 +8,7 @@ use syn::{ItemFn, LitStr, Meta, Signature};
 
 use crate::args::{located_at, option_name, Errors};
 use crate::expand::{convert_return, invoke, provider_scope, source_location};
-use crate::registering::{code_span, plain_argument_names, Parsed, Registering, Text};
+use crate::registering::{code_span, plain_argument_names, require_placeholder_arguments, Parsed, Registering, Text};
 use pact_syntax::pattern::StatePattern;
 
 /// `#[provider_state]`.
@@ -79,14 +79,7 @@ impl Registering for ProviderState {
             errors.at(text.span(), "the provider state text is empty: write the state as the pact names it");
             return;
         }
-        for placeholder in pattern.placeholders() {
-            if !arguments.iter().any(|argument| argument == placeholder) {
-                errors.at(
-                    text.span(),
-                    format!("placeholder `{{{placeholder}}}` has no argument: add `{placeholder}: T` to the function, where `T: FromStr`"),
-                );
-            }
-        }
+        require_placeholder_arguments(text, &pattern, arguments, errors);
     }
 
     fn doc_line(text: &LitStr, extra: &StateOptions) -> Option<String> {

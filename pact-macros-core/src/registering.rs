@@ -2,6 +2,7 @@
 //! arguments, check the signature, document the function, render its registration. Each
 //! attribute supplies only what differs through [`Registering`]; [`expand`] does the rest.
 
+use pact_syntax::pattern::StatePattern;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
@@ -219,4 +220,21 @@ pub(crate) fn plain_argument_names(signature: &Signature, unsupported: &str, err
         }
     }
     names
+}
+
+/// An error on `text` for each `{placeholder}` of its `pattern` that no argument is named after.
+pub(crate) fn require_placeholder_arguments(
+    text: &LitStr,
+    pattern: &StatePattern,
+    arguments: &[syn::Ident],
+    errors: &mut Errors,
+) {
+    for placeholder in pattern.placeholders() {
+        if !arguments.iter().any(|argument| argument == placeholder) {
+            errors.at(
+                text.span(),
+                format!("placeholder `{{{placeholder}}}` has no argument: add `{placeholder}: T` to the function, where `T: FromStr`"),
+            );
+        }
+    }
 }

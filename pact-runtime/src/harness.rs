@@ -87,7 +87,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
 use crate::config::{ProviderTestSpec, Settings};
-use crate::pacts::{InteractionFilter, LoadedPact};
+use crate::pacts::{InteractionFilter, Interactions, LoadedPact};
 use crate::report::{InteractionResult, MissingState, VerificationReport};
 use crate::session::{load_run, Live, LoadedRun, Session};
 
@@ -266,9 +266,6 @@ struct Tests {
     missing: Mutex<Vec<MissingState>>,
     started: Instant,
 }
-
-/// A pact's interactions, as `Pact::interactions` answers them.
-type Interactions = Vec<Box<dyn pact_models::interaction::Interaction + Send + Sync + std::panic::RefUnwindSafe>>;
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)

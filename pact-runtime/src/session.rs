@@ -173,7 +173,7 @@ impl Session {
                     }
                 }
             }
-            if interaction.as_v4_http().is_none() {
+            if crate::pacts::is_message(interaction.as_ref()) {
                 if let Ok(producer) = messages.lookup(&interaction.description()) {
                     used_messages.insert(producer);
                 }
@@ -335,10 +335,7 @@ fn take_shard(shard: Shard, filter: &InteractionFilter, pacts: Vec<LoadedPact>) 
                 .pact
                 .interactions()
                 .iter()
-                .filter(|interaction| {
-                    let states: Vec<String> = interaction.provider_states().into_iter().map(|s| s.name).collect();
-                    filter.matches(&consumer, &interaction.description(), &states)
-                })
+                .filter(|interaction| filter.selects(&consumer, interaction.as_ref()))
                 .count();
             (format!("{consumer}\n{provider}\n{}", loaded.source), selected)
         })

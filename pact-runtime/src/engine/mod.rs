@@ -48,10 +48,10 @@ use serde_json::{json, Map, Value};
 
 use crate::functions::ProviderFunctions;
 use crate::hooks::{HookContext, HookKind, Hooks};
-use crate::message::protocol::parse_message_request;
+use crate::message::protocol::message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
-use crate::pacts::{InteractionFilter, LoadedPact};
+use crate::pacts::{is_message, InteractionFilter, Interactions, LoadedPact};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
@@ -185,12 +185,6 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
     }
 }
 
-/// True for V3 messages and V4 asynchronous and synchronous messages.
-fn is_message(interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe)) -> bool {
-    // `is_request_response` rather than `as_v4_http`, which copies the whole interaction.
-    !interaction.is_request_response() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
-}
-
 /// A body as text for reports: UTF-8 as is, anything else as its size.
 fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
     match body.value() {
@@ -310,26 +304,23 @@ impl Engine {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut missing = Vec::new();
+        // `interactions()` copies a pact's interactions: once per pact, not once to select and
+        // once to verify.
+        let interactions: Vec<Interactions> = pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
         let selected: Vec<Vec<usize>> = pacts
             .iter()
-            .map(|loaded| {
+            .zip(&interactions)
+            .map(|(loaded, interactions)| {
                 let consumer = loaded.pact.consumer().name;
-                let interactions = loaded.pact.interactions();
                 (0..interactions.len())
-                    .filter(|&index| {
-                        let interaction = &interactions[index];
-                        let states: Vec<String> =
-                            interaction.provider_states().into_iter().map(|state| state.name).collect();
-                        filter.matches(&consumer, &interaction.description(), &states)
-                    })
+                    .filter(|&index| filter.selects(&consumer, interactions[index].as_ref()))
                     .collect()
             })
             .collect();
         if let Some(progress) = checks.progress.as_deref_mut() {
             progress.start(selected.iter().map(Vec::len).sum());
         }
-        for (loaded, selected) in pacts.iter().zip(selected) {
-            let interactions = loaded.pact.interactions();
+        for ((loaded, interactions), selected) in pacts.iter().zip(&interactions).zip(selected) {
             for index in selected {
                 let result = self
                     .verify_interaction(
@@ -646,7 +637,7 @@ impl Engine {
             body["request"] = sync.request.to_json();
         }
         let produced = match &self.functions {
-            Some(functions) => produce_in_process(functions, &body).await,
+            Some(functions) => produce_in_process(functions, body).await,
             None => self.produce_over_http(&description, &body).await,
         };
         let ProducedMessage { bytes, content_type, metadata: extra } = match produced {
@@ -797,10 +788,9 @@ struct ProducedMessage {
 }
 
 /// Asks the provider's functions for a message directly, with the request the endpoint would
-/// have parsed from `body`.
-async fn produce_in_process(functions: &ProviderFunctions, body: &Value) -> Result<ProducedMessage, Failure> {
-    let request = parse_message_request(body.to_string().as_bytes())
-        .map_err(|error| Failure::Request { message: error.message })?;
+/// have read from `body`.
+async fn produce_in_process(functions: &ProviderFunctions, body: Value) -> Result<ProducedMessage, Failure> {
+    let request = message_request(body).map_err(|error| Failure::Request { message: error.message })?;
     let message =
         functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
     Ok(ProducedMessage {

@@ -8,9 +8,14 @@ use crate::util::EndpointError;
 /// Parses a message request as Pact verifiers send it: `{"description", "providerStates",
 /// "request"}`. Params are merged from the states in order.
 pub fn parse_message_request(body: &[u8]) -> Result<MessageRequest, EndpointError> {
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|err| EndpointError::bad(format!("message request body is not valid JSON: {err}")))?;
+    message_request(value)
+}
+
+/// A message request from its JSON, as [`parse_message_request`] reads it once parsed.
+pub fn message_request(value: Value) -> Result<MessageRequest, EndpointError> {
     let bad = EndpointError::bad;
-    let value: Value =
-        serde_json::from_slice(body).map_err(|err| bad(format!("message request body is not valid JSON: {err}")))?;
     let Value::Object(mut object) = value else {
         return Err(bad(
             "message request body must be a JSON object like {\"description\": \"...\", \"providerStates\": []}"

@@ -2,6 +2,8 @@
 
 use regex::Regex;
 
+use super::Interaction;
+
 /// Which interactions to verify. The default verifies all of them.
 #[derive(Debug, Clone, Default)]
 pub struct InteractionFilter {
@@ -27,6 +29,12 @@ impl InteractionFilter {
             && self.description.as_ref().is_none_or(|pattern| pattern.is_match(description))
             && self.state.as_ref().is_none_or(|pattern| states.iter().any(|state| pattern.is_match(state)))
             && (!self.no_state || states.is_empty())
+    }
+
+    /// Whether to verify `interaction` of `consumer`'s pact.
+    pub(crate) fn selects(&self, consumer: &str, interaction: &Interaction<'_>) -> bool {
+        let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
+        self.matches(consumer, &interaction.description(), &states)
     }
 
     /// The filter as the variables that set it, for messages.

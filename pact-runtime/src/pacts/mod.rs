@@ -17,6 +17,18 @@ pub use filter::InteractionFilter;
 pub(crate) use key::interaction_key;
 pub use shard::Shard;
 
+/// An interaction of a loaded pact, as `Pact::interactions` answers it.
+pub(crate) type Interaction<'a> = dyn pact_models::interaction::Interaction + Send + Sync + RefUnwindSafe + 'a;
+
+/// A pact's interactions, as `Pact::interactions` answers them: a copy, so take it once.
+pub(crate) type Interactions = Vec<Box<Interaction<'static>>>;
+
+/// True for V3 messages and V4 asynchronous and synchronous messages.
+pub(crate) fn is_message(interaction: &Interaction<'_>) -> bool {
+    // `is_request_response` rather than `as_v4_http`, which copies the whole interaction.
+    !interaction.is_request_response() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
+}
+
 /// A pact as loaded, with where it came from.
 pub struct LoadedPact {
     /// The file path or URL, for reports.
