@@ -7,130 +7,74 @@
 //! the tests can run in parallel. Each test verifies its own provider, whose states are defined
 //! here, and is bounded in time with `tokio::time::timeout`.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
-use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::Router;
 use chrono::{TimeZone, Utc};
 use pact_broker_double::{BrokerDouble, BrokerOptions, Fault, PublishedPact, VerificationRecord};
 use pact_runtime::config::ConfigError;
 use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::{provider_state, verify_provider, RunError, Settings, VerificationReport};
+use pact_tests::things::{self, failing, pact, passing};
 use serde_json::{json, Value};
 
 // ==================================================================== the provider
 
-/// The things the app knows; the `thing {marker} exists` states add to it.
-static THINGS: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
-
-fn add_thing(marker: String) {
-    THINGS.lock().unwrap_or_else(|e| e.into_inner()).insert(marker);
-}
-
-/// `GET /things/{marker}` answers `{"marker": marker}` once a state has set the thing up, and
-/// 404 before.
+/// `pact_tests::things`: `GET /things/{marker}` once a `thing {marker} exists` state added it.
 fn app() -> Router {
-    Router::new().route(
-        "/things/{marker}",
-        get(|Path(marker): Path<String>| async move {
-            let known = THINGS.lock().unwrap_or_else(|e| e.into_inner()).contains(&marker);
-            let response: Response = if known {
-                Json(json!({ "marker": marker })).into_response()
-            } else {
-                (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no thing {marker}") }))).into_response()
-            };
-            response
-        }),
-    )
+    things::app()
 }
 
 // One state per provider: registrations are global to this binary and scoped by provider.
 
 #[provider_state("thing {marker} exists", provider = "SelectorApi")]
 fn selector_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "PendingApi")]
 fn pending_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "WipApi")]
 fn wip_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "PublishApi")]
 fn publish_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "FilterApi")]
 fn filter_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "WebhookApi")]
 fn webhook_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "AuthApi")]
 fn auth_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "TlsApi")]
 fn tls_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 #[provider_state("thing {marker} exists", provider = "RetryApi")]
 fn retry_thing(marker: String) {
-    add_thing(marker);
+    things::add(marker);
 }
 
 // ==================================================================== pacts
-
-/// An interaction the app satisfies: `a request for {marker}`.
-fn passing(marker: &str) -> Value {
-    json!({
-        "description": format!("a request for {marker}"),
-        "providerStates": [{ "name": format!("thing {marker} exists") }],
-        "request": { "method": "GET", "path": format!("/things/{marker}") },
-        "response": {
-            "status": 200,
-            "headers": { "Content-Type": "application/json" },
-            "body": { "marker": marker }
-        }
-    })
-}
-
-/// An interaction the app breaks (the body's `marker` differs): `a broken request for {marker}`.
-fn failing(marker: &str) -> Value {
-    json!({
-        "description": format!("a broken request for {marker}"),
-        "providerStates": [{ "name": format!("thing {marker} exists") }],
-        "request": { "method": "GET", "path": format!("/things/{marker}") },
-        "response": { "status": 200, "body": { "marker": format!("{marker}, but renamed") } }
-    })
-}
-
-fn pact(consumer: &str, provider: &str, interactions: Vec<Value>) -> Value {
-    json!({
-        "consumer": { "name": consumer },
-        "provider": { "name": provider },
-        "interactions": interactions,
-        "metadata": { "pactSpecification": { "version": "3.0.0" } }
-    })
-}
 
 // ==================================================================== running
 

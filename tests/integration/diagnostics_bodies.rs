@@ -7,7 +7,6 @@
 //! These tests are a binary of their own, so that the peak RSS the endless-body test measures is
 //! not another test's. Every run is bounded; the bound is in each test.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
@@ -28,15 +27,6 @@ fn peak_rss() -> u64 {
     let line = status.lines().find(|line| line.starts_with("VmHWM:")).expect("a VmHWM line");
     let kib: u64 = line.split_whitespace().nth(1).and_then(|kib| kib.parse().ok()).expect("VmHWM in kB");
     kib * 1024
-}
-
-/// Writes `pact` to a fresh directory and answers its path.
-fn write_pact(name: &str, pact: &Value) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("pact-bodies-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join(name);
-    std::fs::write(&file, pact.to_string()).unwrap();
-    file
 }
 
 fn http_pact(provider: &str, interactions: Value) -> Value {
@@ -77,7 +67,7 @@ fn failure_texts(report: &VerificationReport, index: usize) -> Vec<String> {
 /// 200 MB. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_body_fails_quickly_with_memory_bounded() {
-    let file = write_pact(
+    let file = pact_tests::write_pact(
         "BodyConsumer-EndlessService.json",
         &http_pact(
             "EndlessService",
@@ -126,7 +116,7 @@ async fn an_endless_body_fails_quickly_with_memory_bounded() {
 async fn a_body_at_the_limit_passes_and_one_byte_more_fails() {
     let at = "a".repeat(1000);
     let over = "b".repeat(1001);
-    let file = write_pact(
+    let file = pact_tests::write_pact(
         "BodyConsumer-LimitService.json",
         &http_pact(
             "LimitService",
@@ -182,7 +172,7 @@ fn large_event() -> Message {
 /// and the limit, before it is matched. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_produced_message_over_the_limit_fails() {
-    let file = write_pact(
+    let file = pact_tests::write_pact(
         "BodyConsumer-LargeMessageService.json",
         &json!({
             "consumer": { "name": "BodyConsumer" },
@@ -213,7 +203,7 @@ async fn endless_message_and_state_answers_fail_at_the_limit() {
         .route("/messages", post(|| async { ([(header::CONTENT_TYPE, "text/plain")], endless()) }))
         .route("/states", post(|| async { ([(header::CONTENT_TYPE, "application/json")], endless()) }));
     let server = tokio::spawn(async move { axum::serve(listener, router).await });
-    let file = write_pact(
+    let file = pact_tests::write_pact(
         "BodyConsumer-EndlessMessageService.json",
         &json!({
             "consumer": { "name": "BodyConsumer" },

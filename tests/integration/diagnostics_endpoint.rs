@@ -196,9 +196,6 @@ async fn transport_errors_keep_their_cause() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_escapes_control_characters() {
     let _turn = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("pact-escapes-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("Escaper-GuardedService.json");
     let pact = serde_json::json!({
         "consumer": { "name": "Escaper\u{1b}[2J" },
         "provider": { "name": PROVIDER },
@@ -209,14 +206,14 @@ async fn the_console_escapes_control_characters() {
         }],
         "metadata": { "pactSpecification": { "version": "3.0.0" } }
     });
-    std::fs::write(&file, pact.to_string()).unwrap();
+    let file = pact_tests::write_pact("Escaper-GuardedService.json", &pact);
     let app = || async {
         Router::new().route("/bell", get(|| async { axum::Json(serde_json::json!({ "text": "\u{1b}[2J\u{7}loud" })) }))
     };
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(file)]).provider(PROVIDER);
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(file.clone())]).provider(PROVIDER);
     let run = pact_runtime::verify_provider(&settings, app);
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
     for shown in [report.to_string(), format!("{report:#}"), report.failure_summary()] {
         assert!(!shown.contains('\u{7}'), "a raw BEL:\n{shown:?}");
         assert!(!shown.contains("\u{1b}[2J"), "a raw ESC[2J:\n{shown:?}");
@@ -262,9 +259,6 @@ fn count_listeners() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_provider_test_run_listens_only_for_its_app() {
     let _turn = SERIAL.lock().await;
-    let dir = std::env::temp_dir().join(format!("pact-closed-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("Closer-ClosedService.json");
     let pact = serde_json::json!({
         "consumer": { "name": "Closer" },
         "provider": { "name": "ClosedService" },
@@ -276,13 +270,13 @@ async fn a_provider_test_run_listens_only_for_its_app() {
         }],
         "metadata": { "pactSpecification": { "version": "3.0.0" } }
     });
-    std::fs::write(&file, pact.to_string()).unwrap();
+    let file = pact_tests::write_pact("Closer-ClosedService.json", &pact);
     let before = listening_sockets();
     let app = || async { Router::new().route("/ping", get(|| async { StatusCode::OK })) };
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(file)]).provider("ClosedService");
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(file.clone())]).provider("ClosedService");
     let run = pact_runtime::verify_provider(&settings, app);
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(file.parent().unwrap());
     assert!(report.is_success(), "{report}");
     let during = LISTENING_DURING_STATE.lock().unwrap().take().expect("the state function ran");
     assert_eq!(during, before + 1, "only the app listens during the run (before it: {before})");

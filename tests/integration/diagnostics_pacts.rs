@@ -310,20 +310,11 @@ async fn a_pact_without_interactions_warns() {
 
 // ---- V4 interactions this runtime cannot verify ----
 
-/// What each interaction of `v4-unsupported/PluginConsumer-PactService.json` reported.
-fn unsupported_failures(report: &VerificationReport) -> Vec<String> {
-    report
-        .results
-        .iter()
-        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
-        .collect()
-}
-
 /// Checks a run of the V4 pact with an interaction of an unknown type and two that use Pact
 /// plugins (a gRPC message, a CSV body), read from `source`.
 fn check_unsupported(report: &VerificationReport, source: &str) {
     println!("{report}");
-    let failures = unsupported_failures(report);
+    let failures = pact_tests::failure_lines(report);
     assert_eq!(report.results.len(), 5, "every interaction has a result:\n{report}");
     assert_eq!(failures[0], "", "the others are verified");
     assert_eq!(

@@ -252,11 +252,7 @@ async fn failing_panicking_and_hanging_states_fail_only_their_interaction() {
     let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
     println!("{report}");
 
-    let messages: Vec<String> = report
-        .results
-        .iter()
-        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let messages = pact_tests::failure_lines(&report);
     assert_eq!(messages[0], "setup of state `the cache panics` panicked in `cache_panics`: the cache is poisoned");
     assert_eq!(
         messages[1],
@@ -306,11 +302,7 @@ async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() 
     settings.state_timeout = Duration::from_millis(300);
     let report = verify_within(Duration::from_millis(2500), &settings, app).await.unwrap();
     println!("{report}");
-    let messages: Vec<String> = report
-        .results
-        .iter()
-        .map(|result| result.failures.iter().map(ToString::to_string).collect::<Vec<_>>().join(" | "))
-        .collect();
+    let messages = pact_tests::failure_lines(&report);
     assert_contains(&messages[0], &["setup of state `the disk blocks` timed out after 300ms in `disk_blocks`"]);
     assert_contains(&messages[1], &["block_one_interaction", "timed out after 300ms"]);
     assert_eq!(

@@ -2,63 +2,26 @@
 //! exactly once, whole, and each publishes the results of its own pacts; filters narrow what
 //! the shards share out; a shard with nothing to do passes with a note.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
-use std::sync::{LazyLock, Mutex};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
-use axum::extract::Path;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use pact_broker_double::{BrokerDouble, BrokerOptions};
 use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::{provider_state, verify_provider, Settings, VerificationReport};
-use serde_json::{json, Value};
-
-static THINGS: LazyLock<Mutex<HashSet<String>>> = LazyLock::new(Mutex::default);
+use pact_tests::things::{self, passing};
+use serde_json::Value;
 
 #[provider_state("thing {marker} exists", provider = "ShardedApi")]
 fn thing_exists(marker: String) {
-    THINGS.lock().unwrap_or_else(|e| e.into_inner()).insert(marker);
-}
-
-fn app() -> Router {
-    Router::new().route(
-        "/things/{marker}",
-        get(|Path(marker): Path<String>| async move {
-            let known = THINGS.lock().unwrap_or_else(|e| e.into_inner()).contains(&marker);
-            let response: Response = if known {
-                Json(json!({ "marker": marker })).into_response()
-            } else {
-                (StatusCode::NOT_FOUND, Json(json!({ "error": format!("no thing {marker}") }))).into_response()
-            };
-            response
-        }),
-    )
+    things::add(marker);
 }
 
 /// Five consumers with 5, 4, 3, 2 and 1 interactions.
 const CONSUMERS: [(&str, usize); 5] = [("Alpha", 5), ("Bravo", 4), ("Charlie", 3), ("Delta", 2), ("Echo", 1)];
 
 fn pact(consumer: &str, count: usize) -> Value {
-    let interactions: Vec<Value> = (0..count)
-        .map(|n| {
-            let marker = format!("{consumer}-{n}");
-            json!({
-                "description": format!("a request for {marker}"),
-                "providerStates": [{ "name": format!("thing {marker} exists") }],
-                "request": { "method": "GET", "path": format!("/things/{marker}") },
-                "response": { "status": 200, "headers": { "Content-Type": "application/json" }, "body": { "marker": marker } }
-            })
-        })
-        .collect();
-    json!({
-        "consumer": { "name": consumer },
-        "provider": { "name": "ShardedApi" },
-        "interactions": interactions,
-        "metadata": { "pactSpecification": { "version": "3.0.0" } }
-    })
+    let interactions = (0..count).map(|n| passing(&format!("{consumer}-{n}"))).collect();
+    things::pact(consumer, "ShardedApi", interactions)
 }
 
 /// A broker double holding the five consumers' pacts; answers it and each pact's sha by consumer.
@@ -84,7 +47,7 @@ fn settings(env: &[(&str, &str)]) -> Settings {
 }
 
 async fn run_shard(env: &[(&str, &str)]) -> VerificationReport {
-    let report = verify_provider(&settings(env), || async { app() }).await.expect("the shard runs");
+    let report = verify_provider(&settings(env), || async { things::app() }).await.expect("the shard runs");
     println!("{report}");
     report
 }
