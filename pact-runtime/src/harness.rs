@@ -87,7 +87,7 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
 use crate::config::{ProviderTestSpec, Settings};
-use crate::pacts::{InteractionFilter, Interactions, LoadedPact};
+use crate::pacts::{InteractionFilter, LoadedPact};
 use crate::report::{InteractionResult, MissingState, VerificationReport};
 use crate::session::{load_run, Live, LoadedRun, Session};
 
@@ -257,8 +257,6 @@ struct Entry {
 struct Tests {
     handle: tokio::runtime::Handle,
     session: Box<Session>,
-    /// The interactions of each pact, as `entries` index them.
-    interactions: Vec<Interactions>,
     entries: Vec<Entry>,
     app: Mutex<Option<BootFn>>,
     live: OnceLock<Result<Live, String>>,
@@ -273,14 +271,14 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The tests, in pact order, named `consumer › description`, with the states (then a number)
 /// added where two names would be the same.
-fn entries(pacts: &[LoadedPact], interactions: &[Interactions], filter: &InteractionFilter) -> Vec<Entry> {
+fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
     let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut raw = Vec::new();
-    for (pact_index, (loaded, interactions)) in pacts.iter().zip(interactions).enumerate() {
+    for (pact_index, loaded) in pacts.iter().enumerate() {
         let consumer = loaded.pact.consumer().name;
         let pact_pending = loaded.broker.as_ref().is_some_and(|context| context.pending);
         let wip = loaded.broker.as_ref().is_some_and(|context| context.wip);
-        for (index, interaction) in interactions.iter().enumerate() {
+        for (index, interaction) in loaded.interactions().iter().enumerate() {
             let description = interaction.description();
             let states: Vec<String> = interaction.provider_states().into_iter().map(|state| state.name).collect();
             let kind = match (wip, pact_pending || interaction.pending()) {
@@ -340,12 +338,9 @@ fn trials(session: &Arc<Tests>) -> Vec<Trial> {
 impl Tests {
     /// The tests of `session`'s pacts, the app to boot when the first one runs.
     fn new<Form, App: ProviderApp<Form>>(handle: tokio::runtime::Handle, session: Box<Session>, app: App) -> Tests {
-        // `interactions()` copies a pact's interactions: once here, not once per test.
-        let interactions: Vec<Interactions> = session.pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
         Tests {
             handle,
-            entries: entries(&session.pacts, &interactions, &session.settings.filter),
-            interactions,
+            entries: entries(&session.pacts, &session.settings.filter),
             session,
             app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
             live: OnceLock::new(),
@@ -371,7 +366,7 @@ impl Tests {
         };
         let entry = &self.entries[index];
         let loaded = &self.session.pacts[entry.pact];
-        let interaction = self.interactions[entry.pact][entry.interaction].as_ref();
+        let interaction = self.session.pacts[entry.pact].interactions()[entry.interaction].as_ref();
         let mut missing = lock(&self.missing);
         let result =
             self.handle.block_on(live.verify(&self.session, loaded, entry.interaction, interaction, &mut missing));

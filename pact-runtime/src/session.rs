@@ -155,7 +155,7 @@ impl Session {
     /// of its pacts uses, with their locations: only after a run that verified every
     /// interaction unfiltered, since a partial run cannot tell.
     fn unused_functions(&self, report: &VerificationReport) -> Vec<String> {
-        let all: Vec<_> = self.pacts.iter().flat_map(|loaded| loaded.pact.interactions()).collect();
+        let all: Vec<_> = self.pacts.iter().flat_map(|loaded| loaded.interactions()).collect();
         if all.is_empty() || self.settings.filter.is_active() || report.results.len() != all.len() {
             return Vec::new();
         }
@@ -332,7 +332,6 @@ fn take_shard(shard: Shard, filter: &InteractionFilter, pacts: Vec<LoadedPact>) 
         .map(|loaded| {
             let (consumer, provider) = (loaded.pact.consumer().name, loaded.pact.provider().name);
             let selected = loaded
-                .pact
                 .interactions()
                 .iter()
                 .filter(|interaction| filter.selects(&consumer, interaction.as_ref()))
@@ -372,7 +371,7 @@ async fn publish_and_notify(
             for pact in pacts.iter().filter(|pact| pact.broker.is_some()) {
                 let results: Vec<&InteractionResult> =
                     report.results.iter().filter(|r| r.pact_source == pact.source).collect();
-                let total = pact.pact.interactions().len();
+                let total = pact.interactions().len();
                 // A partial run must never look like a verification of the whole pact.
                 if results.len() != total {
                     report.notices.push(format!(

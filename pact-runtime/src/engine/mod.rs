@@ -51,7 +51,7 @@ use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::protocol::message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
-use crate::pacts::{is_message, InteractionFilter, Interactions, LoadedPact};
+use crate::pacts::{is_message, InteractionFilter, LoadedPact};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
@@ -304,14 +304,11 @@ impl Engine {
         let started = Instant::now();
         let mut results = Vec::new();
         let mut missing = Vec::new();
-        // `interactions()` copies a pact's interactions: once per pact, not once to select and
-        // once to verify.
-        let interactions: Vec<Interactions> = pacts.iter().map(|loaded| loaded.pact.interactions()).collect();
         let selected: Vec<Vec<usize>> = pacts
             .iter()
-            .zip(&interactions)
-            .map(|(loaded, interactions)| {
+            .map(|loaded| {
                 let consumer = loaded.pact.consumer().name;
+                let interactions = loaded.interactions();
                 (0..interactions.len())
                     .filter(|&index| filter.selects(&consumer, interactions[index].as_ref()))
                     .collect()
@@ -320,7 +317,8 @@ impl Engine {
         if let Some(progress) = checks.progress.as_deref_mut() {
             progress.start(selected.iter().map(Vec::len).sum());
         }
-        for ((loaded, interactions), selected) in pacts.iter().zip(&interactions).zip(selected) {
+        for (loaded, selected) in pacts.iter().zip(selected) {
+            let interactions = loaded.interactions();
             for index in selected {
                 let result = self
                     .verify_interaction(

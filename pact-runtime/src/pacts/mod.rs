@@ -20,7 +20,7 @@ pub use shard::Shard;
 /// An interaction of a loaded pact, as `Pact::interactions` answers it.
 pub(crate) type Interaction<'a> = dyn pact_models::interaction::Interaction + Send + Sync + RefUnwindSafe + 'a;
 
-/// A pact's interactions, as `Pact::interactions` answers them: a copy, so take it once.
+/// A pact's interactions, as `Pact::interactions` answers them.
 pub(crate) type Interactions = Vec<Box<Interaction<'static>>>;
 
 /// True for V3 messages and V4 asynchronous and synchronous messages.
@@ -33,7 +33,8 @@ pub(crate) fn is_message(interaction: &Interaction<'_>) -> bool {
 pub struct LoadedPact {
     /// The file path or URL, for reports.
     pub source: String,
-    /// The pact itself.
+    /// The pact itself ([`LoadedPact::interactions`] keeps its interactions from the first
+    /// call on).
     pub pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>,
     /// What the broker said about it, when it came from one.
     pub broker: Option<BrokerContext>,
@@ -41,12 +42,26 @@ pub struct LoadedPact {
     /// Pact plugin), by their index in `pact.interactions()`, with the reason: each fails as its
     /// own interaction, and the others are verified.
     pub unsupported: Vec<(usize, String)>,
+    /// `pact.interactions()`, taken once: every call copies them all.
+    pub(crate) interactions: std::sync::OnceLock<Interactions>,
 }
 
 impl LoadedPact {
     /// A pact read from `source`, every interaction of it verifiable.
     pub fn new(source: impl Into<String>, pact: Box<dyn Pact + Send + Sync + RefUnwindSafe>) -> LoadedPact {
-        LoadedPact { source: source.into(), pact, broker: None, unsupported: Vec::new() }
+        LoadedPact {
+            source: source.into(),
+            pact,
+            broker: None,
+            unsupported: Vec::new(),
+            interactions: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The pact's interactions, in pact order. `Pact::interactions` copies them on every call;
+    /// this copies them once, on the first.
+    pub fn interactions(&self) -> &[Box<Interaction<'static>>] {
+        self.interactions.get_or_init(|| self.pact.interactions())
     }
 
     /// Why the interaction at `index` cannot be verified, if it cannot.
@@ -207,7 +222,7 @@ pub async fn load_pacts_warning(
 /// file, a URL, a Pact Broker): it passes, yet nothing in it was verified.
 pub(crate) fn warn_empty(pacts: &[LoadedPact], warnings: &mut Vec<String>) {
     for loaded in pacts {
-        if loaded.pact.interactions().is_empty() {
+        if loaded.interactions().is_empty() {
             warnings.push(format!(
                 "pact {} ({} → {}) has no interactions: nothing in it is verified",
                 loaded.source,
