@@ -42,15 +42,14 @@ pub fn message_placeholder_argument<T: FromStatePlaceholder>(
     })
 }
 
-/// How a producer's description, a pattern, matches a message description: exactly, or through
-/// its `{placeholders}`.
-fn match_kind(registration: &MessageRegistration, description: &str) -> Option<bool> {
-    let wanted = squash(description);
-    match StatePattern::parse(registration.description) {
-        Ok(pattern) if pattern.is_literal() => (pattern.bare_text() == wanted).then_some(true),
-        Ok(pattern) => pattern.captures(&wanted).map(|_| false),
+/// How a producer's description, parsed as `pattern`, matches `wanted` (a squashed message
+/// description): `Some(true)` exactly, `Some(false)` through its `{placeholders}`.
+fn match_kind(registration: &MessageRegistration, pattern: Option<&StatePattern>, wanted: &str) -> Option<bool> {
+    match pattern {
+        Some(pattern) if pattern.is_literal() => (pattern.bare_text() == wanted).then_some(true),
+        Some(pattern) => pattern.captures(wanted).map(|_| false),
         // Hand-written registrations the macro did not check: their text as is.
-        Err(_) => (squash(registration.description) == wanted).then_some(true),
+        None => (squash(registration.description) == wanted).then_some(true),
     }
 }
 
@@ -97,7 +96,8 @@ pub enum MessageLookupError {
 /// The `#[message]` functions that serve one provider.
 #[derive(Debug, Clone, Default)]
 pub struct MessageRegistry {
-    entries: Vec<&'static MessageRegistration>,
+    /// With each, its description parsed as a pattern once (`None` when it does not parse).
+    entries: Vec<(&'static MessageRegistration, Option<StatePattern>)>,
     /// Producers scoped to other providers: never served, only suggested.
     others: Vec<&'static MessageRegistration>,
     /// The largest message body produced; `None` is the default `max_body_bytes`.
@@ -116,9 +116,13 @@ impl MessageRegistry {
         provider: &str,
         registrations: impl IntoIterator<Item = &'static MessageRegistration>,
     ) -> MessageRegistry {
-        let (entries, others) = registrations
+        let (entries, others): (Vec<_>, Vec<_>) = registrations
             .into_iter()
             .partition(|registration| registration.provider.is_none_or(|scope| scope == provider));
+        let entries = entries
+            .into_iter()
+            .map(|registration| (registration, StatePattern::parse(registration.description).ok()))
+            .collect();
         MessageRegistry { entries, others, max_body_bytes: None }
     }
 
@@ -131,7 +135,7 @@ impl MessageRegistry {
 
     /// All producers in this registry.
     pub fn registrations(&self) -> impl Iterator<Item = &'static MessageRegistration> + '_ {
-        self.entries.iter().copied()
+        self.entries.iter().map(|(registration, _)| *registration)
     }
 
     /// The producer of `description`: its text equals the description (runs of whitespace
@@ -139,10 +143,13 @@ impl MessageRegistry {
     /// provider wins over an unscoped one; then an exact text wins over a pattern, so a
     /// catch-all `{description}` serves only what no other producer does.
     pub fn lookup(&self, description: &str) -> Result<&'static MessageRegistration, MessageLookupError> {
+        let wanted = squash(description);
         let mut found: Vec<(&'static MessageRegistration, bool)> = self
             .entries
             .iter()
-            .filter_map(|registration| match_kind(registration, description).map(|exact| (*registration, exact)))
+            .filter_map(|(registration, pattern)| {
+                match_kind(registration, pattern.as_ref(), &wanted).map(|exact| (*registration, exact))
+            })
             .collect();
         if found.iter().any(|(registration, _)| registration.provider.is_some()) {
             found.retain(|(registration, _)| registration.provider.is_some());
@@ -162,8 +169,8 @@ impl MessageRegistry {
     /// Every pair of producers of one description at the same scope.
     pub fn conflicts(&self) -> Vec<(&'static MessageRegistration, &'static MessageRegistration)> {
         let mut conflicts = Vec::new();
-        for (i, first) in self.entries.iter().enumerate() {
-            for second in &self.entries[i + 1..] {
+        for (i, (first, _)) in self.entries.iter().enumerate() {
+            for (second, _) in &self.entries[i + 1..] {
                 if first.provider == second.provider && squash(first.description) == squash(second.description) {
                     conflicts.push((*first, *second));
                 }
@@ -190,7 +197,7 @@ impl MessageRegistry {
         let wanted = normalise(description);
         let wanted_words = content_words(&wanted);
         let mut ranked: Vec<(usize, usize, String)> = Vec::new();
-        let candidates = self.entries.iter().map(|registration| (*registration, true));
+        let candidates = self.entries.iter().map(|(registration, _)| (*registration, true));
         let others = self.others.iter().map(|registration| (*registration, false));
         for (registration, same_provider) in candidates.chain(others) {
             let shown =
