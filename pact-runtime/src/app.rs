@@ -6,8 +6,13 @@
 //! | `async fn() -> axum::Router` | the router is served on `127.0.0.1:0` |
 //! | `async fn(tokio::net::TcpListener)` | the listener is bound to `127.0.0.1:0`; the function serves on it |
 //! | `async fn() -> String` (or `&'static str`, `url::Url`) | the server already runs at that base URL |
+//! | `async fn() -> tonic::transport::server::Router` (`plugins` feature) | the gRPC server is served on `127.0.0.1:0` (HTTP/2), and the pact's `grpc` transport points at it |
+//! | `async fn() -> (axum::Router, tonic::transport::server::Router)` (`plugins` feature) | each on a port of its own: HTTP interactions go to the axum app, `grpc` ones to the tonic server |
 //!
 //! Each may also return `Result<_, E: Display>`; an `Err` fails the test with its message.
+//!
+//! A single tonic service is served as a router: `Server::builder().add_service(svc)`, or
+//! `tonic::service::Routes::new(svc)` given to `Server::builder().add_routes(..)`.
 
 use std::fmt::Display;
 use std::future::Future;
@@ -25,17 +30,44 @@ pub struct BootedApp {
     server: Option<JoinHandle<Result<(), String>>>,
     /// Why the server task ended, once it has: a finished task can be read only once.
     exited: Option<String>,
+    /// The ports of the app's other transports (`grpc`), by name, on the base URL's host.
+    transports: Vec<(String, u16)>,
+    /// A second server task (the gRPC one of a mixed app).
+    other_server: Option<JoinHandle<Result<(), String>>>,
 }
 
 impl BootedApp {
     /// A provider running elsewhere, reached at `base_url`.
     pub fn external(base_url: impl Into<String>) -> BootedApp {
-        BootedApp { base_url: base_url.into().trim_end_matches('/').to_string(), server: None, exited: None }
+        BootedApp {
+            base_url: base_url.into().trim_end_matches('/').to_string(),
+            server: None,
+            exited: None,
+            transports: Vec::new(),
+            other_server: None,
+        }
     }
 
     /// A provider served by `server` on `listener_address`.
     pub fn served(listener_address: std::net::SocketAddr, server: JoinHandle<Result<(), String>>) -> BootedApp {
-        BootedApp { base_url: format!("http://{listener_address}"), server: Some(server), exited: None }
+        BootedApp {
+            base_url: format!("http://{listener_address}"),
+            server: Some(server),
+            exited: None,
+            transports: Vec::new(),
+            other_server: None,
+        }
+    }
+
+    /// The app also serves `transport` (such as `grpc`) on `port` of the same host.
+    pub fn with_transport(mut self, transport: impl Into<String>, port: u16) -> BootedApp {
+        self.transports.push((transport.into(), port));
+        self
+    }
+
+    /// The ports of the app's other transports, by name.
+    pub fn transports(&self) -> &[(String, u16)] {
+        &self.transports
     }
 
     /// The provider's base URL, without a trailing slash.
@@ -102,7 +134,7 @@ impl BootedApp {
 
 impl Drop for BootedApp {
     fn drop(&mut self) {
-        if let Some(server) = &self.server {
+        for server in [&self.server, &self.other_server].into_iter().flatten() {
             server.abort();
         }
     }
@@ -218,7 +250,7 @@ async fn bind_loopback() -> Result<(TcpListener, std::net::SocketAddr), AppError
 /// What an `async fn()` provider function may return.
 #[diagnostic::on_unimplemented(
     message = "a #[pact_provider_test] function cannot return `{Self}`",
-    note = "return an `axum::Router`, or the base URL of a running server as `String`, `&'static str` or `url::Url`"
+    note = "return an `axum::Router`, a `tonic::transport::server::Router` (with pact-runtime's `plugins` feature), or the base URL of a running server as `String`, `&'static str` or `url::Url`"
 )]
 pub trait IntoBootedApp: Send + 'static {
     /// Starts serving, if needed, and answers where the app is.
@@ -231,6 +263,40 @@ impl IntoBootedApp for axum::Router {
             let (listener, address) = bind_loopback().await?;
             let server = tokio::spawn(async move { axum::serve(listener, self).await.map_err(|err| err.to_string()) });
             Ok(BootedApp::served(address, server))
+        })
+    }
+}
+
+/// Serves a tonic router on a loopback listener of its own.
+#[cfg(feature = "plugins")]
+async fn serve_grpc(
+    router: tonic::transport::server::Router,
+) -> Result<(std::net::SocketAddr, JoinHandle<Result<(), String>>), AppError> {
+    let (listener, address) = bind_loopback().await?;
+    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    let server = tokio::spawn(async move { router.serve_with_incoming(incoming).await.map_err(|err| err.to_string()) });
+    Ok((address, server))
+}
+
+#[cfg(feature = "plugins")]
+impl IntoBootedApp for tonic::transport::server::Router {
+    fn into_booted_app(self) -> BoxFuture<'static, Result<BootedApp, AppError>> {
+        Box::pin(async move {
+            let (address, server) = serve_grpc(self).await?;
+            Ok(BootedApp::served(address, server).with_transport("grpc", address.port()))
+        })
+    }
+}
+
+#[cfg(feature = "plugins")]
+impl IntoBootedApp for (axum::Router, tonic::transport::server::Router) {
+    fn into_booted_app(self) -> BoxFuture<'static, Result<BootedApp, AppError>> {
+        Box::pin(async move {
+            let (http, grpc) = self;
+            let mut booted = http.into_booted_app().await?;
+            let (address, server) = serve_grpc(grpc).await?;
+            booted.other_server = Some(server);
+            Ok(booted.with_transport("grpc", address.port()))
         })
     }
 }

@@ -327,6 +327,12 @@ impl Hooks {
         failures
     }
 
+    /// Whether any request filter is registered.
+    #[cfg(feature = "plugins")]
+    pub(crate) fn filters_requests(&self) -> bool {
+        !self.request_filters.is_empty()
+    }
+
     /// Passes `request` through every request filter, in order; the first error stops it.
     /// Each filter runs on a thread of its own within the hooks' bound, like the hooks.
     pub async fn filter_request(&self, request: HttpRequest) -> Result<HttpRequest, Failure> {

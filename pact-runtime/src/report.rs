@@ -76,6 +76,14 @@ pub enum Failure {
         /// Why the app stopped.
         reason: String,
     },
+    /// A Pact plugin could not be loaded, or failed or did not answer in time while it verified
+    /// the interaction (`plugins` feature).
+    Plugin {
+        /// The plugin's name, when known.
+        plugin: String,
+        /// What went wrong, with the plugin's last stderr lines when it wrote any.
+        message: String,
+    },
     /// A `#[before_each]` or `#[after_each]` hook, or a `#[request_filter]`, failed.
     Hook {
         /// `before_each`, `after_each` or `request_filter`.
@@ -103,6 +111,7 @@ impl fmt::Display for Failure {
                 write!(f, "not verified: {reason} (it stopped during the run, before this interaction)")
             }
             Failure::Hook { kind, function, message } => write!(f, "{kind} `{function}` failed: {message}"),
+            Failure::Plugin { message, .. } => write!(f, "plugin failed: {message}"),
         }
     }
 }

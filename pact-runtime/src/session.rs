@@ -104,6 +104,7 @@ impl Session {
                 custom_headers: settings.custom_headers.iter().cloned().collect(),
                 functions: Some(functions),
                 max_body_bytes: settings.max_body_bytes,
+                transport_ports: booted.transports().iter().cloned().collect(),
                 ..EngineConfig::new(
                     format!("{}{}", booted.base_url(), settings.base_path.as_deref().unwrap_or_default()),
                     None,

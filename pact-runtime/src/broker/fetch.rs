@@ -107,7 +107,7 @@ async fn fetch_pact(client: &BrokerClient, href: &str, mut context: BrokerContex
     context.publish_url =
         link(&document, "pb:publish-verification-results", &[]).ok().map(|href| client.resolve(&href));
     context.provider_url = link(&document, "pb:provider", &[]).ok().map(|href| client.resolve(&href));
-    let (pact, unsupported) = crate::pacts::pact_from_json(&shown, document)
+    let screened = crate::pacts::pact_from_json(&shown, document)
         .map_err(|err| BrokerError(format!("the pact at {shown} cannot be read: {err}")))?;
-    Ok(LoadedPact { broker: Some(context), unsupported, ..LoadedPact::new(shown, pact) })
+    Ok(LoadedPact { broker: Some(context), ..LoadedPact::screened(shown, screened) })
 }

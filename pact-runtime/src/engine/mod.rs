@@ -28,6 +28,8 @@
 //! keeps two runs for one provider from interleaving their interactions.
 
 mod http;
+#[cfg(feature = "plugins")]
+pub(crate) mod plugins;
 
 use std::collections::HashMap;
 use std::panic::RefUnwindSafe;
@@ -81,6 +83,9 @@ pub struct EngineConfig {
     /// The largest body read from the provider, the message endpoint or the state endpoint; a
     /// larger one fails its interaction after at most this many bytes were read.
     pub max_body_bytes: u64,
+    /// The ports of the provider's other transports, by name (`grpc` for a tonic app), on the
+    /// base URL's host. A plugin transport not listed uses the base URL's port.
+    pub transport_ports: HashMap<String, u16>,
 }
 
 impl EngineConfig {
@@ -96,6 +101,7 @@ impl EngineConfig {
             message_url: None,
             functions: None,
             max_body_bytes: crate::util::DEFAULT_MAX_BODY_BYTES,
+            transport_ports: HashMap::new(),
         }
     }
 }
@@ -247,6 +253,21 @@ pub struct Engine {
     custom_headers: Vec<(String, String)>,
     message_url: Option<String>,
     functions: Option<ProviderFunctions>,
+    /// The provider's host and ports, for plugin transports, and the bound of plugin calls.
+    #[cfg(feature = "plugins")]
+    host: String,
+    #[cfg(feature = "plugins")]
+    port: Option<u16>,
+    #[cfg(feature = "plugins")]
+    transport_ports: HashMap<String, u16>,
+    #[cfg(feature = "plugins")]
+    request_timeout: Duration,
+    /// Holds the plugins loaded for this engine's pacts until it is dropped.
+    #[cfg(feature = "plugins")]
+    _plugins: plugins::PluginLease,
+    /// Whether the gRPC server on each port speaks HTTP/2, checked once.
+    #[cfg(feature = "plugins")]
+    http2_checked: std::sync::Mutex<HashMap<u16, Result<(), String>>>,
 }
 
 impl Engine {
@@ -285,6 +306,18 @@ impl Engine {
             custom_headers,
             message_url: config.message_url,
             functions: config.functions,
+            #[cfg(feature = "plugins")]
+            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            #[cfg(feature = "plugins")]
+            port: base.port_or_known_default(),
+            #[cfg(feature = "plugins")]
+            transport_ports: config.transport_ports,
+            #[cfg(feature = "plugins")]
+            request_timeout: config.request_timeout,
+            #[cfg(feature = "plugins")]
+            _plugins: plugins::PluginLease::new(),
+            #[cfg(feature = "plugins")]
+            http2_checked: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -374,7 +407,7 @@ impl Engine {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let mut result = self.run_interaction(provider, loaded, interaction, checks, missing).await;
+        let mut result = self.run_interaction(provider, loaded, index, interaction, checks, missing).await;
         drop(serial);
         result.index = index;
         if result.failures.iter().any(|failure| matches!(failure, Failure::Request { .. })) {
@@ -427,6 +460,7 @@ impl Engine {
         &self,
         provider: &str,
         loaded: &LoadedPact,
+        index: usize,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         checks: &RunChecks<'_>,
         missing: &mut Vec<MissingState>,
@@ -501,6 +535,13 @@ impl Engine {
             }
         }
 
+        #[cfg(feature = "plugins")]
+        if failures.is_empty() && loaded.uses_plugin(index) {
+            if let Err(message) = plugins::ensure_loaded(loaded, self.request_timeout).await {
+                failures.push(Failure::Plugin { plugin: String::new(), message });
+            }
+        }
+
         let mut set_up = Vec::new();
         let to_set_up = if failures.is_empty() { states.as_slice() } else { &[] };
         for state in to_set_up.iter().filter(|state| !skipped.contains(&state.name)) {
@@ -518,7 +559,7 @@ impl Engine {
 
         let mut body_diff = None;
         if failures.is_empty() {
-            failures.extend(self.exchange(&loaded.pact, interaction, &context, checks.hooks, &mut body_diff).await);
+            failures.extend(self.exchange(loaded, index, interaction, &context, checks.hooks, &mut body_diff).await);
         }
 
         for state in set_up.into_iter().rev() {
@@ -535,15 +576,39 @@ impl Engine {
 
     /// Sends the generated request, through the request filters of `hooks`, and matches the
     /// response. Empty when it matched; on a body mismatch, `body_diff` gets both bodies.
-    #[allow(clippy::borrowed_box)] // `match_response` takes `&Box<dyn Pact>`
     async fn exchange(
         &self,
-        pact: &Box<dyn Pact + Send + Sync + RefUnwindSafe>,
+        loaded: &LoadedPact,
+        index: usize,
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         context: &HashMap<String, Value>,
         hooks: Option<&Hooks>,
         body_diff: &mut Option<BodyDiff>,
     ) -> Vec<Failure> {
+        let pact = &loaded.pact;
+        #[cfg(feature = "plugins")]
+        if loaded.uses_plugin(index) {
+            if let Some(failures) = self.plugin_exchange(loaded, interaction, context, hooks).await {
+                return failures;
+            }
+            // A message whose contents a plugin matches: Pact's message matching asks the
+            // plugin, bounded like a request.
+            return match tokio::time::timeout(self.request_timeout, self.message_exchange(pact, interaction, body_diff))
+                .await
+            {
+                Ok(failures) => failures,
+                Err(_) => vec![Failure::Plugin {
+                    plugin: String::new(),
+                    message: format!(
+                        "matching the message of `{}` through its plugin did not finish within {:?} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS)",
+                        interaction.description(),
+                        self.request_timeout
+                    ),
+                }],
+            };
+        }
+        #[cfg(not(feature = "plugins"))]
+        let _ = index;
         if is_message(interaction) {
             return self.message_exchange(pact, interaction, body_diff).await;
         }
@@ -599,6 +664,57 @@ impl Engine {
             }
             Err(err) => vec![Failure::Request { message: format!("matching the response failed: {err:#}") }],
         }
+    }
+
+    /// Verifies an interaction over a plugin's transport (a gRPC call) through the plugin, or
+    /// answers `None` for one without a transport of its own (a message a plugin matches).
+    #[cfg(feature = "plugins")]
+    async fn plugin_exchange(
+        &self,
+        loaded: &LoadedPact,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        context: &HashMap<String, Value>,
+        hooks: Option<&Hooks>,
+    ) -> Option<Vec<Failure>> {
+        let v4 = interaction.as_v4()?;
+        let transport = v4.transport().filter(|transport| !matches!(transport.as_str(), "" | "http" | "https"))?;
+        let Some(pact) = loaded.v4_pact() else {
+            return Some(vec![Failure::Plugin {
+                plugin: String::new(),
+                message: format!("pact {} is not a V4 pact: Pact plugins verify V4 pacts only", loaded.source),
+            }]);
+        };
+        let port = self.transport_ports.get(&transport).copied().or(self.port);
+        if let (Some(port), "grpc") = (port, transport.as_str()) {
+            let known =
+                self.http2_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&port).cloned();
+            let checked = match known {
+                Some(checked) => checked,
+                None => {
+                    let checked = plugins::transport::speaks_http2(&self.host, port, self.request_timeout).await;
+                    self.http2_checked
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .insert(port, checked.clone());
+                    checked
+                }
+            };
+            if let Err(message) = checked {
+                return Some(vec![Failure::Request { message }]);
+            }
+        }
+        let call = plugins::transport::TransportCall {
+            pact,
+            interaction: v4,
+            transport,
+            host: self.host.clone(),
+            port,
+            state_values: context,
+            custom_headers: &self.custom_headers,
+            hooks,
+            timeout: self.request_timeout,
+        };
+        Some(plugins::transport::verify(call).await)
     }
 
     /// Asks the message endpoint for the message of `interaction`, in the protocol Pact's

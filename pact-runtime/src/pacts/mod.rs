@@ -39,11 +39,16 @@ pub struct LoadedPact {
     /// What the broker said about it, when it came from one.
     pub broker: Option<BrokerContext>,
     /// The interactions this runtime cannot verify (of a V4 type Pact does not know, or using a
-    /// Pact plugin), by their index in `pact.interactions()`, with the reason: each fails as its
-    /// own interaction, and the others are verified.
+    /// Pact plugin without the `plugins` feature), by their index in `pact.interactions()`, with
+    /// the reason: each fails as its own interaction, and the others are verified.
     pub unsupported: Vec<(usize, String)>,
+    /// The interactions verified through a Pact plugin (`plugins` feature), by index.
+    pub(crate) plugin: Vec<usize>,
     /// `pact.interactions()`, taken once: every call copies them all.
     pub(crate) interactions: std::sync::OnceLock<Interactions>,
+    /// The pact as V4, taken once, for plugins.
+    #[cfg(feature = "plugins")]
+    pub(crate) v4: std::sync::OnceLock<Option<std::sync::Arc<pact_models::prelude::v4::V4Pact>>>,
 }
 
 impl LoadedPact {
@@ -54,7 +59,10 @@ impl LoadedPact {
             pact,
             broker: None,
             unsupported: Vec::new(),
+            plugin: Vec::new(),
             interactions: std::sync::OnceLock::new(),
+            #[cfg(feature = "plugins")]
+            v4: std::sync::OnceLock::new(),
         }
     }
 
@@ -68,16 +76,35 @@ impl LoadedPact {
     pub fn unsupported(&self, index: usize) -> Option<&str> {
         self.unsupported.iter().find(|(unsupported, _)| *unsupported == index).map(|(_, why)| why.as_str())
     }
+
+    /// The pact as V4 (copied once), or `None` for an older pact.
+    #[cfg(feature = "plugins")]
+    pub(crate) fn v4_pact(&self) -> Option<std::sync::Arc<pact_models::prelude::v4::V4Pact>> {
+        self.v4.get_or_init(|| self.pact.as_v4_pact().ok().map(std::sync::Arc::new)).clone()
+    }
+
+    /// Whether the interaction at `index` is verified through a Pact plugin.
+    #[cfg(feature = "plugins")]
+    pub(crate) fn uses_plugin(&self, index: usize) -> bool {
+        self.plugin.contains(&index)
+    }
 }
 
-/// A pact as read, and what of it cannot be verified (by interaction index, with the reason).
-type Screened = (Box<dyn Pact + Send + Sync + RefUnwindSafe>, Vec<(usize, String)>);
+/// A pact as read, and what screening found in it.
+type Screened = (Box<dyn Pact + Send + Sync + RefUnwindSafe>, screen::Screened);
 
 /// Reads a pact from its whole JSON with Pact's loader, after [`screen::screen_pact`]: answers
-/// the pact and what of it cannot be verified.
+/// the pact and what screening found.
 pub(crate) fn pact_from_json(source: &str, mut json: serde_json::Value) -> anyhow::Result<Screened> {
-    let unsupported = screen::screen_pact(source, &mut json);
-    Ok((load_pact_from_json(source, &json)?, unsupported))
+    let screened = screen::screen_pact(source, &mut json);
+    Ok((load_pact_from_json(source, &json)?, screened))
+}
+
+impl LoadedPact {
+    /// A pact read from `source`, with what screening found in it.
+    pub(crate) fn screened(source: String, (pact, screened): Screened) -> LoadedPact {
+        LoadedPact { unsupported: screened.unsupported, plugin: screened.plugin, ..LoadedPact::new(source, pact) }
+    }
 }
 
 impl fmt::Debug for LoadedPact {
@@ -88,6 +115,7 @@ impl fmt::Debug for LoadedPact {
             .field("provider", &self.pact.provider().name)
             .field("broker", &self.broker)
             .field("unsupported", &self.unsupported)
+            .field("plugin", &self.plugin)
             .finish()
     }
 }
@@ -304,7 +332,7 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
     let text = read_bounded(path)?;
     // As reports show it, also in the reasons an interaction is not verified.
     let shown = shown_path(path);
-    let (pact, unsupported) = match parse_streamed(&shown, &text) {
+    let screened = match parse_streamed(&shown, &text) {
         Some(parsed) => parsed,
         // Pact's own loader, for its error messages.
         None => {
@@ -315,11 +343,11 @@ fn load_file(path: &Path) -> Result<LoadedPact, SourceError> {
                 .map_err(|err| SourceError(format!("cannot read pact file {}: {err:#}", path.display())))?
         }
     };
-    if pact.specification_version() == PactSpecification::Unknown {
+    if screened.0.specification_version() == PactSpecification::Unknown {
         let json = serde_json::from_str(&text).ok();
         return Err(unknown_version(&format!("pact file {}", path.display()), json.as_ref()));
     }
-    Ok(LoadedPact { unsupported, ..LoadedPact::new(shown, pact) })
+    Ok(LoadedPact::screened(shown, screened))
 }
 
 /// The file's text, or an error when it is larger than [`MAX_PACT_BYTES`].
@@ -389,22 +417,20 @@ fn parse_streamed(source: &str, text: &str) -> Option<Screened> {
     let mut pact = load_pact_from_json(source, &one).ok()?;
     let v4 = pact.specification_version() == PactSpecification::V4;
     let plugins = screen::plugin_names(&one);
-    let mut unsupported = Vec::new();
+    let mut screened = screen::Screened::default();
     for (index, item) in items.into_iter().enumerate() {
         let mut interaction: Value = serde_json::from_str(item.get()).ok()?;
         // Pact names an interaction without a description after its index: leave that to it.
         interaction.get("description")?;
         if v4 {
-            if let Some(why) = screen::screen_interaction(source, &mut interaction, &plugins) {
-                unsupported.push((index, why));
-            }
+            screened.add(index, screen::screen_interaction(source, &mut interaction, &plugins));
         }
         one[key] = Value::Array(vec![interaction]);
         for interaction in load_pact_from_json(source, &one).ok()?.interactions() {
             pact.add_interaction(interaction.as_ref()).ok()?;
         }
     }
-    Some((pact, unsupported))
+    Some((pact, screened))
 }
 
 /// A pact whose `metadata.pactSpecification.version` names no specification we know. Pact's
@@ -491,9 +517,9 @@ async fn load_url(url: &str, client: &reqwest::Client) -> Result<LoadedPact, Sou
     if determine_spec_version(&shown, &parse_meta_data(&json)) == PactSpecification::Unknown {
         return Err(unknown_version(&format!("pact {shown}"), Some(&json)));
     }
-    let (pact, unsupported) =
+    let screened =
         pact_from_json(&shown, json).map_err(|err| SourceError(format!("cannot read pact {shown}: {err:#}")))?;
-    Ok(LoadedPact { unsupported, ..LoadedPact::new(shown, pact) })
+    Ok(LoadedPact::screened(shown, screened))
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
-//! V4 interactions this runtime cannot verify, found while a pact loads: an interaction of a
-//! type Pact does not know (Pact's loader would reject the whole file for it), and one that
-//! needs a Pact plugin. Each fails as its own interaction, with the reason, and the rest of the
-//! pact is verified.
+//! V4 interactions that need more than Pact's loader, found while a pact loads: an interaction
+//! of a type Pact does not know (Pact's loader would reject the whole file for it) fails as its
+//! own interaction, with the reason; one that needs a Pact plugin is verified through the plugin
+//! (the `plugins` feature) or, without the feature, fails naming the plugin and the feature.
+//! Either way the rest of the pact is verified.
 
 use std::str::FromStr as _;
 
@@ -11,21 +12,50 @@ use pact_models::v4::V4InteractionType;
 use pact_models::PactSpecification;
 use serde_json::{json, Value};
 
+/// What screening found in a pact, by interaction index.
+#[derive(Debug, Default)]
+pub(crate) struct Screened {
+    /// The interactions that cannot be verified, with the reason.
+    pub(crate) unsupported: Vec<(usize, String)>,
+    /// The interactions verified through a Pact plugin.
+    pub(crate) plugin: Vec<usize>,
+}
+
+impl Screened {
+    /// Adds the verdict on the interaction at `index`.
+    pub(crate) fn add(&mut self, index: usize, verdict: Option<Verdict>) {
+        match verdict {
+            Some(Verdict::Unsupported(why)) => self.unsupported.push((index, why)),
+            Some(Verdict::Plugin) => self.plugin.push(index),
+            None => {}
+        }
+    }
+}
+
+/// What one interaction needs beyond Pact's loader.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// It cannot be verified, for this reason.
+    Unsupported(String),
+    /// It is verified through a Pact plugin.
+    Plugin,
+}
+
 /// Screens every interaction of a V4 pact's JSON (`source` names it in messages) with
 /// [`screen_interaction`]; other pacts are left as they are.
-pub(crate) fn screen_pact(source: &str, json: &mut Value) -> Vec<(usize, String)> {
+pub(crate) fn screen_pact(source: &str, json: &mut Value) -> Screened {
+    let mut screened = Screened::default();
     if determine_spec_version(source, &parse_meta_data(json)) != PactSpecification::V4 {
-        return Vec::new();
+        return screened;
     }
     let plugins = plugin_names(json);
     let Some(interactions) = json.get_mut("interactions").and_then(Value::as_array_mut) else {
-        return Vec::new();
+        return screened;
     };
-    interactions
-        .iter_mut()
-        .enumerate()
-        .filter_map(|(index, interaction)| screen_interaction(source, interaction, &plugins).map(|why| (index, why)))
-        .collect()
+    for (index, interaction) in interactions.iter_mut().enumerate() {
+        screened.add(index, screen_interaction(source, interaction, &plugins));
+    }
+    screened
 }
 
 /// The names of the plugins a pact's metadata lists (`metadata.plugins[].name`).
@@ -36,11 +66,15 @@ pub(crate) fn plugin_names(pact: &Value) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Why one V4 interaction (its JSON) cannot be verified, or `None` when it can. An interaction
-/// of an unknown type is replaced by a stand-in that Pact's loader reads: an HTTP interaction
-/// with its description, states, id, key, pending flag and comments. `plugins` are the plugins
-/// the pact's metadata lists, named when the interaction does not say which it uses.
-pub(crate) fn screen_interaction(source: &str, interaction: &mut Value, plugins: &[String]) -> Option<String> {
+/// What one V4 interaction (its JSON) needs beyond Pact's loader, or `None` when nothing. An
+/// interaction of an unknown type is replaced by a stand-in that Pact's loader reads: an HTTP
+/// interaction with its description, states, id, key, pending flag and comments. `plugins` are
+/// the plugins the pact's metadata lists.
+///
+/// As `pact_verifier` decides: an interaction needs a plugin when its transport is not HTTP, or
+/// when its `pluginConfiguration` names a plugin the pact's metadata lists. Display markup
+/// (`interactionMarkup`) alone, or configuration for a plugin the pact does not load, needs none.
+pub(crate) fn screen_interaction(source: &str, interaction: &mut Value, plugins: &[String]) -> Option<Verdict> {
     let description = interaction.get("description").map(json_to_string).unwrap_or_default();
     let kind = interaction.get("type").map(json_to_string);
     if kind.as_deref().is_none_or(|kind| V4InteractionType::from_str(kind).is_err()) {
@@ -49,24 +83,23 @@ pub(crate) fn screen_interaction(source: &str, interaction: &mut Value, plugins:
             None => "has no `type`".to_string(),
         };
         *interaction = stand_in(interaction);
-        return Some(format!(
+        return Some(Verdict::Unsupported(format!(
             "V4 interaction `{description}` of pact {source} {has}: the types are `Synchronous/HTTP`, `Asynchronous/Messages` and `Synchronous/Messages`"
-        ));
+        )));
     }
-    let configured: Vec<String> = interaction
-        .get("pluginConfiguration")
-        .and_then(Value::as_object)
-        .map_or_else(Vec::new, |configuration| configuration.keys().cloned().collect());
-    let markup = interaction
-        .pointer("/interactionMarkup/markup")
-        .and_then(Value::as_str)
-        .is_some_and(|markup| !markup.trim().is_empty());
+    let configured: Vec<String> =
+        interaction.get("pluginConfiguration").and_then(Value::as_object).map_or_else(Vec::new, |configuration| {
+            configuration.keys().filter(|name| plugins.contains(name)).cloned().collect()
+        });
     let transport = interaction
         .get("transport")
         .map(json_to_string)
         .filter(|transport| !transport.is_empty() && !matches!(transport.as_str(), "http" | "https"));
-    if configured.is_empty() && !markup && transport.is_none() {
+    if configured.is_empty() && transport.is_none() {
         return None;
+    }
+    if cfg!(feature = "plugins") {
+        return Some(Verdict::Plugin);
     }
     let named = if configured.is_empty() { plugins } else { configured.as_slice() };
     let which = match named {
@@ -78,9 +111,9 @@ pub(crate) fn screen_interaction(source: &str, interaction: &mut Value, plugins:
         ),
     };
     let over = transport.map(|transport| format!(" over the `{transport}` transport")).unwrap_or_default();
-    Some(format!(
-        "interaction `{description}` uses {which}{over}, and Pact plugins are not supported by pact-runtime: verify plugin interactions with a verifier that loads the plugin (the pact_verifier CLI)"
-    ))
+    Some(Verdict::Unsupported(format!(
+        "interaction `{description}` needs {which}{over}: enable the `plugins` feature of pact-runtime to verify it through the plugin (`pact-runtime = {{ version = \"0.1\", features = [\"plugins\"] }}`)"
+    )))
 }
 
 /// An HTTP interaction standing in for `original`, keeping what reports and filters read.
@@ -112,32 +145,45 @@ mod tests {
     }
 
     #[test]
-    fn unknown_types_become_stand_ins_and_plugins_are_named() {
+    fn unknown_types_become_stand_ins_and_plugin_interactions_are_found() {
         let mut json = pact(json!([
             { "type": "Synchronous/HTTP", "description": "plain", "request": { "method": "GET", "path": "/" }, "response": { "status": 200 } },
             { "type": "Carrier/Pigeon", "description": "a pigeon", "providerStates": [{ "name": "a loft" }], "pending": true },
             { "type": "Synchronous/Messages", "description": "a grpc call", "transport": "grpc",
               "pluginConfiguration": { "protobuf": { "service": "Greeter/Hello" } }, "request": {}, "response": [] },
-            { "type": "Asynchronous/Messages", "description": "marked up", "contents": {},
-              "interactionMarkup": { "markup": "```protobuf\nmessage A {}\n```", "markupType": "COMMON_MARK" } }
+            { "type": "Asynchronous/Messages", "description": "a protobuf event", "contents": {},
+              "pluginConfiguration": { "protobuf": { "message": "Event" } } },
+            // Display markup alone needs no plugin, as pact_verifier has it.
+            { "type": "Synchronous/HTTP", "description": "marked up", "request": { "method": "GET", "path": "/" }, "response": { "status": 200 },
+              "interactionMarkup": { "markup": "```protobuf\nmessage A {}\n```", "markupType": "COMMON_MARK" } },
+            // Configuration for a plugin the pact does not list is data, not a plugin to load.
+            { "type": "Synchronous/HTTP", "description": "configured", "request": { "method": "GET", "path": "/" }, "response": { "status": 200 },
+              "pluginConfiguration": { "xml-schema": { "strict": true } } }
         ]));
-        let unsupported = screen_pact("p.json", &mut json);
-        let indexes: Vec<usize> = unsupported.iter().map(|(index, _)| *index).collect();
-        assert_eq!(indexes, [1, 2, 3]);
+        let screened = screen_pact("p.json", &mut json);
+        let indexes: Vec<usize> = screened.unsupported.iter().map(|(index, _)| *index).collect();
+        if cfg!(feature = "plugins") {
+            assert_eq!(indexes, [1]);
+            assert_eq!(screened.plugin, [2, 3]);
+        } else {
+            assert_eq!(indexes, [1, 2, 3]);
+            assert!(screened.plugin.is_empty());
+            assert_eq!(
+                screened.unsupported[1].1,
+                "interaction `a grpc call` needs the `protobuf` plugin over the `grpc` transport: enable the `plugins` feature of pact-runtime to verify it through the plugin (`pact-runtime = { version = \"0.1\", features = [\"plugins\"] }`)"
+            );
+            assert!(screened.unsupported[2]
+                .1
+                .starts_with("interaction `a protobuf event` needs the `protobuf` plugin: enable"));
+        }
         assert_eq!(
-            unsupported[0].1,
+            screened.unsupported[0].1,
             "V4 interaction `a pigeon` of pact p.json has the type `Carrier/Pigeon`, which Pact does not know: the types are `Synchronous/HTTP`, `Asynchronous/Messages` and `Synchronous/Messages`"
-        );
-        assert!(unsupported[1].1.starts_with("interaction `a grpc call` uses the `protobuf` plugin over the `grpc` transport, and Pact plugins are not supported"), "{}", unsupported[1].1);
-        assert!(
-            unsupported[2].1.starts_with("interaction `marked up` uses the `protobuf` plugin, and"),
-            "{}",
-            unsupported[2].1
         );
         // The pact now loads with Pact's own loader, the stand-in keeping what reports read.
         let loaded = pact_models::pact::load_pact_from_json("p.json", &json).unwrap();
         let interactions = loaded.interactions();
-        assert_eq!(interactions.len(), 4);
+        assert_eq!(interactions.len(), 6);
         assert_eq!(interactions[1].description(), "a pigeon");
         assert_eq!(interactions[1].provider_states()[0].name, "a loft");
         assert!(interactions[1].pending());
@@ -147,6 +193,7 @@ mod tests {
     fn other_specifications_are_left_alone() {
         let mut json = pact(json!([{ "description": "no type in V3" }]));
         json["metadata"]["pactSpecification"]["version"] = json!("3.0.0");
-        assert!(screen_pact("p.json", &mut json).is_empty());
+        let screened = screen_pact("p.json", &mut json);
+        assert!(screened.unsupported.is_empty() && screened.plugin.is_empty());
     }
 }

@@ -245,6 +245,7 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
         Failure::MissingMessage { description, .. } => plain("MissingMessageProducer", Some(description)),
         Failure::AppStopped { .. } => plain("AppStopped", None),
         Failure::Hook { .. } => plain("HookFailed", None),
+        Failure::Plugin { .. } => plain("PluginFailed", None),
     }
 }
 

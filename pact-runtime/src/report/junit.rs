@@ -67,6 +67,7 @@ fn failure_kind(failure: &Failure) -> &str {
         Failure::MissingMessage { .. } => "MissingMessageProducer",
         Failure::AppStopped { .. } => "AppStopped",
         Failure::Hook { .. } => "HookFailed",
+        Failure::Plugin { .. } => "PluginFailed",
     }
 }
 
