@@ -536,8 +536,8 @@ impl Engine {
         }
 
         #[cfg(feature = "plugins")]
-        if failures.is_empty() && loaded.uses_plugin(index) {
-            if let Err(message) = plugins::ensure_loaded(loaded, self.request_timeout).await {
+        if let Some(needed) = loaded.plugins_for(index).filter(|_| failures.is_empty()) {
+            if let Err(message) = plugins::ensure_loaded(loaded, needed, self.request_timeout).await {
                 failures.push(Failure::Plugin { plugin: String::new(), message });
             }
         }
@@ -587,7 +587,7 @@ impl Engine {
     ) -> Vec<Failure> {
         let pact = &loaded.pact;
         #[cfg(feature = "plugins")]
-        if loaded.uses_plugin(index) {
+        if loaded.plugins_for(index).is_some() {
             if let Some(failures) = self.plugin_exchange(loaded, interaction, context, hooks).await {
                 return failures;
             }

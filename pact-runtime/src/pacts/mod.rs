@@ -42,8 +42,9 @@ pub struct LoadedPact {
     /// Pact plugin without the `plugins` feature), by their index in `pact.interactions()`, with
     /// the reason: each fails as its own interaction, and the others are verified.
     pub unsupported: Vec<(usize, String)>,
-    /// The interactions verified through a Pact plugin (`plugins` feature), by index.
-    pub(crate) plugin: Vec<usize>,
+    /// The interactions verified through a Pact plugin (`plugins` feature), by index, with the
+    /// plugins each needs.
+    pub(crate) plugin: Vec<(usize, Vec<String>)>,
     /// `pact.interactions()`, taken once: every call copies them all.
     pub(crate) interactions: std::sync::OnceLock<Interactions>,
     /// The pact as V4, taken once, for plugins.
@@ -83,10 +84,10 @@ impl LoadedPact {
         self.v4.get_or_init(|| self.pact.as_v4_pact().ok().map(std::sync::Arc::new)).clone()
     }
 
-    /// Whether the interaction at `index` is verified through a Pact plugin.
+    /// The plugins the interaction at `index` is verified through, if any.
     #[cfg(feature = "plugins")]
-    pub(crate) fn uses_plugin(&self, index: usize) -> bool {
-        self.plugin.contains(&index)
+    pub(crate) fn plugins_for(&self, index: usize) -> Option<&[String]> {
+        self.plugin.iter().find(|(plugin, _)| *plugin == index).map(|(_, plugins)| plugins.as_slice())
     }
 }
 

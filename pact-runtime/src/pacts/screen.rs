@@ -17,8 +17,8 @@ use serde_json::{json, Value};
 pub(crate) struct Screened {
     /// The interactions that cannot be verified, with the reason.
     pub(crate) unsupported: Vec<(usize, String)>,
-    /// The interactions verified through a Pact plugin.
-    pub(crate) plugin: Vec<usize>,
+    /// The interactions verified through a Pact plugin, with the plugins each needs.
+    pub(crate) plugin: Vec<(usize, Vec<String>)>,
 }
 
 impl Screened {
@@ -26,7 +26,7 @@ impl Screened {
     pub(crate) fn add(&mut self, index: usize, verdict: Option<Verdict>) {
         match verdict {
             Some(Verdict::Unsupported(why)) => self.unsupported.push((index, why)),
-            Some(Verdict::Plugin) => self.plugin.push(index),
+            Some(Verdict::Plugin(plugins)) => self.plugin.push((index, plugins)),
             None => {}
         }
     }
@@ -37,8 +37,8 @@ impl Screened {
 pub(crate) enum Verdict {
     /// It cannot be verified, for this reason.
     Unsupported(String),
-    /// It is verified through a Pact plugin.
-    Plugin,
+    /// It is verified through these Pact plugins.
+    Plugin(Vec<String>),
 }
 
 /// Screens every interaction of a V4 pact's JSON (`source` names it in messages) with
@@ -98,10 +98,11 @@ pub(crate) fn screen_interaction(source: &str, interaction: &mut Value, plugins:
     if configured.is_empty() && transport.is_none() {
         return None;
     }
-    if cfg!(feature = "plugins") {
-        return Some(Verdict::Plugin);
-    }
+    // The plugins its configuration names; a transport alone may come from any the pact lists.
     let named = if configured.is_empty() { plugins } else { configured.as_slice() };
+    if cfg!(feature = "plugins") {
+        return Some(Verdict::Plugin(named.to_vec()));
+    }
     let which = match named {
         [] => "a Pact plugin".to_string(),
         [one] => format!("the `{one}` plugin"),
@@ -164,7 +165,7 @@ mod tests {
         let indexes: Vec<usize> = screened.unsupported.iter().map(|(index, _)| *index).collect();
         if cfg!(feature = "plugins") {
             assert_eq!(indexes, [1]);
-            assert_eq!(screened.plugin, [2, 3]);
+            assert_eq!(screened.plugin, [(2, vec!["protobuf".to_string()]), (3, vec!["protobuf".to_string()])]);
         } else {
             assert_eq!(indexes, [1, 2, 3]);
             assert!(screened.plugin.is_empty());

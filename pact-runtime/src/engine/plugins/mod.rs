@@ -21,6 +21,8 @@ pub(crate) mod transport;
 
 use std::collections::{HashMap, VecDeque};
 use std::future::Future;
+#[cfg(target_os = "linux")]
+use std::os::unix::ffi::OsStrExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
@@ -132,10 +134,11 @@ impl Drop for PluginLease {
     }
 }
 
-/// The plugins `loaded`'s metadata names, loaded (each once) within `timeout`; the error names
-/// each plugin that could not be, and why.
-pub(crate) async fn ensure_loaded(loaded: &LoadedPact, timeout: Duration) -> Result<(), String> {
-    let wanted = wanted_plugins(loaded);
+/// The plugins `needed` (as `loaded`'s metadata lists them), loaded (each once) within
+/// `timeout`; the error names each plugin that could not be, and why.
+pub(crate) async fn ensure_loaded(loaded: &LoadedPact, needed: &[String], timeout: Duration) -> Result<(), String> {
+    let mut wanted = wanted_plugins(loaded);
+    wanted.retain(|(name, _)| needed.contains(name));
     let mut errors = Vec::new();
     for (name, versions) in wanted {
         if let Err(error) = ensure_plugin(&name, &versions, timeout).await {
@@ -224,6 +227,15 @@ async fn load(name: &str, versions: &[String], timeout: Duration) -> Result<Stri
         outcome.map(|_| ()).map_err(|err| format!("{err:#}"))
     })
     .await;
+    if started.is_none() {
+        abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Its process may be up and silent: end it, which also frees the driver.
+        kill_children_running(&dir);
+    }
+    if !matches!(started, Some(Ok(()))) {
+        // The driver reads the plugin's stderr on a thread of its own: give it a moment.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     match started {
         Some(Ok(())) => Ok(version),
         Some(Err(error)) => Err(format!(
@@ -232,9 +244,6 @@ async fn load(name: &str, versions: &[String], timeout: Duration) -> Result<Stri
             stderr_tail(name)
         )),
         None => {
-            abandoned.store(true, std::sync::atomic::Ordering::SeqCst);
-            // Its process may be up and silent: end it, which also frees the driver.
-            kill_children_running(&dir);
             Err(format!(
                 "the Pact plugin `{name}` {version} (in {}) did not start within {timeout:?} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS, bounds each plugin call){}",
                 dir.display(),
@@ -286,9 +295,9 @@ fn lenient_version(text: &str) -> Option<Version> {
     Some(Version::new(major, minor, patch))
 }
 
-/// Kills the child processes of this process whose executable lies in `dir`: a plugin that
-/// started but never answered. Linux only (it reads `/proc`); elsewhere the driver's own
-/// shutdown is all there is.
+/// Kills the child processes of this process started from `dir` (their executable, or the
+/// script an interpreter runs, lies in it): a plugin that started but never answered. Linux only
+/// (it reads `/proc`); elsewhere the driver's own shutdown is all there is.
 fn kill_children_running(dir: &Path) {
     #[cfg(target_os = "linux")]
     {
@@ -297,7 +306,7 @@ fn kill_children_running(dir: &Path) {
         let Ok(processes) = std::fs::read_dir("/proc") else { return };
         for process in processes.filter_map(Result::ok) {
             let path = process.path();
-            let Some(pid) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.parse::<i32>().ok())
+            let Some(pid) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.parse::<u32>().ok())
             else {
                 continue;
             };
@@ -307,7 +316,14 @@ fn kill_children_running(dir: &Path) {
             if parent != Some(me.as_str()) {
                 continue;
             }
-            if std::fs::read_link(path.join("exe")).is_ok_and(|exe| exe.starts_with(&dir)) {
+            let exe = std::fs::read_link(path.join("exe")).ok();
+            let command_line = std::fs::read(path.join("cmdline")).unwrap_or_default();
+            let started_from_dir = exe.is_some_and(|exe| exe.starts_with(&dir))
+                || command_line
+                    .split(|byte| *byte == 0)
+                    .take(2)
+                    .any(|argument| Path::new(std::ffi::OsStr::from_bytes(argument)).starts_with(&dir));
+            if started_from_dir {
                 let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
             }
         }
