@@ -58,8 +58,35 @@
 //! The generated endpoint also serves the messages to other Pact verifiers, at
 //! `POST /_pact/messages` in the protocol of Pact's message providers: see [`mod@message`].
 //! A V4 synchronous message with several responses is reported as unsupported (Pact's matching
-//! compares one response). Pact plugins are not supported: an interaction that uses one fails on
-//! its own, naming the plugin, and the rest of its pact is verified.
+//! compares one response).
+//!
+//! # gRPC, protobuf and Pact plugins
+//!
+//! With the `plugins` feature, interactions that need a Pact plugin are verified through it, as
+//! `pact_verifier` verifies them (Pact's plugin driver): V4 synchronous messages over a `grpc`
+//! transport, and protobuf message bodies that `#[message]` functions produce, through the
+//! protobuf plugin. The function under `#[pact_provider_test]` returns the tonic router, which
+//! is served on a loopback port (HTTP/2) for the pact's `grpc` transport:
+//!
+//! ```ignore
+//! // [dev-dependencies] pact-runtime = { version = "0.1", features = ["plugins"] }
+//! #[provider_state("user {id} exists")]
+//! fn user_exists(id: u64) {
+//!     STORE.insert(User { id, ..User::default() });
+//! }
+//!
+//! #[pact_provider_test(provider = "UserService", pacts = "pacts")]
+//! async fn user_service_honours_its_pacts() -> tonic::transport::server::Router {
+//!     tonic::transport::Server::builder().add_service(UsersServer::new(UsersService::new(STORE.clone())))
+//! }
+//! ```
+//!
+//! Plugins are found where Pact's tools install them: `$PACT_PLUGIN_DIR`, else
+//! `~/.pact/plugins`. Each plugin a pact names is started once (the highest installed version
+//! that satisfies the pact), every call to it is bounded by `request_timeout_ms`, and every
+//! plugin process is shut down when the run ends. Without the feature, such an interaction fails
+//! on its own, naming the plugin and the feature, and the rest of its pact is verified. The
+//! provider app forms are in [`mod@app`].
 //!
 //! # What is stable
 //!

@@ -168,16 +168,39 @@ fn wanted_plugins(loaded: &LoadedPact) -> Vec<(String, Vec<String>)> {
 }
 
 async fn ensure_plugin(name: &str, versions: &[String], timeout: Duration) -> Result<(), String> {
-    if let Some(known) = registry().loaded.get(name) {
-        return known.as_ref().map(|_| ()).map_err(Clone::clone);
+    if let Some(known) = known(name) {
+        return known;
     }
     let _loading = LOADING.lock().await;
-    if let Some(known) = registry().loaded.get(name) {
-        return known.as_ref().map(|_| ()).map_err(Clone::clone);
+    if let Some(known) = known(name) {
+        return known;
     }
     let outcome = load(name, versions, timeout).await;
     registry().loaded.insert(name.to_string(), outcome.clone());
     outcome.map(|_| ())
+}
+
+/// What the runs know of plugin `name`: loaded and still running, or why it could not be loaded.
+/// `None` when it must be loaded (again: another user of the driver in this process, such as
+/// `pact_verifier`, may have shut every plugin down).
+fn known(name: &str) -> Option<Result<(), String>> {
+    let mut registry = registry();
+    match registry.loaded.get(name)? {
+        Err(error) => Some(Err(error.clone())),
+        Ok(version) => {
+            let dependency = PluginDependency {
+                name: name.to_string(),
+                version: Some(version.clone()),
+                dependency_type: PluginDependencyType::Plugin,
+            };
+            if plugin_manager::lookup_plugin(&dependency).is_some() {
+                Some(Ok(()))
+            } else {
+                registry.loaded.remove(name);
+                None
+            }
+        }
+    }
 }
 
 /// Finds the best installed version of plugin `name` for `versions` and starts it.
