@@ -35,9 +35,9 @@ fn user_does_not_exist(id: u64) {
 
 /// The event the service publishes when a user is created; the broken service leaves out
 /// the creation time.
-#[message("a user created event")]
+#[message("a UserCreated event for user 42")]
 fn user_created() -> Message {
-    let created_at = if BROKEN.load(std::sync::atomic::Ordering::SeqCst) { "" } else { "2026-01-01T00:00:00Z" };
+    let created_at = if BROKEN.load(std::sync::atomic::Ordering::SeqCst) { "yesterday" } else { "2026-01-01T00:00:00Z" };
     Message::bytes(
         grpc_provider::USER_CREATED_CONTENT_TYPE,
         grpc_provider::user_created_event(grpc_provider::ada_lovelace(42), created_at),

@@ -28,6 +28,32 @@ fn user_does_not_exist(id: u64) {
     grpc_provider::user_does_not_exist(&STORE, id);
 }
 
+/// The most plugin processes seen running while a state was set up, for the run that lists the
+/// plugin several times.
+static MOST_PLUGIN_PROCESSES: Mutex<usize> = Mutex::new(0);
+
+#[provider_state("user {id} exists", provider = "PluginsListedTwice")]
+fn user_exists_counting_plugins(id: u64) {
+    let running = plugin_processes_now().len();
+    let mut most = MOST_PLUGIN_PROCESSES.lock().unwrap();
+    *most = (*most).max(running);
+    grpc_provider::user_exists(&STORE, id);
+}
+
+/// What the state of the next interaction does to the plugin process: nothing, kill it, or stop
+/// it (a plugin that hangs).
+static DO_TO_PLUGIN: Mutex<Option<&'static str>> = Mutex::new(None);
+
+#[provider_state("user {id} exists", provider = "PluginsMistreated")]
+fn user_exists_and_the_plugin_is_mistreated(id: u64) {
+    if let Some(signal) = DO_TO_PLUGIN.lock().unwrap().take() {
+        for pid in plugin_processes_now().iter().map(|(pid, _)| pid) {
+            std::process::Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().unwrap();
+        }
+    }
+    grpc_provider::user_exists(&STORE, id);
+}
+
 /// The runs take turns; a failed one does not stop the others.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
@@ -79,7 +105,7 @@ trait AppFn {
 struct Grpc;
 /// The deliberately broken tonic app.
 struct BrokenGrpc;
-/// An axum app (HTTP/1 only) where the gRPC server should be.
+/// An HTTP/1-only server where the gRPC server should be.
 struct Http1Only;
 /// An axum app for the HTTP interactions and the tonic app for the gRPC ones.
 struct Mixed;
@@ -98,9 +124,20 @@ impl AppFn for BrokenGrpc {
 
 impl AppFn for Http1Only {
     async fn verify(self, settings: &Settings) -> VerificationReport {
-        verify_provider(settings, || async { axum::Router::new().route("/", get(|| async { "hello" })) })
-            .await
-            .expect("the run starts")
+        // Answers every connection in HTTP/1 and closes it, as an HTTP/1-only server does.
+        verify_provider(settings, |listener: tokio::net::TcpListener| async move {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            loop {
+                let Ok((mut stream, _)) = listener.accept().await else { return };
+                tokio::spawn(async move {
+                    let mut request = [0u8; 1024];
+                    let _ = stream.read(&mut request).await;
+                    let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n").await;
+                });
+            }
+        })
+        .await
+        .expect("the run starts")
     }
 }
 
@@ -114,35 +151,45 @@ impl AppFn for Mixed {
     }
 }
 
-/// The processes this test process started from the plugin directory, still running.
+/// The processes this test process started from the plugin directory, still running, after
+/// giving the kernel a moment to reap those just killed.
 fn plugin_processes() -> Vec<String> {
-    let dir = plugin_dir().canonicalize().unwrap();
-    let me = std::process::id().to_string();
-    // Shutting a plugin down is a kill: give the kernel a moment to reap it.
     let deadline = Instant::now() + Duration::from_secs(3);
     loop {
-        let mut found = Vec::new();
-        for process in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
-            let path = process.path();
-            let Ok(stat) = std::fs::read_to_string(path.join("stat")) else { continue };
-            let mut fields = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace()).into_iter().flatten();
-            let state = fields.next();
-            let parent = fields.next();
-            if parent != Some(me.as_str()) || state == Some("Z") {
-                continue;
-            }
-            let command_line = String::from_utf8_lossy(&std::fs::read(path.join("cmdline")).unwrap_or_default())
-                .replace('\0', " ");
-            let exe = std::fs::read_link(path.join("exe")).unwrap_or_default();
-            if exe.starts_with(&dir) || command_line.contains(dir.to_str().unwrap()) {
-                found.push(command_line);
-            }
-        }
+        let found = plugin_processes_now();
         if found.is_empty() || Instant::now() > deadline {
-            return found;
+            return found.into_iter().map(|(_, command_line)| command_line).collect();
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// The processes this test process started from the plugin directory, running now: their pid
+/// and command line.
+fn plugin_processes_now() -> Vec<(u32, String)> {
+    let dir = plugin_dir().canonicalize().unwrap();
+    let me = std::process::id().to_string();
+    let mut found = Vec::new();
+    for process in std::fs::read_dir("/proc").unwrap().filter_map(Result::ok) {
+        let path = process.path();
+        let Some(pid) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.parse().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else { continue };
+        let mut fields = stat.rsplit_once(')').map(|(_, rest)| rest.split_whitespace()).into_iter().flatten();
+        let state = fields.next();
+        let parent = fields.next();
+        if parent != Some(me.as_str()) || state == Some("Z") {
+            continue;
+        }
+        let command_line =
+            String::from_utf8_lossy(&std::fs::read(path.join("cmdline")).unwrap_or_default()).replace('\0', " ");
+        let exe = std::fs::read_link(path.join("exe")).unwrap_or_default();
+        if exe.starts_with(&dir) || command_line.contains(dir.to_str().unwrap()) {
+            found.push((pid, command_line));
+        }
+    }
+    found
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -182,6 +229,27 @@ async fn a_plugin_listed_several_times_is_started_once() {
     pact["metadata"]["plugins"] = Value::Array(entries);
     let report = run("PluginsListedTwice", &pact, Duration::from_secs(20), Grpc).await;
     assert!(report.is_success(), "{}", report.failure_summary());
+    assert_eq!(*MOST_PLUGIN_PROCESSES.lock().unwrap(), 1, "one plugin process for the four entries");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_dies_or_hangs_mid_run_fails_its_interaction_and_the_run_goes_on() {
+    let _turn = one_at_a_time();
+    let pact = grpc_pact("PluginsMistreated");
+
+    *DO_TO_PLUGIN.lock().unwrap() = Some("KILL");
+    let report = run("PluginsMistreated", &pact, Duration::from_secs(20), Grpc).await;
+    let lines = failure_lines(&report);
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].starts_with("plugin failed: the `protobuf` plugin"), "{}", lines[0]);
+
+    *DO_TO_PLUGIN.lock().unwrap() = Some("STOP");
+    let started = Instant::now();
+    let report = run("PluginsMistreated", &pact, Duration::from_secs(2), Grpc).await;
+    assert!(started.elapsed() < Duration::from_secs(20), "{:?}", started.elapsed());
+    let lines = failure_lines(&report);
+    assert!(lines[0].contains("the `protobuf` plugin did not answer within 2s"), "{}", lines[0]);
+    assert_eq!(report.results.len(), 2, "the run goes on");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

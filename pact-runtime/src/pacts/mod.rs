@@ -23,10 +23,15 @@ pub(crate) type Interaction<'a> = dyn pact_models::interaction::Interaction + Se
 /// A pact's interactions, as `Pact::interactions` answers them.
 pub(crate) type Interactions = Vec<Box<Interaction<'static>>>;
 
-/// True for V3 messages and V4 asynchronous and synchronous messages.
+/// True for V3 messages and V4 asynchronous and synchronous messages that a `#[message]`
+/// function produces: not a synchronous message over a plugin's transport (a gRPC call).
 pub(crate) fn is_message(interaction: &Interaction<'_>) -> bool {
     // `is_request_response` rather than `as_v4_http`, which copies the whole interaction.
-    !interaction.is_request_response() && (interaction.is_message() || interaction.as_v4_sync_message().is_some())
+    !interaction.is_request_response()
+        && (interaction.is_message()
+            || interaction.as_v4_sync_message().is_some_and(|sync| {
+                sync.transport.as_deref().is_none_or(|transport| matches!(transport, "" | "http" | "https" | "message"))
+            }))
 }
 
 /// A pact as loaded, with where it came from.

@@ -38,6 +38,9 @@ use crate::pacts::LoadedPact;
 const STDERR_LINES: usize = 20;
 const STDERR_LINE_CHARS: usize = 400;
 
+/// How long dropping the last engine waits for the plugins to be shut down.
+const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
+
 /// The runtime every plugin is loaded and called on.
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
@@ -126,10 +129,14 @@ impl Drop for PluginLease {
             registry.loaded.clear();
             // The driver's shutdown takes its register's lock, which a load that did not finish
             // may hold: off this thread, so dropping an engine never waits on a plugin.
-            let _ = std::thread::Builder::new()
-                .name("pact-plugins-shutdown".to_string())
-                .spawn(plugin_manager::shutdown_plugins)
-                .map(|shutdown| shutdown.join());
+            let (done, finished) = std::sync::mpsc::channel();
+            let shutdown = std::thread::Builder::new().name("pact-plugins-shutdown".to_string()).spawn(move || {
+                plugin_manager::shutdown_plugins();
+                let _ = done.send(());
+            });
+            if shutdown.is_ok() {
+                let _ = finished.recv_timeout(SHUTDOWN_WAIT);
+            }
         }
     }
 }
@@ -319,36 +326,49 @@ fn lenient_version(text: &str) -> Option<Version> {
 }
 
 /// Kills the child processes of this process started from `dir` (their executable, or the
-/// script an interpreter runs, lies in it): a plugin that started but never answered. Linux only
-/// (it reads `/proc`); elsewhere the driver's own shutdown is all there is.
+/// script an interpreter runs, lies in it), with everything they started: a plugin that started
+/// but never answered, whose descendants would otherwise hold its output open. Linux only (it
+/// reads `/proc`); elsewhere the driver's own shutdown is all there is.
 fn kill_children_running(dir: &Path) {
     #[cfg(target_os = "linux")]
     {
-        let me = std::process::id().to_string();
         let Ok(dir) = dir.canonicalize() else { return };
-        let Ok(processes) = std::fs::read_dir("/proc") else { return };
-        for process in processes.filter_map(Result::ok) {
-            let path = process.path();
-            let Some(pid) = path.file_name().and_then(|name| name.to_str()).and_then(|name| name.parse::<u32>().ok())
-            else {
-                continue;
-            };
-            let Ok(stat) = std::fs::read_to_string(path.join("stat")) else { continue };
-            // `pid (comm) state ppid ...`: the command may hold spaces and parentheses.
-            let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1));
-            if parent != Some(me.as_str()) {
-                continue;
-            }
+        let Ok(entries) = std::fs::read_dir("/proc") else { return };
+        // Every process with its parent.
+        let processes: Vec<(u32, u32)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|entry| {
+                let pid = entry.file_name().to_str()?.parse::<u32>().ok()?;
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // `pid (comm) state ppid ...`: the command may hold spaces and parentheses.
+                let parent = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?.parse::<u32>().ok()?;
+                Some((pid, parent))
+            })
+            .collect();
+        let started_from_dir = |pid: u32| {
+            let path = PathBuf::from(format!("/proc/{pid}"));
             let exe = std::fs::read_link(path.join("exe")).ok();
             let command_line = std::fs::read(path.join("cmdline")).unwrap_or_default();
-            let started_from_dir = exe.is_some_and(|exe| exe.starts_with(&dir))
+            exe.is_some_and(|exe| exe.starts_with(&dir))
                 || command_line
                     .split(|byte| *byte == 0)
                     .take(2)
-                    .any(|argument| Path::new(std::ffi::OsStr::from_bytes(argument)).starts_with(&dir));
-            if started_from_dir {
-                let _ = std::process::Command::new("kill").arg("-9").arg(pid.to_string()).status();
-            }
+                    .any(|argument| Path::new(std::ffi::OsStr::from_bytes(argument)).starts_with(&dir))
+        };
+        let me = std::process::id();
+        let mut doomed: Vec<u32> = processes
+            .iter()
+            .filter(|(pid, parent)| *parent == me && started_from_dir(*pid))
+            .map(|(pid, _)| *pid)
+            .collect();
+        let mut next = 0;
+        while next < doomed.len() {
+            let parent = doomed[next];
+            doomed.extend(processes.iter().filter(|(_, of)| *of == parent).map(|(pid, _)| *pid));
+            next += 1;
+        }
+        if !doomed.is_empty() {
+            let _ = std::process::Command::new("kill").arg("-9").args(doomed.iter().map(u32::to_string)).status();
         }
     }
     #[cfg(not(target_os = "linux"))]
