@@ -323,13 +323,17 @@ fn check_unsupported(report: &VerificationReport, source: &str) {
             "not verified: V4 interaction `a note by pigeon` of pact {source} has the type `Synchronous/Carrier-Pigeon`, which Pact does not know: the types are `Synchronous/HTTP`, `Asynchronous/Messages` and `Synchronous/Messages`"
         )
     );
+    // The tests build pact-runtime with its `plugins` feature: the plugins are loaded.
     assert_eq!(
         failures[2],
-        "not verified: interaction `a greeting over gRPC` uses the `protobuf` plugin over the `grpc` transport, and Pact plugins are not supported by pact-runtime: verify plugin interactions with a verifier that loads the plugin (the pact_verifier CLI)"
+        "plugin failed: the `protobuf` plugin could not prepare the request of `a greeting over gRPC`: Failed to prepare the request: Plugin configuration item with key '1c0ee5bcd8c3f5bc' is required. Received config []"
     );
+    let plugin_dir = std::env::var("PACT_PLUGIN_DIR").expect("PACT_PLUGIN_DIR (.cargo/config.toml)");
     assert_eq!(
         failures[3],
-        "not verified: interaction `a CSV report` uses the `csv` plugin, and Pact plugins are not supported by pact-runtime: verify plugin interactions with a verifier that loads the plugin (the pact_verifier CLI)"
+        format!(
+            "plugin failed: the Pact plugin `csv` (version 0.0.6 or later, as the pact's metadata asks) is not installed in {plugin_dir}: none is installed there. Install it with pact-plugin-cli (`pact-plugin-cli install csv`), or unpack its release into `{plugin_dir}/csv-<version>/` with its pact-plugin.json; set PACT_PLUGIN_DIR to use another plugin directory"
+        )
     );
     assert_eq!(failures[4], "");
     let shown = format!("{report}\n{}", report.failure_summary());
@@ -340,8 +344,8 @@ fn check_unsupported(report: &VerificationReport, source: &str) {
 
 /// A V4 pact with an interaction of a type Pact does not know no longer rejects the whole file:
 /// that interaction fails naming the pact, itself and its type, and plugin interactions fail
-/// saying plugins are not supported, naming the plugin, without a stub; the others are
-/// verified. From a file and from a URL. Bound: 5 s each.
+/// with what their plugin says (here: configuration the pact lacks, a plugin not installed),
+/// without a stub; the others are verified. From a file and from a URL. Bound: 5 s each.
 #[tokio::test]
 async fn unknown_v4_types_and_plugin_interactions_fail_alone_with_the_reason() {
     let file = fixture("v4-unsupported/PluginConsumer-PactService.json");

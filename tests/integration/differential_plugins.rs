@@ -37,7 +37,8 @@ fn user_does_not_exist(id: u64) {
 /// the creation time.
 #[message("a UserCreated event for user 42")]
 fn user_created() -> Message {
-    let created_at = if BROKEN.load(std::sync::atomic::Ordering::SeqCst) { "yesterday" } else { "2026-01-01T00:00:00Z" };
+    let created_at =
+        if BROKEN.load(std::sync::atomic::Ordering::SeqCst) { "yesterday" } else { "2026-01-01T00:00:00Z" };
     Message::bytes(
         grpc_provider::USER_CREATED_CONTENT_TYPE,
         grpc_provider::user_created_event(grpc_provider::ada_lovelace(42), created_at),
@@ -75,7 +76,11 @@ async fn ours(broken: bool) -> Verdicts {
     }
     .expect("our run starts");
     println!("{report}");
-    report.results.into_iter().map(|result| ((result.consumer, result.description), result.failures.is_empty())).collect()
+    report
+        .results
+        .into_iter()
+        .map(|result| ((result.consumer, result.description), result.failures.is_empty()))
+        .collect()
 }
 
 async fn pact_verifiers(broken: bool) -> Verdicts {
@@ -96,7 +101,11 @@ async fn pact_verifiers(broken: bool) -> Verdicts {
         host: "127.0.0.1".to_string(),
         transports: vec![
             transport("grpc", port, None),
-            transport("message", endpoint.port(), Some(pact_runtime::message::DEFAULT_MESSAGE_PATH.to_string())),
+            transport(
+                "message",
+                endpoint.port(),
+                Some(reqwest::Url::parse(&endpoint.message_url()).unwrap().path().to_string()),
+            ),
         ],
         ..ProviderInfo::default()
     };
@@ -144,6 +153,9 @@ async fn ours_and_pact_verifier_agree_on_grpc_and_protobuf_verdicts() {
         let theirs = pact_verifiers(broken).await;
         assert!(!ours.is_empty());
         assert_eq!(ours, theirs, "verdicts differ (broken: {broken})");
-        assert!(ours.values().all(|passed| *passed != broken), "every interaction passes when faithful and fails when broken: {ours:?}");
+        assert!(
+            ours.values().all(|passed| *passed != broken),
+            "every interaction passes when faithful and fails when broken: {ours:?}"
+        );
     }
 }

@@ -84,12 +84,8 @@ fn grpc_pact(provider: &str) -> Value {
 async fn run(provider: &str, pact: &Value, timeout: Duration, app: impl AppFn) -> VerificationReport {
     plugin_dir();
     let file = write_pact("pact.json", pact);
-    let settings = Settings::builder()
-        .pacts(file)
-        .provider(provider)
-        .request_timeout(timeout)
-        .build()
-        .expect("valid settings");
+    let settings =
+        Settings::builder().pacts(file).provider(provider).request_timeout(timeout).build().expect("valid settings");
     let report = app.verify(&settings).await;
     let left = plugin_processes();
     assert!(left.is_empty(), "plugin processes outlived the run: {left:?}");
@@ -288,7 +284,7 @@ async fn a_plugin_that_is_not_installed_is_named_with_the_directory_searched_and
     for line in &lines[..2] {
         assert!(
             line.starts_with(&format!(
-                "plugin failed: the Pact plugin `nosuchplugin` (version 1.2.0 or later, as the pact's metadata asks) is not installed in {}: none is installed there. Install it with `pact-plugin-cli install`",
+                "plugin failed: the Pact plugin `nosuchplugin` (version 1.2.0 or later, as the pact's metadata asks) is not installed in {}: none is installed there. Install it with pact-plugin-cli (`pact-plugin-cli install nosuchplugin`)",
                 dir.display()
             )),
             "{line}"
@@ -305,8 +301,9 @@ async fn an_installed_version_older_than_the_pact_asks_is_refused_naming_what_is
     let report = run("PluginsTooOld", &pact, Duration::from_secs(20), Grpc).await;
     let line = &failure_lines(&report)[0];
     assert!(
-        line.contains("the Pact plugin `protobuf` (version 0.9.0 or later, as the pact's metadata asks) is not installed in")
-            && line.contains("installed there: 0.7.1"),
+        line.contains(
+            "the Pact plugin `protobuf` (version 0.9.0 or later, as the pact's metadata asks) is not installed in"
+        ) && line.contains("installed there: 0.7.1"),
         "{line}"
     );
 }

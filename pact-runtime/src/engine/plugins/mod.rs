@@ -231,7 +231,7 @@ async fn load(name: &str, versions: &[String], timeout: Duration) -> Result<Stri
             )
         };
         return Err(format!(
-            "the Pact plugin `{name}` (version {wanted_text} or later, as the pact's metadata asks) is not installed in {}: {found}. Install it with `pact-plugin-cli install` (or unpack its release into `{}/{name}-<version>/` with its pact-plugin.json); set PACT_PLUGIN_DIR to use another plugin directory",
+            "the Pact plugin `{name}` (version {wanted_text} or later, as the pact's metadata asks) is not installed in {}: {found}. Install it with pact-plugin-cli (`pact-plugin-cli install {name}`), or unpack its release into `{}/{name}-<version>/` with its pact-plugin.json; set PACT_PLUGIN_DIR to use another plugin directory",
             plugin_dir.display(),
             plugin_dir.display(),
         ));
