@@ -349,6 +349,20 @@ mod tests {
     }
 
     #[test]
+    fn a_failed_build_names_the_command_and_the_end_of_its_stderr() {
+        let dir = scratch_dir("failed-build");
+        // A directory without a Cargo.toml.
+        fs::create_dir(dir.join("no-such-plugin")).unwrap();
+        let err = build_protobuf_plugin(&dir.join("no-such-plugin"), &dir.join("target")).unwrap_err();
+        assert!(err.starts_with("building the protobuf plugin failed: `"), "{err}");
+        assert!(err.contains("build --locked --manifest-path"), "{err}");
+        assert!(err.contains("no-such-plugin/Cargo.toml"), "{err}");
+        // cargo's own complaint, from its stderr.
+        assert!(err.contains("does not exist"), "{err}");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn nested_builds_get_no_target_dir_or_package_variables() {
         for name in ["CARGO_TARGET_DIR", "CARGO_PKG_NAME", "CARGO_MANIFEST_DIR", "CARGO_PROFILE_DEV_DEBUG", "OUT_DIR"] {
             assert!(is_inherited_build_var(name), "{name}");
