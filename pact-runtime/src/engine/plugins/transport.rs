@@ -125,12 +125,13 @@ pub(crate) async fn verify(call: TransportCall<'_>) -> Vec<Failure> {
         .map(|detail| match detail {
             InteractionVerificationDetails::Error(error) => plugin_failure(error.clone()),
             // As pact_verifier reports a plugin's mismatch: a body mismatch at the plugin's path.
+            // The plugin leaves path and values empty where it has none (a metadata mismatch).
             InteractionVerificationDetails::Mismatch { expected, actual, mismatch, path } => Failure::Mismatch {
                 kind: "BodyMismatch".to_string(),
-                path: Some(path.clone()),
+                path: Some(path.clone()).filter(|path| !path.is_empty()),
                 description: mismatch.clone(),
-                expected: Some(String::from_utf8_lossy(expected).into_owned()),
-                actual: Some(String::from_utf8_lossy(actual).into_owned()),
+                expected: Some(String::from_utf8_lossy(expected).into_owned()).filter(|value| !value.is_empty()),
+                actual: Some(String::from_utf8_lossy(actual).into_owned()).filter(|value| !value.is_empty()),
             },
         })
         .collect();
