@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use axum::routing::get;
 use grpc_provider::{app, broken_app, UserStore};
-use pact_runtime::{provider_state, verify_provider, Failure, Settings, VerificationReport};
+use pact_runtime::{
+    after_each, before_each, provider_state, request_filter, verify_provider, Failure, HookContext, ProviderRequest,
+    Settings, VerificationReport,
+};
 use pact_tests::{failure_lines, write_pact};
 use serde_json::{json, Value};
 
@@ -52,6 +55,51 @@ fn user_exists_and_the_plugin_is_mistreated(id: u64) {
         }
     }
     grpc_provider::user_exists(&STORE, id);
+}
+
+/// What the hooks and the request filter of provider `PluginsHooked` saw, in order.
+static HOOKED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+#[before_each(provider = "PluginsHooked")]
+fn hooked_before(interaction: HookContext) {
+    HOOKED.lock().unwrap().push(format!("before {}", interaction.description));
+}
+
+#[after_each(provider = "PluginsHooked")]
+fn hooked_after(interaction: HookContext) {
+    HOOKED.lock().unwrap().push(format!("after {}", interaction.description));
+}
+
+/// Sees the gRPC request as an HTTP one: `POST /<service>/<method>`, the metadata as headers.
+#[request_filter(provider = "PluginsHooked")]
+fn hooked_filter(request: &mut ProviderRequest) {
+    HOOKED.lock().unwrap().push(format!("filter {} {}", request.method(), request.path()));
+    request.set_header("authorization", "Bearer from-the-filter");
+}
+
+/// The `authorization` metadata each gRPC call reached the app with.
+static AUTHORIZATIONS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The example's service, recording the `authorization` metadata of each call.
+struct RecordingGrpc;
+
+impl AppFn for RecordingGrpc {
+    async fn verify(self, settings: &Settings) -> VerificationReport {
+        use grpc_provider::proto::users_server::UsersServer;
+        verify_provider(settings, || async {
+            let service = UsersServer::with_interceptor(
+                grpc_provider::UsersService::new(STORE.clone()),
+                |request: tonic::Request<()>| {
+                    let value = request.metadata().get("authorization").and_then(|value| value.to_str().ok());
+                    AUTHORIZATIONS.lock().unwrap().push(value.unwrap_or("(none)").to_string());
+                    Ok(request)
+                },
+            );
+            tonic::transport::Server::builder().add_service(service)
+        })
+        .await
+        .expect("the run starts")
+    }
 }
 
 /// The runs take turns; a failed one does not stop the others.
@@ -208,6 +256,35 @@ async fn the_grpc_pact_passes_against_the_service_and_fails_with_the_plugins_mis
         _ => None,
     });
     assert!(mismatch.is_some(), "a mismatch at the email field: {all}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hooks_and_request_filters_run_for_grpc_interactions_and_reports_show_them() {
+    let _turn = one_at_a_time();
+    let pact = grpc_pact("PluginsHooked");
+    let report = run("PluginsHooked", &pact, Duration::from_secs(20), RecordingGrpc).await;
+    assert!(report.is_success(), "{}", report.failure_summary());
+    assert_eq!(
+        *HOOKED.lock().unwrap(),
+        [
+            "before a request for user 42",
+            "filter POST /users.v1.Users/GetUser",
+            "after a request for user 42",
+            "before a request for user 7",
+            "filter POST /users.v1.Users/GetUser",
+            "after a request for user 7",
+        ]
+    );
+    assert_eq!(*AUTHORIZATIONS.lock().unwrap(), ["Bearer from-the-filter", "Bearer from-the-filter"]);
+
+    // The JSON and JUnit reports carry a plugin's failures like any other.
+    let mut pact = grpc_pact("PluginsHooked");
+    pact["metadata"]["plugins"][0]["version"] = json!("9.0.0");
+    let report = run("PluginsHooked", &pact, Duration::from_secs(20), RecordingGrpc).await;
+    let json = serde_json::to_value(report.to_json("plugins")).unwrap().to_string();
+    assert!(json.contains("\"PluginFailed\""), "{json}");
+    let junit = report.to_junit_xml("plugins");
+    assert!(junit.contains("PluginFailed") && junit.contains("is not installed in"), "{junit}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

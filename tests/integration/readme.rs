@@ -1,5 +1,5 @@
-//! The README is not compiled, so these tests keep it true: its quickstart is the example's
-//! code, and its configuration table lists every option the runtime knows.
+//! The README is not compiled, so these tests keep it true: its quickstart and its gRPC section
+//! are the examples' code, and its configuration table lists every option the runtime knows.
 
 use std::path::Path;
 
@@ -28,6 +28,17 @@ fn the_quickstart_is_the_example_that_runs() {
     assert!(
         example.contains(&quickstart),
         "the README's quickstart differs from examples/user-provider/tests/pact_verification.rs:\n{quickstart}"
+    );
+}
+
+#[test]
+fn the_grpc_section_is_the_example_that_runs() {
+    let readme = read("README.md");
+    let section = block_after(&readme, "## gRPC, protobuf and Pact plugins", "rust");
+    let example = read("examples/grpc-provider/tests/pact_verification.rs");
+    assert!(
+        example.contains(&section),
+        "the README's gRPC example differs from examples/grpc-provider/tests/pact_verification.rs:\n{section}"
     );
 }
 

@@ -180,7 +180,8 @@ async fn filtered(
         .collect();
     let request = HttpRequest {
         method: "POST".to_string(),
-        path: format!("/{}", service.trim_start_matches('/')),
+        // The gRPC path: `/package.Service/Method` (the plugin writes the service with a dot).
+        path: format!("/{}", service.trim_start_matches(['/', '.'])),
         headers: Some(headers.clone()),
         body: data.request_data.clone(),
         ..HttpRequest::default()
