@@ -7,7 +7,7 @@
 //! which another run's plugins would blur.
 
 use std::path::{Path, PathBuf};
-use std::sync::{LazyLock, Mutex, MutexGuard};
+use std::sync::{LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::routing::get;
@@ -103,9 +103,9 @@ impl AppFn for RecordingGrpc {
 }
 
 /// The runs take turns; a failed one does not stop the others.
-fn one_at_a_time() -> MutexGuard<'static, ()> {
-    static TURN: Mutex<()> = Mutex::new(());
-    TURN.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+async fn one_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
+    static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    TURN.lock().await
 }
 
 /// The plugin directory of this workspace's runs, with the protobuf plugin built and installed.
@@ -238,7 +238,7 @@ fn plugin_processes_now() -> Vec<(u32, String)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_grpc_pact_passes_against_the_service_and_fails_with_the_plugins_mismatch_against_the_broken_one() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = grpc_pact("PluginsFaithful");
     let report = run("PluginsFaithful", &pact, Duration::from_secs(20), Grpc).await;
     assert!(report.is_success(), "{}", report.failure_summary());
@@ -260,7 +260,7 @@ async fn the_grpc_pact_passes_against_the_service_and_fails_with_the_plugins_mis
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hooks_and_request_filters_run_for_grpc_interactions_and_reports_show_them() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = grpc_pact("PluginsHooked");
     let report = run("PluginsHooked", &pact, Duration::from_secs(20), RecordingGrpc).await;
     assert!(report.is_success(), "{}", report.failure_summary());
@@ -289,7 +289,7 @@ async fn hooks_and_request_filters_run_for_grpc_interactions_and_reports_show_th
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_listed_several_times_is_started_once() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let mut pact = grpc_pact("PluginsListedTwice");
     // As pact_consumer leaves a file that several plugin versions wrote.
     let entry = pact["metadata"]["plugins"][0].clone();
@@ -307,7 +307,7 @@ async fn a_plugin_listed_several_times_is_started_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_dies_or_hangs_mid_run_fails_its_interaction_and_the_run_goes_on() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = grpc_pact("PluginsMistreated");
 
     *DO_TO_PLUGIN.lock().unwrap() = Some("KILL");
@@ -327,7 +327,7 @@ async fn a_plugin_that_dies_or_hangs_mid_run_fails_its_interaction_and_the_run_g
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mixed_app_serves_http_and_grpc_on_the_ports_each_needs() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let mut pact = grpc_pact("PluginsMixed");
     pact["interactions"].as_array_mut().unwrap().push(json!({
         "type": "Synchronous/HTTP",
@@ -342,7 +342,7 @@ async fn a_mixed_app_serves_http_and_grpc_on_the_ports_each_needs() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_is_not_installed_is_named_with_the_directory_searched_and_the_rest_is_verified() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let mut pact = grpc_pact("PluginsMissing");
     pact["metadata"]["plugins"] = json!([{ "name": "nosuchplugin", "version": "1.2.0", "configuration": {} }]);
     for interaction in pact["interactions"].as_array_mut().unwrap() {
@@ -372,7 +372,7 @@ async fn a_plugin_that_is_not_installed_is_named_with_the_directory_searched_and
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_installed_version_older_than_the_pact_asks_is_refused_naming_what_is_installed() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let mut pact = grpc_pact("PluginsTooOld");
     pact["metadata"]["plugins"][0]["version"] = json!("0.9.0");
     let report = run("PluginsTooOld", &pact, Duration::from_secs(20), Grpc).await;
@@ -408,7 +408,7 @@ fn fake_plugin(name: &str, script: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_crashes_at_start_fails_its_interactions_with_its_stderr() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = fake_plugin("crashing", "echo 'crashing plugin: no port to bind' >&2\nexit 3");
     let started = Instant::now();
     let report = run("Plugins-crashing", &pact, Duration::from_secs(20), Grpc).await;
@@ -423,7 +423,7 @@ async fn a_plugin_that_crashes_at_start_fails_its_interactions_with_its_stderr()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_hangs_at_start_is_cut_off_and_killed() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = fake_plugin("silent", "echo 'silent plugin: waiting for nothing' >&2\nsleep 600");
     let started = Instant::now();
     let report = run("Plugins-silent", &pact, Duration::from_millis(1500), Grpc).await;
@@ -438,7 +438,7 @@ async fn a_plugin_that_hangs_at_start_is_cut_off_and_killed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broken_protobuf_descriptors_fail_with_the_plugins_error() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let mut pact = grpc_pact("PluginsBrokenDescriptors");
     let descriptors = pact["metadata"]["plugins"][0]["configuration"].as_object_mut().unwrap();
     for entry in descriptors.values_mut() {
@@ -452,7 +452,7 @@ async fn broken_protobuf_descriptors_fail_with_the_plugins_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_grpc_app_that_does_not_speak_http2_is_named() {
-    let _turn = one_at_a_time();
+    let _turn = one_at_a_time().await;
     let pact = grpc_pact("PluginsHttp1");
     let report = run("PluginsHttp1", &pact, Duration::from_secs(5), Http1Only).await;
     for line in failure_lines(&report) {

@@ -19,13 +19,17 @@ fn user_does_not_exist(id: u64) {
     grpc_provider::user_does_not_exist(&STORE, id);
 }
 
+/// A mismatch as the report has it: the plugin's description, and the path, expected and actual
+/// values where it gives them.
+type Mismatch = (String, Option<String>, Option<String>, Option<String>);
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_broken_service_fails_with_the_plugins_mismatches() {
     let pacts = concat!(env!("CARGO_MANIFEST_DIR"), "/pacts/UserWebApp-UserService.json");
     let settings = Settings::builder().pacts(pacts).provider("UserService").build().expect("valid settings");
     let report = verify_provider(&settings, || async { broken_app(STORE.clone()) }).await.expect("the run starts");
     println!("{report}");
-    let mismatches: Vec<(String, Option<String>, Option<String>, Option<String>)> = report
+    let mismatches: Vec<Mismatch> = report
         .results
         .iter()
         .flat_map(|result| &result.failures)
