@@ -253,21 +253,9 @@ pub struct Engine {
     custom_headers: Vec<(String, String)>,
     message_url: Option<String>,
     functions: Option<ProviderFunctions>,
-    /// The provider's host and ports, for plugin transports, and the bound of plugin calls.
+    /// Where plugin transports reach the provider, and the plugins this engine holds.
     #[cfg(feature = "plugins")]
-    host: String,
-    #[cfg(feature = "plugins")]
-    port: Option<u16>,
-    #[cfg(feature = "plugins")]
-    transport_ports: HashMap<String, u16>,
-    #[cfg(feature = "plugins")]
-    request_timeout: Duration,
-    /// Holds the plugins loaded for this engine's pacts until it is dropped.
-    #[cfg(feature = "plugins")]
-    _plugins: plugins::PluginLease,
-    /// Whether the gRPC server on each port speaks HTTP/2, checked once.
-    #[cfg(feature = "plugins")]
-    http2_checked: std::sync::Mutex<HashMap<u16, Result<(), String>>>,
+    plugins: plugins::PluginTarget,
 }
 
 impl Engine {
@@ -307,17 +295,12 @@ impl Engine {
             message_url: config.message_url,
             functions: config.functions,
             #[cfg(feature = "plugins")]
-            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
-            #[cfg(feature = "plugins")]
-            port: base.port_or_known_default(),
-            #[cfg(feature = "plugins")]
-            transport_ports: config.transport_ports,
-            #[cfg(feature = "plugins")]
-            request_timeout: config.request_timeout,
-            #[cfg(feature = "plugins")]
-            _plugins: plugins::PluginLease::new(),
-            #[cfg(feature = "plugins")]
-            http2_checked: std::sync::Mutex::new(HashMap::new()),
+            plugins: plugins::PluginTarget::new(
+                &host,
+                base.port_or_known_default(),
+                config.transport_ports,
+                config.request_timeout,
+            ),
         })
     }
 
@@ -537,7 +520,7 @@ impl Engine {
 
         #[cfg(feature = "plugins")]
         if let Some(needed) = loaded.plugins_for(index).filter(|_| failures.is_empty()) {
-            if let Err(message) = plugins::ensure_loaded(loaded, needed, self.request_timeout).await {
+            if let Err(message) = self.plugins.ensure_loaded(loaded, needed).await {
                 failures.push(Failure::Plugin { plugin: String::new(), message });
             }
         }
@@ -588,24 +571,17 @@ impl Engine {
         let pact = &loaded.pact;
         #[cfg(feature = "plugins")]
         if loaded.plugins_for(index).is_some() {
-            if let Some(failures) = self.plugin_exchange(loaded, interaction, context, hooks).await {
+            if let Some(failures) =
+                self.plugins.exchange(loaded, interaction, context, &self.custom_headers, hooks).await
+            {
                 return failures;
             }
             // A message whose contents a plugin matches: Pact's message matching asks the
             // plugin, bounded like a request.
-            return match tokio::time::timeout(self.request_timeout, self.message_exchange(pact, interaction, body_diff))
-                .await
-            {
-                Ok(failures) => failures,
-                Err(_) => vec![Failure::Plugin {
-                    plugin: String::new(),
-                    message: format!(
-                        "matching the message of `{}` through its plugin did not finish within {:?} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS)",
-                        interaction.description(),
-                        self.request_timeout
-                    ),
-                }],
-            };
+            return self
+                .plugins
+                .bounded_matching(interaction, self.message_exchange(pact, interaction, body_diff))
+                .await;
         }
         #[cfg(not(feature = "plugins"))]
         let _ = index;
@@ -664,57 +640,6 @@ impl Engine {
             }
             Err(err) => vec![Failure::Request { message: format!("matching the response failed: {err:#}") }],
         }
-    }
-
-    /// Verifies an interaction over a plugin's transport (a gRPC call) through the plugin, or
-    /// answers `None` for one without a transport of its own (a message a plugin matches).
-    #[cfg(feature = "plugins")]
-    async fn plugin_exchange(
-        &self,
-        loaded: &LoadedPact,
-        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
-        context: &HashMap<String, Value>,
-        hooks: Option<&Hooks>,
-    ) -> Option<Vec<Failure>> {
-        let v4 = interaction.as_v4()?;
-        let transport = v4.transport().filter(|transport| !matches!(transport.as_str(), "" | "http" | "https"))?;
-        let Some(pact) = loaded.v4_pact() else {
-            return Some(vec![Failure::Plugin {
-                plugin: String::new(),
-                message: format!("pact {} is not a V4 pact: Pact plugins verify V4 pacts only", loaded.source),
-            }]);
-        };
-        let port = self.transport_ports.get(&transport).copied().or(self.port);
-        if let (Some(port), "grpc") = (port, transport.as_str()) {
-            let known =
-                self.http2_checked.lock().unwrap_or_else(std::sync::PoisonError::into_inner).get(&port).cloned();
-            let checked = match known {
-                Some(checked) => checked,
-                None => {
-                    let checked = plugins::transport::speaks_http2(&self.host, port, self.request_timeout).await;
-                    self.http2_checked
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner)
-                        .insert(port, checked.clone());
-                    checked
-                }
-            };
-            if let Err(message) = checked {
-                return Some(vec![Failure::Request { message }]);
-            }
-        }
-        let call = plugins::transport::TransportCall {
-            pact,
-            interaction: v4,
-            transport,
-            host: self.host.clone(),
-            port,
-            state_values: context,
-            custom_headers: &self.custom_headers,
-            hooks,
-            timeout: self.request_timeout,
-        };
-        Some(plugins::transport::verify(call).await)
     }
 
     /// Asks the message endpoint for the message of `interaction`, in the protocol Pact's

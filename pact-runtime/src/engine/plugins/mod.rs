@@ -32,11 +32,114 @@ use pact_plugin_driver::plugin_manager;
 use pact_plugin_driver::plugin_models::{PluginDependency, PluginDependencyType};
 use semver::Version;
 
-use crate::pacts::LoadedPact;
+use crate::hooks::Hooks;
+use crate::pacts::{Interaction, LoadedPact};
+use crate::report::Failure;
 
 /// How many of a plugin's last stderr lines are kept for its errors, and how long each may be.
 const STDERR_LINES: usize = 20;
 const STDERR_LINE_CHARS: usize = 400;
+
+/// What an engine needs for its plugin interactions: where plugin transports reach the provider,
+/// the bound of each plugin call, and its hold on the loaded plugins.
+#[derive(Debug)]
+pub(crate) struct PluginTarget {
+    host: String,
+    /// The base URL's port, for a transport without a port of its own.
+    port: Option<u16>,
+    transport_ports: HashMap<String, u16>,
+    timeout: Duration,
+    /// Whether the gRPC server on each port speaks HTTP/2, checked once.
+    http2_checked: Mutex<HashMap<u16, Result<(), String>>>,
+    _lease: PluginLease,
+}
+
+impl PluginTarget {
+    pub(crate) fn new(host: &str, port: Option<u16>, transport_ports: HashMap<String, u16>, timeout: Duration) -> Self {
+        PluginTarget {
+            host: host.trim_start_matches('[').trim_end_matches(']').to_string(),
+            port,
+            transport_ports,
+            timeout,
+            http2_checked: Mutex::new(HashMap::new()),
+            _lease: PluginLease::new(),
+        }
+    }
+
+    /// The plugins `needed` of `loaded`, loaded (each once, bounded by the request timeout).
+    pub(crate) async fn ensure_loaded(&self, loaded: &LoadedPact, needed: &[String]) -> Result<(), String> {
+        ensure_loaded(loaded, needed, self.timeout).await
+    }
+
+    /// Verifies an interaction over a plugin's transport (a gRPC call) through the plugin, or
+    /// answers `None` for one without a transport of its own (a message a plugin matches).
+    pub(crate) async fn exchange(
+        &self,
+        loaded: &LoadedPact,
+        interaction: &Interaction<'_>,
+        state_values: &HashMap<String, serde_json::Value>,
+        custom_headers: &[(String, String)],
+        hooks: Option<&Hooks>,
+    ) -> Option<Vec<Failure>> {
+        let v4 = interaction.as_v4()?;
+        let transport = v4.transport().filter(|transport| !matches!(transport.as_str(), "" | "http" | "https"))?;
+        let Some(pact) = loaded.v4_pact() else {
+            return Some(vec![Failure::Plugin {
+                plugin: String::new(),
+                message: format!("pact {} is not a V4 pact: Pact plugins verify V4 pacts only", loaded.source),
+            }]);
+        };
+        let port = self.transport_ports.get(&transport).copied().or(self.port);
+        if let (Some(port), "grpc") = (port, transport.as_str()) {
+            if let Err(message) = self.check_http2(port).await {
+                return Some(vec![Failure::Request { message }]);
+            }
+        }
+        let call = transport::TransportCall {
+            pact,
+            interaction: v4,
+            transport,
+            host: self.host.clone(),
+            port,
+            state_values,
+            custom_headers,
+            hooks,
+            timeout: self.timeout,
+        };
+        Some(transport::verify(call).await)
+    }
+
+    /// Whether the gRPC server on `port` speaks HTTP/2, asked once per port.
+    async fn check_http2(&self, port: u16) -> Result<(), String> {
+        let known = self.http2_checked.lock().unwrap_or_else(PoisonError::into_inner).get(&port).cloned();
+        if let Some(checked) = known {
+            return checked;
+        }
+        let checked = transport::speaks_http2(&self.host, port, self.timeout).await;
+        self.http2_checked.lock().unwrap_or_else(PoisonError::into_inner).insert(port, checked.clone());
+        checked
+    }
+
+    /// `matching` (Pact's message matching, which asks a plugin for the contents it matches),
+    /// bounded by the request timeout.
+    pub(crate) async fn bounded_matching(
+        &self,
+        interaction: &Interaction<'_>,
+        matching: impl Future<Output = Vec<Failure>>,
+    ) -> Vec<Failure> {
+        match tokio::time::timeout(self.timeout, matching).await {
+            Ok(failures) => failures,
+            Err(_) => vec![Failure::Plugin {
+                plugin: String::new(),
+                message: format!(
+                    "matching the message of `{}` through its plugin did not finish within {:?} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS)",
+                    interaction.description(),
+                    self.timeout
+                ),
+            }],
+        }
+    }
+}
 
 /// How long dropping the last engine waits for the plugins to be shut down.
 const SHUTDOWN_WAIT: Duration = Duration::from_secs(5);
@@ -143,7 +246,7 @@ impl Drop for PluginLease {
 
 /// The plugins `needed` (as `loaded`'s metadata lists them), loaded (each once) within
 /// `timeout`; the error names each plugin that could not be, and why.
-pub(crate) async fn ensure_loaded(loaded: &LoadedPact, needed: &[String], timeout: Duration) -> Result<(), String> {
+async fn ensure_loaded(loaded: &LoadedPact, needed: &[String], timeout: Duration) -> Result<(), String> {
     let mut wanted = wanted_plugins(loaded);
     wanted.retain(|(name, _)| needed.contains(name));
     let mut errors = Vec::new();
