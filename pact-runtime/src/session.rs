@@ -84,18 +84,53 @@ pub(crate) struct Live {
     hooks: Hooks,
     booted: Mutex<BootedApp>,
     serial: Arc<tokio::sync::Mutex<()>>,
+    /// The app's own runtime; after `booted`, so the app's tasks are aborted before it goes.
+    _app_runtime: AppRuntime,
+}
+
+/// The runtime the provider app runs on, apart from the run's: an app that blocks its threads
+/// (a blocking call in a handler, a lock a hung state function holds) cannot starve the run's
+/// timers, client and engine. Shut down without waiting for those threads.
+struct AppRuntime(Option<tokio::runtime::Runtime>);
+
+impl AppRuntime {
+    fn start() -> Result<AppRuntime, RunError> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("pact-provider-app")
+            .enable_all()
+            .build()
+            .map(|runtime| AppRuntime(Some(runtime)))
+            .map_err(|err| RunError::Setup(format!("cannot start a runtime for the provider app: {err}")))
+    }
+
+    fn handle(&self) -> &tokio::runtime::Handle {
+        self.0.as_ref().expect("the app runtime runs until dropped").handle()
+    }
+}
+
+impl Drop for AppRuntime {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl Session {
     /// Checks the registrations, boots the app with `boot`, waits until it answers, and builds
     /// the engine against it and the provider's functions.
-    pub(crate) async fn boot(&self, boot: impl Future<Output = Result<BootedApp, AppError>>) -> Result<Live, RunError> {
+    pub(crate) async fn boot(
+        &self,
+        boot: impl Future<Output = Result<BootedApp, AppError>> + Send + 'static,
+    ) -> Result<Live, RunError> {
         check_states(&self.provider)?;
         let settings = &self.settings;
         let registry = StateRegistry::for_provider(&self.provider);
         let messages = MessageRegistry::for_provider(&self.provider).with_max_body_bytes(settings.max_body_bytes);
         let functions = ProviderFunctions::new(registry.clone(), messages.clone(), settings.state_timeout);
-        let mut booted = boot_within(boot, settings.boot_timeout).await.map_err(RunError::App)?;
+        let app_runtime = AppRuntime::start()?;
+        let mut booted = boot_within(app_runtime.handle(), boot, settings.boot_timeout).await.map_err(RunError::App)?;
         booted.wait_until_ready(settings.boot_timeout).await.map_err(RunError::App)?;
         let engine = Engine::with_client(
             EngineConfig {
@@ -119,6 +154,7 @@ impl Session {
             hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
             booted: Mutex::new(booted),
             serial: provider_lock(&self.provider),
+            _app_runtime: app_runtime,
         })
     }
 
@@ -252,22 +288,29 @@ impl Live {
     }
 }
 
-/// Runs the app function within `timeout` (its readiness gets its own `timeout` after), and
-/// reports its panic as the listener form's server task does.
+/// Runs the app function on the app's runtime (`app`), so what it starts runs there, within
+/// `timeout` measured on the run's (its readiness gets its own `timeout` after), and reports its
+/// panic as the listener form's server task does.
 async fn boot_within(
-    boot: impl Future<Output = Result<BootedApp, AppError>>,
+    app: &tokio::runtime::Handle,
+    boot: impl Future<Output = Result<BootedApp, AppError>> + Send + 'static,
     timeout: std::time::Duration,
 ) -> Result<BootedApp, AppError> {
-    use futures::FutureExt as _;
-    match tokio::time::timeout(timeout, std::panic::AssertUnwindSafe(boot).catch_unwind()).await {
+    let task = app.spawn(boot);
+    let abort = task.abort_handle();
+    match tokio::time::timeout(timeout, task).await {
         Ok(Ok(booted)) => booted,
-        Ok(Err(panic)) => Err(AppError(format!(
+        Ok(Err(join)) if join.is_panic() => Err(AppError(format!(
             "the provider app panicked: {}",
-            crate::util::panic_message(panic.as_ref())
+            crate::util::panic_message(join.into_panic().as_ref())
         ))),
-        Err(_) => Err(AppError(format!(
+        Ok(Err(_)) => Err(AppError("the provider app function was cancelled".to_string())),
+        Err(_) => Err({
+            abort.abort();
+            AppError(format!(
             "the provider app function did not return within {timeout:?}: does it await something that never comes? (raise `boot_timeout_ms` or PACT_APP_BOOT_TIMEOUT_MS if it boots slowly)"
-        ))),
+        ))
+        }),
     }
 }
 
