@@ -1,7 +1,8 @@
 //! Pact plugin interactions (`plugins` feature) through real runs: the gRPC example's pacts
 //! through the protobuf plugin built from `vendor/`, and what a run says when the plugin is not
 //! installed, is too old, crashes or hangs, when the pact's protobuf descriptors are broken, and
-//! when the gRPC app does not speak HTTP/2. After every run no plugin process is left.
+//! when the gRPC app does not speak HTTP/2; and, with the broker double, publishing, pending and
+//! WIP pacts and sharding for gRPC interactions. After every run no plugin process is left.
 //!
 //! The runs take turns (one lock): each checks that its plugin processes are gone when it ends,
 //! which another run's plugins would blur.
@@ -458,4 +459,304 @@ async fn a_grpc_app_that_does_not_speak_http2_is_named() {
     for line in failure_lines(&report) {
         assert!(line.contains("gRPC needs HTTP/2"), "{line}");
     }
+}
+
+// ==================================================================== with a Pact Broker
+//
+// Publishing, pending and WIP pacts and sharding for gRPC interactions, against the broker
+// double, as `broker_verification.rs` and `sharding.rs` prove them for HTTP ones. The settings
+// resolve from an explicit environment (`Settings::resolve_with`); every test is bounded in time.
+
+/// Settings for `provider` (a 20 s request timeout) from the explicit environment `env`.
+fn broker_settings(provider: &'static str, env: &[(&str, &str)]) -> Settings {
+    let options: Vec<(&'static str, &'static str)> = vec![("provider", provider), ("request_timeout_ms", "20000")];
+    let spec = pact_runtime::config::ProviderTestSpec {
+        test_name: "plugins",
+        manifest_dir: env!("CARGO_MANIFEST_DIR"),
+        options: Box::leak(options.into_boxed_slice()),
+    };
+    let env: std::collections::HashMap<String, String> =
+        env.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+    Settings::resolve_with(&spec, move |name| env.get(name).cloned())
+        .unwrap_or_else(|error| panic!("configuration error: {error}"))
+}
+
+/// Verifies `provider` with the pacts the environment `env` points at; no plugin process may
+/// outlive the run. The caller has called `plugin_dir()`.
+async fn broker_run(provider: &'static str, env: &[(&str, &str)], app: impl AppFn) -> VerificationReport {
+    let report = app.verify(&broker_settings(provider, env)).await;
+    println!("{report}");
+    let left = plugin_processes();
+    assert!(left.is_empty(), "plugin processes outlived the run: {left:?}");
+    report
+}
+
+/// Runs a test body, failing the test if it takes longer than `bound`.
+async fn bounded<T>(bound: Duration, body: impl std::future::Future<Output = T>) -> T {
+    let started = Instant::now();
+    let outcome = tokio::time::timeout(bound, body).await;
+    println!("took {:.0} ms (bound {} s)", started.elapsed().as_secs_f64() * 1000.0, bound.as_secs());
+    outcome.unwrap_or_else(|_| panic!("the test did not finish within {bound:?}"))
+}
+
+async fn start_broker() -> pact_broker_double::BrokerDouble {
+    pact_runtime::install_crypto_provider();
+    pact_broker_double::BrokerDouble::start(pact_broker_double::BrokerOptions::new())
+        .await
+        .expect("the broker double starts")
+}
+
+/// The gRPC pact's two interactions.
+const GRPC_INTERACTIONS: [&str; 2] = ["a request for user 42", "a request for user 7"];
+
+/// The `testResults` entry for an interaction description.
+fn test_result<'a>(record: &'a pact_broker_double::VerificationRecord, description: &str) -> &'a Value {
+    record
+        .test_results
+        .as_ref()
+        .and_then(Value::as_array)
+        .and_then(|results| results.iter().find(|r| r["interactionDescription"] == description))
+        .unwrap_or_else(|| panic!("no test result for `{description}` in {:?}", record.test_results))
+}
+
+/// The `_id` the broker gave the interaction `description` of the pact `sha`.
+fn interaction_id(broker: &pact_broker_double::BrokerDouble, sha: &str, description: &str) -> String {
+    let record = broker.pacts().into_iter().find(|p| p.sha == sha).expect("the pact is stored");
+    record.content["interactions"]
+        .as_array()
+        .and_then(|list| list.iter().find(|i| i["description"] == description))
+        .and_then(|i| i["_id"].as_str())
+        .unwrap_or_else(|| panic!("no `_id` for `{description}`"))
+        .to_string()
+}
+
+// Bound: 30 s (two runs, each starting the plugin, against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grpc_results_are_published_per_interaction_with_the_plugins_mismatches() {
+    let _turn = one_at_a_time().await;
+    plugin_dir(); // built and installed before the bound: the first call in a process builds it
+    bounded(Duration::from_secs(30), async {
+        let broker = start_broker().await;
+        let published =
+            broker.publish_pact("UserWebApp", "1.0.0", Some("main"), &[], grpc_pact("PluginsPublished")).unwrap();
+        let url = broker.url();
+        let env = |version| {
+            [
+                ("PACT_BROKER_BASE_URL", url.as_str()),
+                ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+                ("PACT_PROVIDER_VERSION", version),
+                ("PACT_PROVIDER_BRANCH", "main"),
+            ]
+        };
+        let report = broker_run("PluginsPublished", &env("grpc-1"), Grpc).await;
+        assert!(report.is_success(), "{}", report.failure_summary());
+        assert_eq!(report.results.len(), 2, "{report}");
+        assert_eq!(report.publish_failures().count(), 0, "{report}");
+        let outcomes: Vec<_> = report.publications.iter().map(|p| p.outcome.clone()).collect();
+        assert_eq!(outcomes, vec![Ok(true)]);
+
+        let records = broker.verification_results();
+        assert_eq!(records.len(), 1, "one result for the pact: {records:?}");
+        let record = &records[0];
+        assert_eq!(
+            (record.provider.as_str(), record.consumer.as_str(), record.provider_version.as_str()),
+            ("PluginsPublished", "UserWebApp", "grpc-1")
+        );
+        assert_eq!(record.pact_version_sha, published.sha);
+        assert!(record.success && !record.wip, "{record:?}");
+        assert_eq!(record.provider_branches, vec!["main".to_string()]);
+        assert_eq!(record.verified_by.as_ref().unwrap()["implementation"], "pact-runtime");
+        assert_eq!(record.test_results.as_ref().and_then(Value::as_array).map(Vec::len), Some(2));
+        for description in GRPC_INTERACTIONS {
+            let entry = test_result(record, description);
+            assert_eq!(entry["success"], true, "{entry}");
+            assert_eq!(entry["interactionId"], interaction_id(&broker, &published.sha, description), "{entry}");
+            assert!(entry.get("mismatches").is_none(), "{entry}");
+        }
+
+        // The broken service: a failed result, with the plugin's mismatches per interaction.
+        let report = broker_run("PluginsPublished", &env("grpc-2"), BrokenGrpc).await;
+        assert!(!report.is_success(), "{report}");
+        assert_eq!(report.counts(), "0 passed, 2 failed");
+        assert_eq!(report.publish_failures().count(), 0, "{report}");
+        let outcomes: Vec<_> = report.publications.iter().map(|p| p.outcome.clone()).collect();
+        assert_eq!(outcomes, vec![Ok(false)]);
+        let records: Vec<_> =
+            broker.verification_results().into_iter().filter(|r| r.provider_version == "grpc-2").collect();
+        assert_eq!(records.len(), 1, "{records:?}");
+        let record = &records[0];
+        assert_eq!(record.pact_version_sha, published.sha);
+        assert!(!record.success, "{record:?}");
+        assert_eq!(record.test_results.as_ref().and_then(Value::as_array).map(Vec::len), Some(2));
+        for (description, fragments) in [
+            ("a request for user 42", &["$.email", "Ada Lovelace"][..]),
+            ("a request for user 7", &["expected NOT_FOUND but received PERMISSION_DENIED"][..]),
+        ] {
+            let entry = test_result(record, description);
+            assert_eq!(entry["success"], false, "{entry}");
+            assert_eq!(entry["interactionId"], interaction_id(&broker, &published.sha, description), "{entry}");
+            let mismatches = entry["mismatches"].as_array().unwrap_or_else(|| panic!("mismatches in {entry}"));
+            assert!(!mismatches.is_empty(), "{entry}");
+            let text = Value::Array(mismatches.clone()).to_string();
+            for fragment in fragments {
+                assert!(
+                    text.contains(fragment),
+                    "`{fragment}` is not in the published mismatches of `{description}`: {entry}"
+                );
+            }
+        }
+    })
+    .await;
+}
+
+// Bound: 30 s (two runs, each starting the plugin, against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pending_grpc_pact_failing_does_not_fail_the_run() {
+    let _turn = one_at_a_time().await;
+    plugin_dir(); // built and installed before the bound: the first call in a process builds it
+    bounded(Duration::from_secs(30), async {
+        let broker = start_broker().await;
+        broker.publish_pact("UserWebApp", "1.0.0", Some("main"), &[], grpc_pact("PluginsPending")).unwrap();
+        let url = broker.url();
+        let env = [
+            ("PACT_BROKER_BASE_URL", url.as_str()),
+            ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBranch": true}]"#),
+            ("PACT_ENABLE_PENDING", "true"),
+            ("PACT_PROVIDER_BRANCH", "feat-new"),
+        ];
+        let report = broker_run("PluginsPending", &env, BrokenGrpc).await;
+        assert!(report.is_success(), "a pending pact's failure must not fail the run:\n{report}");
+        assert_eq!(report.counts(), "0 passed, 0 failed, 2 pending failed");
+        for description in GRPC_INTERACTIONS {
+            let result = report.results.iter().find(|r| r.description == description).unwrap();
+            assert!(result.pending && !result.passed() && !result.wip, "{result:?}");
+            let pending_line = format!("~ pending-failed  {description} [");
+            assert!(report.to_string().contains(&pending_line), "{report}");
+        }
+        // The plugin's mismatches are still reported.
+        assert!(failure_lines(&report).join("\n").contains("expected NOT_FOUND but received PERMISSION_DENIED"));
+        let notices = report.notices.join("\n");
+        assert!(notices.contains("This pact is pending for this version of PluginsPending"), "{notices}");
+
+        // Once a version on the branch has verified it, the pact is no longer pending, and the
+        // same failures fail the run.
+        broker
+            .record_verification("PluginsPending", "p-1", "UserWebApp", "1.0.0", true, Some("feat-new"), &[])
+            .unwrap();
+        let report = broker_run("PluginsPending", &env, BrokenGrpc).await;
+        assert!(!report.is_success(), "{report}");
+        assert_eq!(report.counts(), "0 passed, 2 failed");
+        assert!(report.results.iter().all(|r| !r.pending), "{report}");
+    })
+    .await;
+}
+
+// Bound: 30 s (one run, starting the plugin, against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wip_grpc_pact_is_verified_as_wip_and_its_result_published_as_wip() {
+    let _turn = one_at_a_time().await;
+    plugin_dir(); // built and installed before the bound: the first call in a process builds it
+    bounded(Duration::from_secs(30), async {
+        let broker = start_broker().await;
+        let main = broker.publish_pact("UserWebApp", "1.0.0", Some("main"), &[], grpc_pact("PluginsWip")).unwrap();
+        // The same calls, described anew on a feature branch: another pact content.
+        let mut wip = grpc_pact("PluginsWip");
+        for interaction in wip["interactions"].as_array_mut().unwrap() {
+            let description = format!("{} (feat-wip)", interaction["description"].as_str().unwrap());
+            interaction["description"] = json!(description);
+        }
+        let wip = broker.publish_pact("UserWebApp", "1.1.0", Some("feat-wip"), &[], wip).unwrap();
+        // The provider branch has verified the main pact, so only the WIP pact is pending.
+        broker
+            .record_verification(
+                "PluginsWip",
+                "wip-provider-0",
+                "UserWebApp",
+                "1.0.0",
+                true,
+                Some("provider-main"),
+                &[],
+            )
+            .unwrap();
+        let url = broker.url();
+        let env = [
+            ("PACT_BROKER_BASE_URL", url.as_str()),
+            ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBranch": true}]"#),
+            ("PACT_ENABLE_PENDING", "true"),
+            ("PACT_INCLUDE_WIP_PACTS_SINCE", "2021-01-01"),
+            ("PACT_PROVIDER_BRANCH", "provider-main"),
+            ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+            ("PACT_PROVIDER_VERSION", "wip-provider-1"),
+        ];
+        let report = broker_run("PluginsWip", &env, Grpc).await;
+        assert!(report.is_success(), "{}", report.failure_summary());
+        assert_eq!(report.results.len(), 4, "{report}");
+        for result in &report.results {
+            let is_wip = result.description.ends_with("(feat-wip)");
+            assert_eq!((result.wip, result.pending), (is_wip, is_wip), "{result:?}");
+        }
+        assert!(report.to_string().contains("a request for user 42 (feat-wip) [WIP] [`user 42 exists`]"), "{report}");
+        let notices = report.notices.join("\n");
+        assert!(notices.contains("is included as a work in progress pact"), "{notices}");
+
+        let records = broker.verification_results();
+        let records: Vec<_> = records.iter().filter(|r| r.provider_version == "wip-provider-1").collect();
+        assert_eq!(records.len(), 2, "{records:?}");
+        for (sha, wip) in [(&main.sha, false), (&wip.sha, true)] {
+            let record = records.iter().find(|r| &r.pact_version_sha == sha).unwrap();
+            assert_eq!((record.wip, record.success), (wip, true), "{record:?}");
+            assert_eq!(record.test_results.as_ref().and_then(Value::as_array).map(Vec::len), Some(2), "{record:?}");
+        }
+    })
+    .await;
+}
+
+// Bound: 30 s (two runs, each starting the plugin, against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_shards_split_the_grpc_interactions_and_each_is_verified_and_published_once() {
+    let _turn = one_at_a_time().await;
+    plugin_dir(); // built and installed before the bound: the first call in a process builds it
+    bounded(Duration::from_secs(30), async {
+        // Sharding shares out whole pacts: the gRPC pact split in two, a consumer per call.
+        let broker = start_broker().await;
+        let mut shas = std::collections::BTreeMap::new();
+        for (index, consumer) in ["UserWebApp", "UserAdminApp"].into_iter().enumerate() {
+            let mut pact = grpc_pact("PluginsSharded");
+            pact["consumer"]["name"] = json!(consumer);
+            let interaction = pact["interactions"][index].take();
+            pact["interactions"] = json!([interaction]);
+            let published = broker.publish_pact(consumer, "1.0.0", Some("main"), &[], pact).unwrap();
+            shas.insert(consumer.to_string(), published.sha);
+        }
+        let url = broker.url();
+        let mut verified_by: std::collections::BTreeMap<String, Vec<&str>> = std::collections::BTreeMap::new();
+        for shard in ["1/2", "2/2"] {
+            let env = [
+                ("PACT_BROKER_BASE_URL", url.as_str()),
+                ("PACT_SHARD", shard),
+                ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+                ("GIT_COMMIT", "abc123"),
+            ];
+            let report = broker_run("PluginsSharded", &env, Grpc).await;
+            assert!(report.is_success(), "shard {shard}: {}", report.failure_summary());
+            assert_eq!(report.results.len(), 1, "shard {shard}: {report}");
+            assert_eq!(report.publish_failures().count(), 0, "{report}");
+            assert_eq!(report.publications.len(), 1, "shard {shard}: {:?}", report.publications);
+            for result in &report.results {
+                verified_by.entry(result.description.clone()).or_default().push(shard);
+            }
+        }
+        assert_eq!(verified_by.keys().map(String::as_str).collect::<Vec<_>>(), GRPC_INTERACTIONS, "{verified_by:?}");
+        for (description, shards) in &verified_by {
+            assert_eq!(shards.len(), 1, "`{description}` was verified by shards {shards:?}");
+        }
+        assert_ne!(verified_by["a request for user 42"], verified_by["a request for user 7"]);
+        let records = broker.verification_results();
+        assert_eq!(records.len(), 2, "one published result per pact: {records:?}");
+        let published: std::collections::BTreeMap<String, String> =
+            records.iter().map(|record| (record.consumer.clone(), record.pact_version_sha.clone())).collect();
+        assert_eq!(published, shas, "every pact's result published once");
+        assert!(records.iter().all(|record| record.success && record.provider_version == "abc123"), "{records:?}");
+    })
+    .await;
 }
