@@ -32,6 +32,16 @@ pub fn protobuf_plugin() -> Result<PathBuf, String> {
     INSTALLED.get_or_init(|| install_protobuf_plugin(std::env::var_os("PACT_PLUGIN_DIR"))).clone()
 }
 
+/// The protobuf plugin's directory when it is installed (its manifest and binary are there).
+pub fn installed_protobuf_plugin() -> Option<PathBuf> {
+    let root = std::env::var_os("PACT_PLUGIN_DIR").filter(|dir| !dir.is_empty())?;
+    let dir = std::path::absolute(PathBuf::from(root))
+        .ok()?
+        .join(format!("{PROTOBUF_PLUGIN_NAME}-{PROTOBUF_PLUGIN_VERSION}"));
+    let binary = dir.join(format!("pact-protobuf-plugin{}", std::env::consts::EXE_SUFFIX));
+    (dir.join("pact-plugin.json").is_file() && binary.is_file()).then_some(dir)
+}
+
 fn workspace_root() -> PathBuf {
     // This crate is tests/plugins/ in the workspace.
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

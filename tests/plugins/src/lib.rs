@@ -8,4 +8,14 @@
 
 mod install;
 
-pub use install::{protobuf_plugin, PROTOBUF_PLUGIN_NAME, PROTOBUF_PLUGIN_VERSION};
+pub use install::{PROTOBUF_PLUGIN_NAME, PROTOBUF_PLUGIN_VERSION};
+
+/// The protobuf plugin's directory in `$PACT_PLUGIN_DIR`. This crate's build script built and
+/// installed it (it reinstalls when the vendored source changes or the binary goes); when it is
+/// not there, it is built and installed now (a cold build takes minutes).
+pub fn protobuf_plugin() -> Result<std::path::PathBuf, String> {
+    match install::installed_protobuf_plugin() {
+        Some(dir) => Ok(dir),
+        None => install::protobuf_plugin(),
+    }
+}
