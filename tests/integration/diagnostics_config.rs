@@ -100,3 +100,28 @@ fn a_conflict_fails_the_generated_test_before_the_app_boots() {
         axum::Router::new()
     });
 }
+
+/// A custom header value with a control character was accepted, and then every interaction
+/// failed printing the token. It is a configuration error naming the header, never its value,
+/// from the environment, the attribute and the builder alike.
+#[test]
+fn a_custom_header_value_with_a_control_character_is_refused_without_showing_it() {
+    let expected = "PACT_CUSTOM_HEADERS: the value of header `Authorization` holds a control character (byte 0x01), which no HTTP header may carry (value not shown)";
+    let error =
+        resolve(&SPEC, &[("PACT_CUSTOM_HEADERS", "X-Trace: 1, Authorization: Bearer S3CRET\u{1}x")]).unwrap_err();
+    assert_eq!(error, expected);
+    let spec = ProviderTestSpec { options: &[("custom_headers", "Authorization: Bearer S3CRET\u{7f}x")], ..SPEC };
+    let error = resolve(&spec, &[]).unwrap_err();
+    assert!(
+        error.starts_with(
+            "option `custom_headers`: the value of header `Authorization` holds a control character (byte 0x7f)"
+        ),
+        "{error}"
+    );
+    let error =
+        Settings::builder().custom_header("Authorization", "Bearer S3CRET\u{1b}[2Jx").build().unwrap_err().to_string();
+    assert!(!error.contains("S3CRET"), "{error}");
+    assert!(error.contains("header `Authorization`"), "{error}");
+    // Tabs, and bytes past ASCII (UTF-8 text), are fine in a header value.
+    assert!(resolve(&SPEC, &[("PACT_CUSTOM_HEADERS", "X-Note: a\tcafé")]).is_ok());
+}

@@ -667,6 +667,18 @@ mod tests {
         move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
     }
 
+    /// `custom_headers` refuses exactly the values the HTTP client would refuse at every request.
+    #[test]
+    fn custom_header_values_are_checked_as_the_http_client_checks_them() {
+        for byte in 0..=u8::MAX {
+            let value = [b'a', byte, b'b'];
+            let http_accepts = axum::http::HeaderValue::from_bytes(&value).is_ok();
+            let Ok(text) = std::str::from_utf8(&value) else { continue };
+            let ours = options::parse_headers(&format!("X-Test: {text}")).is_ok();
+            assert_eq!(ours, http_accepts, "byte {byte:#04x}");
+        }
+    }
+
     #[test]
     fn environment_overrides_attributes() {
         let settings = Settings::resolve_with(
