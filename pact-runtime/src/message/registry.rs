@@ -266,6 +266,14 @@ impl MessageRegistry {
                 "message `{description}` produced by `{function}` is {} bytes, more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
                 message.contents().len()
             ))),
+            // Metadata counts too: it is matched, reported and sent as a header like the body.
+            Bounded::Finished(Ok(message)) if message.contents().len() as u64 + metadata_bytes(&message) > limit => {
+                let (contents, metadata) = (message.contents().len() as u64, metadata_bytes(&message));
+                Err(unprocessable(format!(
+                    "message `{description}` produced by `{function}` is {} bytes with its metadata ({contents} bytes of contents, {metadata} bytes of metadata as JSON), more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
+                    contents + metadata
+                )))
+            }
             Bounded::Finished(Ok(message)) => Ok(message),
             Bounded::Finished(Err(error)) => {
                 Err(unprocessable(format!("producing message `{description}` failed in `{function}`: {error}")))
@@ -278,6 +286,24 @@ impl MessageRegistry {
             ))),
         }
     }
+}
+
+/// The size of a message's metadata as JSON, counted without writing it out.
+fn metadata_bytes(message: &Message) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0 += bytes.len() as u64;
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // Writing into a counter cannot fail.
+    let _ = serde_json::to_writer(&mut count, message.metadata());
+    count.0
 }
 
 /// Runs of whitespace as one space, trimmed.
