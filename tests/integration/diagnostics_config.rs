@@ -125,3 +125,16 @@ fn a_custom_header_value_with_a_control_character_is_refused_without_showing_it(
     // Tabs, and bytes past ASCII (UTF-8 text), are fine in a header value.
     assert!(resolve(&SPEC, &[("PACT_CUSTOM_HEADERS", "X-Note: a\tcafé")]).is_ok());
 }
+
+/// `PACT_SHARD=1/4294967295` aborted the process allocating 32 GiB; a count over 1000 is a
+/// configuration error naming `PACT_SHARD`.
+#[test]
+fn a_huge_shard_count_is_a_configuration_error() {
+    let error = resolve(&SPEC, &[("PACT_SHARD", "1/4294967295")]).unwrap_err();
+    assert_eq!(
+        error,
+        "PACT_SHARD splits the run into at most 1000 shards, got 4294967295: use fewer (each shard verifies whole pacts, so shards beyond the number of pacts get nothing)"
+    );
+    let error = Settings::builder().shard(1, 100_000_000).build().unwrap_err().to_string();
+    assert!(error.starts_with("option `shard` splits the run into at most 1000 shards, got 100000000"), "{error}");
+}
