@@ -4,7 +4,7 @@ use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 mod console;
-mod files;
+pub(crate) mod files;
 pub mod json;
 mod junit;
 pub(crate) mod progress;

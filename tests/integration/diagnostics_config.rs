@@ -138,3 +138,27 @@ fn a_huge_shard_count_is_a_configuration_error() {
     let error = Settings::builder().shard(1, 100_000_000).build().unwrap_err().to_string();
     assert!(error.starts_with("option `shard` splits the run into at most 1000 shards, got 100000000"), "{error}");
 }
+
+/// A report path that is a FIFO nobody reads made the test never end; it is a configuration
+/// error naming the variable and the path, before anything runs.
+#[cfg(unix)]
+#[test]
+fn a_report_path_that_is_a_fifo_is_a_configuration_error() {
+    let fifo = std::env::temp_dir().join(format!("pact-config-report-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(status.success());
+    let shown = fifo.display().to_string();
+    let env = [("PACT_VERIFIER_JSON_REPORT", shown.as_str())];
+    let error =
+        Settings::resolve_with(&SPEC, |name| env.iter().find(|(key, _)| *key == name).map(|(_, v)| v.to_string()))
+            .unwrap_err()
+            .to_string();
+    assert_eq!(
+        error,
+        format!("PACT_VERIFIER_JSON_REPORT: the report path {shown} is a FIFO, not a regular file; give a file path, or a directory for a file per test")
+    );
+    let error = Settings::builder().junit_report(&fifo).build().unwrap_err().to_string();
+    assert!(error.starts_with("option `junit_report`: the report path"), "{error}");
+    let _ = std::fs::remove_file(&fifo);
+}

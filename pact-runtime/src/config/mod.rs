@@ -332,8 +332,8 @@ impl Settings {
                 _ => NoPacts::Fail,
             },
             custom_headers: resolve_custom_headers(&values)?,
-            junit_report: values.path("junit_report", manifest_dir),
-            json_report: values.path("json_report", manifest_dir),
+            junit_report: values.report_path("junit_report", manifest_dir)?,
+            json_report: values.report_path("json_report", manifest_dir)?,
         })
     }
 }
@@ -438,6 +438,18 @@ impl<'a> Values<'a> {
                 PathBuf::from(path)
             }
         })
+    }
+
+    /// A report path: a regular file, a directory, or nothing yet (a FIFO would block the write).
+    fn report_path(&self, attribute: &str, manifest_dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        let Some(path) = self.path(attribute, manifest_dir) else {
+            return Ok(None);
+        };
+        crate::report::files::check_report_path(&path).map_err(|error| {
+            let source = self.text(attribute).map(|(source, _)| source).unwrap_or_default();
+            ConfigError(format!("{source}: the report path {error}"))
+        })?;
+        Ok(Some(path))
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {

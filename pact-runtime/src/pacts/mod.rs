@@ -409,7 +409,7 @@ fn read_bounded(path: &Path) -> Result<String, SourceError> {
 }
 
 /// What a non-regular file is, for messages.
-fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+pub(crate) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
