@@ -162,3 +162,23 @@ fn a_report_path_that_is_a_fifo_is_a_configuration_error() {
     assert!(error.starts_with("option `junit_report`: the report path"), "{error}");
     let _ = std::fs::remove_file(&fifo);
 }
+
+/// `state_path("/:id")` or `"/{"` was accepted by `build()`, and `StateServer::start_with`
+/// then panicked inside the router. A state path must be a plain path.
+#[test]
+fn a_state_path_that_is_not_a_plain_path_is_a_configuration_error() {
+    for path in ["/:id", "/{", "/{id}", "/*rest", "/a b", "/a?b", "//", "/a//b"] {
+        let error = Settings::builder().state_path(path).build().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!("option `state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{path}`")
+        );
+    }
+    let error = resolve(&SPEC, &[("PACT_STATE_CHANGE_PATH", "/:id")]).unwrap_err();
+    assert!(error.starts_with("PACT_STATE_CHANGE_PATH must be a plain path"), "{error}");
+    let error = resolve(&SPEC, &[("PACT_STATE_CHANGE_PATH", "states")]).unwrap_err();
+    assert!(error.starts_with("PACT_STATE_CHANGE_PATH must be a plain path"), "{error}");
+    for path in ["/", "/states", "/_pact/provider-states.v2/~x"] {
+        assert!(Settings::builder().state_path(path).build().is_ok(), "{path}");
+    }
+}

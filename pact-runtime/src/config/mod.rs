@@ -290,9 +290,14 @@ impl Settings {
                 listed.into_iter().map(|item| PactSource::parse(item, manifest_dir)).collect()
             }
         };
-        let state_path = values.text("state_path").map(|(_, path)| path).unwrap_or_else(|| DEFAULT_STATE_PATH.into());
-        if !state_path.starts_with('/') {
-            return Err(ConfigError(format!("PACT_STATE_CHANGE_PATH must start with `/`, got `{state_path}`")));
+        let (state_path_source, state_path) =
+            values.text("state_path").unwrap_or_else(|| (String::new(), DEFAULT_STATE_PATH.into()));
+        if !is_plain_path(&state_path) {
+            // The router `StateServer` serves it with reads `:name`, `{name}` and `*name` as
+            // parameters, and panics on some: only plain paths are taken.
+            return Err(ConfigError(format!(
+                "{state_path_source} must be a plain path such as `{DEFAULT_STATE_PATH}` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{state_path}`"
+            )));
         }
         let broker = resolve_broker(&values, manifest_dir)?;
         let publish = resolve_publish(&values)?;
@@ -336,6 +341,17 @@ impl Settings {
             json_report: values.report_path("json_report", manifest_dir)?,
         })
     }
+}
+
+/// A path of segments of letters, digits, `-`, `.`, `_` and `~`, each after one `/`.
+fn is_plain_path(path: &str) -> bool {
+    path == "/"
+        || path.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
+            })
+        })
 }
 
 /// `custom_headers` from `PACT_CUSTOM_HEADERS`, or else from every attribute option.
