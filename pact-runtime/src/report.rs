@@ -3,7 +3,7 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-mod console;
+pub(crate) mod console;
 pub(crate) mod files;
 pub mod json;
 mod junit;

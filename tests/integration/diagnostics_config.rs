@@ -182,3 +182,13 @@ fn a_state_path_that_is_not_a_plain_path_is_a_configuration_error() {
         assert!(Settings::builder().state_path(path).build().is_ok(), "{path}");
     }
 }
+
+/// ESC, CR and BEL in an environment value were printed raw in the configuration error, so a
+/// value could clear the terminal or overwrite the line; they are shown escaped.
+#[test]
+fn control_characters_in_values_are_shown_escaped_in_configuration_errors() {
+    let error = resolve(&SPEC, &[("PACT_STATE_TIMEOUT_MS", "5\u{1b}[2J\u{7}x\ry")]).unwrap_err();
+    assert_eq!(error, "PACT_STATE_TIMEOUT_MS must be a whole number of milliseconds, got `5\\u{1b}[2J\\u{7}x\\u{d}y`");
+    let error = Settings::builder().filter_description("(\u{1b}]0;title\u{7}").build().unwrap_err();
+    assert!(!error.to_string().contains(['\u{1b}', '\u{7}']), "{error}");
+}

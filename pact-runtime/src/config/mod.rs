@@ -104,8 +104,10 @@ pub struct ProviderTestSpec {
 pub struct ConfigError(pub String);
 
 impl std::fmt::Display for ConfigError {
+    /// The message with control characters from the values it quotes shown escaped (`\u{1b}`),
+    /// so a value cannot clear the terminal or overwrite the line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::report::console::printable(&self.0))
     }
 }
 
