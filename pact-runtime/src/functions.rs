@@ -102,6 +102,10 @@ impl ProviderFunctions {
                 "{} of state `{}` panicked in `{function}`: {panic}",
                 change.action, change.state
             ))),
+            Bounded::NotStarted(cause) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` did not run `{function}`: {cause}",
+                change.action, change.state
+            ))),
             // Its thread runs on; the lock is released so the next interactions go on.
             Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",

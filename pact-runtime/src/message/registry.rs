@@ -281,6 +281,9 @@ impl MessageRegistry {
             Bounded::Panicked(panic) => {
                 Err(unprocessable(format!("producing message `{description}` panicked in `{function}`: {panic}")))
             }
+            Bounded::NotStarted(cause) => {
+                Err(unprocessable(format!("producing message `{description}` did not run `{function}`: {cause}")))
+            }
             Bounded::TimedOut => Err(unprocessable(format!(
                 "producing message `{description}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"
             ))),

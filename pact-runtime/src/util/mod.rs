@@ -55,6 +55,8 @@ pub enum Bounded<T> {
     Panicked(String),
     /// It was still running when the bound passed; its thread is left to finish on its own.
     TimedOut,
+    /// It never ran: no thread could be started for it (the cause says why).
+    NotStarted(String),
 }
 
 /// Runs a user function's future on a thread of its own, within `timeout`.
@@ -77,7 +79,7 @@ pub async fn run_bounded<T: Send + 'static>(
         let _ = done.send(finished);
     }));
     if let Err(error) = spawned {
-        return Bounded::Panicked(format!("cannot start a thread to run it: {error}"));
+        return Bounded::NotStarted(format!("cannot start a thread to run it: {error}"));
     }
     match tokio::time::timeout(timeout, outcome).await {
         Ok(Ok(Ok(value))) => Bounded::Finished(value),
@@ -85,6 +87,12 @@ pub async fn run_bounded<T: Send + 'static>(
         Ok(Err(_)) => Bounded::Panicked("its thread ended without an answer".to_string()),
         Err(_) => Bounded::TimedOut,
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Makes [`on_worker_thread`] fail on this thread, as when the system has no threads left.
+    static NO_THREADS_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A job for a worker thread.
@@ -97,6 +105,10 @@ static IDLE_WORKERS: std::sync::Mutex<Vec<std::sync::mpsc::Sender<Job>>> = std::
 /// Runs `job` on an idle worker thread, or on a new one. Workers are detached: an idle or hung
 /// worker never keeps the process or a runtime from ending.
 fn on_worker_thread(job: Job) -> std::io::Result<()> {
+    #[cfg(test)]
+    if NO_THREADS_HERE.with(std::cell::Cell::get) {
+        return Err(std::io::Error::other("no threads here"));
+    }
     let idle = IDLE_WORKERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
     let job = match idle {
         Some(worker) => match worker.send(job) {
@@ -114,4 +126,22 @@ fn on_worker_thread(job: Job) -> std::io::Result<()> {
         }
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thread that could not be started was reported as the function having panicked: it is
+    /// reported as not run, with the cause.
+    #[tokio::test]
+    async fn a_thread_that_cannot_start_is_not_a_panic() {
+        NO_THREADS_HERE.with(|refuse| refuse.set(true));
+        let outcome = run_bounded(async {}, std::time::Duration::from_secs(5)).await;
+        NO_THREADS_HERE.with(|refuse| refuse.set(false));
+        match outcome {
+            Bounded::NotStarted(cause) => assert_eq!(cause, "cannot start a thread to run it: no threads here"),
+            other => panic!("expected NotStarted, got {other:?}"),
+        }
+    }
 }
