@@ -192,3 +192,16 @@ fn control_characters_in_values_are_shown_escaped_in_configuration_errors() {
     let error = Settings::builder().filter_description("(\u{1b}]0;title\u{7}").build().unwrap_err();
     assert!(!error.to_string().contains(['\u{1b}', '\u{7}']), "{error}");
 }
+
+/// `Settings::state_path` set directly, past `build()`, made `StateServer::start_with` panic
+/// inside the router; it is a configuration error too.
+#[tokio::test]
+async fn a_state_server_refuses_a_state_path_that_is_not_a_plain_path() {
+    let mut settings = Settings::new(Vec::new()).provider("ConfigService");
+    settings.state_path = "/:id".into();
+    let error = pact_runtime::StateServer::start_with(&settings).await.err().expect("an error").to_string();
+    assert_eq!(
+        error,
+        "configuration error: `Settings::state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `/:id`"
+    );
+}

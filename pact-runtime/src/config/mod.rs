@@ -294,13 +294,7 @@ impl Settings {
         };
         let (state_path_source, state_path) =
             values.text("state_path").unwrap_or_else(|| (String::new(), DEFAULT_STATE_PATH.into()));
-        if !is_plain_path(&state_path) {
-            // The router `StateServer` serves it with reads `:name`, `{name}` and `*name` as
-            // parameters, and panics on some: only plain paths are taken.
-            return Err(ConfigError(format!(
-                "{state_path_source} must be a plain path such as `{DEFAULT_STATE_PATH}` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{state_path}`"
-            )));
-        }
+        check_state_path(&state_path_source, &state_path)?;
         let broker = resolve_broker(&values, manifest_dir)?;
         let publish = resolve_publish(&values)?;
         if publish.is_some() && broker.is_none() && values.pact_url().is_none() {
@@ -343,6 +337,17 @@ impl Settings {
             json_report: values.report_path("json_report", manifest_dir)?,
         })
     }
+}
+
+/// Refuses a `state_path` (from `source`) that is not a plain path: the router `StateServer`
+/// serves it with reads `:name`, `{name}` and `*name` as parameters, and panics on some.
+pub(crate) fn check_state_path(source: &str, path: &str) -> Result<(), ConfigError> {
+    if is_plain_path(path) {
+        return Ok(());
+    }
+    Err(ConfigError(format!(
+        "{source} must be a plain path such as `{DEFAULT_STATE_PATH}` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{path}`"
+    )))
 }
 
 /// A path of segments of letters, digits, `-`, `.`, `_` and `~`, each after one `/`.
