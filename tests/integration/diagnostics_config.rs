@@ -205,3 +205,16 @@ async fn a_state_server_refuses_a_state_path_that_is_not_a_plain_path() {
         "configuration error: `Settings::state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `/:id`"
     );
 }
+
+/// `Settings::custom_headers` set in code, past `build()`, with a control character in a
+/// value: the run stops before anything is sent, naming the header, never showing the value.
+#[tokio::test]
+async fn custom_headers_set_in_code_are_checked_too() {
+    let mut settings = Settings::new(Vec::new()).provider("ConfigService");
+    settings.custom_headers = vec![("Authorization".into(), "Bearer S3CRET\u{1}x".into())];
+    let error = pact_runtime::verify_provider(&settings, || async { axum::Router::new() }).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "configuration error: `Settings::custom_headers`: the value of header `Authorization` holds a character no HTTP header may carry, such as a control character (value not shown)"
+    );
+}

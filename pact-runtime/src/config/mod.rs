@@ -350,6 +350,23 @@ pub(crate) fn check_state_path(source: &str, path: &str) -> Result<(), ConfigErr
     )))
 }
 
+/// Refuses `Settings::custom_headers` set in code, past `build()`, that no HTTP request can
+/// carry; the error names the header and never shows its value, which may be a secret.
+pub(crate) fn check_custom_headers(headers: &[(String, String)]) -> Result<(), ConfigError> {
+    use axum::http::{HeaderName, HeaderValue};
+    for (name, value) in headers {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ConfigError(format!("`Settings::custom_headers`: `{name}` is not a header name")));
+        }
+        if HeaderValue::from_str(value).is_err() {
+            return Err(ConfigError(format!(
+                "`Settings::custom_headers`: the value of header `{name}` holds a character no HTTP header may carry, such as a control character (value not shown)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// A path of segments of letters, digits, `-`, `.`, `_` and `~`, each after one `/`.
 fn is_plain_path(path: &str) -> bool {
     path == "/"
