@@ -199,7 +199,10 @@ fn control_characters_in_values_are_shown_escaped_in_configuration_errors() {
 async fn a_state_server_refuses_a_state_path_that_is_not_a_plain_path() {
     let mut settings = Settings::new(Vec::new()).provider("ConfigService");
     settings.state_path = "/:id".into();
-    let error = pact_runtime::StateServer::start_with(&settings).await.err().expect("an error").to_string();
+    let error = match pact_runtime::StateServer::start_with(&settings).await {
+        Ok(_) => panic!("the server started"),
+        Err(error) => error.to_string(),
+    };
     assert_eq!(
         error,
         "configuration error: `Settings::state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `/:id`"
