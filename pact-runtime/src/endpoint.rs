@@ -176,6 +176,14 @@ async fn serve(listener: TcpListener, router: Router, stopped: oneshot::Receiver
 
 /// The body of `request`, at most [`MAX_BODY_BYTES`] of it, within [`CONNECTION_TIMEOUT`].
 async fn read_body(request: Request, what: &str) -> Result<axum::body::Bytes, Response> {
+    // A declared length over the limit is refused at once, not after waiting for the body.
+    let declared =
+        request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+    if let Some(declared) = declared.filter(|declared| *declared > MAX_BODY_BYTES as u64) {
+        return Err(bad_request(format!(
+            "{what} body is {declared} bytes (Content-Length), larger than {MAX_BODY_BYTES} bytes"
+        )));
+    }
     match tokio::time::timeout(CONNECTION_TIMEOUT, to_bytes(request.into_body(), MAX_BODY_BYTES)).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(_)) => Err(bad_request(format!("{what} body is larger than {MAX_BODY_BYTES} bytes"))),

@@ -6,7 +6,7 @@
 //! Pact verifiers, see `StateServer`) calls it for each request it accepts.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
@@ -49,8 +49,18 @@ impl ProviderFunctions {
     /// no function serves do nothing. Errors carry the status the endpoint answers with.
     pub async fn change_state(&self, change: StateChange) -> Result<Map<String, Value>, EndpointError> {
         let inner = &self.inner;
+        // The look-up counts toward `state_timeout_ms` too.
+        let started = Instant::now();
         if change.state.trim().is_empty() {
             return Ok(Map::new());
+        }
+        if let Some(error) = too_long(
+            "provider state text",
+            &change.state,
+            "#[provider_state] patterns",
+            " (a state can carry data in its params)",
+        ) {
+            return Err(EndpointError::unprocessable(error));
         }
         let found = match inner.registry.lookup(&change.state, &change.params, change.action) {
             Ok(found) => found,
@@ -81,7 +91,8 @@ impl ProviderFunctions {
         let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
         let function = found.registration.function;
         let _serial = inner.serial.lock().await;
-        match run_bounded((found.registration.handler)(call), inner.timeout).await {
+        let left = inner.timeout.saturating_sub(started.elapsed());
+        match run_bounded((found.registration.handler)(call), left).await {
             Bounded::Finished(Ok(values)) => Ok(values),
             Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` failed in `{function}`: {error}",
@@ -89,6 +100,10 @@ impl ProviderFunctions {
             ))),
             Bounded::Panicked(panic) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` panicked in `{function}`: {panic}",
+                change.action, change.state
+            ))),
+            Bounded::NotStarted(cause) => Err(EndpointError::unprocessable(format!(
+                "{} of state `{}` did not run `{function}`: {cause}",
                 change.action, change.state
             ))),
             // Its thread runs on; the lock is released so the next interactions go on.
@@ -105,4 +120,21 @@ impl ProviderFunctions {
         let _serial = self.inner.serial.lock().await;
         self.inner.messages.produce(request, self.inner.timeout).await
     }
+}
+
+/// The longest provider state text or message description matched against the functions'
+/// patterns, in bytes (documented in the README, "When things go wrong").
+pub(crate) const MAX_MATCHED_TEXT_BYTES: usize = 16 * 1024;
+
+/// The error for a state text or message description longer than [`MAX_MATCHED_TEXT_BYTES`],
+/// showing its start only.
+pub(crate) fn too_long(what: &str, text: &str, against: &str, hint: &str) -> Option<String> {
+    if text.len() <= MAX_MATCHED_TEXT_BYTES {
+        return None;
+    }
+    let start: String = text.chars().take(40).collect();
+    Some(format!(
+        "the {what} `{start}...` is {} bytes, more than the {MAX_MATCHED_TEXT_BYTES} bytes pact-runtime matches against {against}: shorten it in the pact{hint}",
+        text.len()
+    ))
 }

@@ -269,8 +269,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The tests, in pact order, named `consumer › description`, with the states (then a number)
-/// added where two names would be the same.
+/// The tests, in pact order, named `consumer › description`, with the states (then a number
+/// no other test's name has) added where two names would be the same.
 fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
     let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut raw = Vec::new();
@@ -310,12 +310,23 @@ fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
         }
     }
     let counts = count(&raw);
+    // A number is skipped when another test has that name already (a description can end in
+    // ` #1` too), so every name is unique.
+    let mut taken: std::collections::HashSet<String> =
+        raw.iter().filter(|entry| counts[&entry.name] == 1).map(|entry| entry.name.clone()).collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for entry in &mut raw {
         if counts[&entry.name] > 1 {
             let number = seen.entry(entry.name.clone()).or_default();
-            *number += 1;
-            entry.name = format!("{} #{number}", entry.name);
+            let numbered = loop {
+                *number += 1;
+                let numbered = format!("{} #{number}", entry.name);
+                if !taken.contains(&numbered) {
+                    break numbered;
+                }
+            };
+            taken.insert(numbered.clone());
+            entry.name = numbered;
         }
     }
     raw
@@ -484,4 +495,60 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
 
 fn indent(text: &str, prefix: &str) -> String {
     text.lines().map(|line| format!("{prefix}{line}\n")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two interactions named `d [fine]` beside one described `d [fine] #1` gave two tests named
+    /// `D › d [fine] #1`: `--exact` ran both, and nextest listed 3 and ran 2. Names are unique
+    /// whatever the descriptions are.
+    #[test]
+    fn test_names_are_unique_whatever_the_descriptions_are() {
+        let interaction = |description: &str, state: Option<&str>| {
+            let mut interaction = serde_json::json!({
+                "description": description,
+                "request": { "method": "GET", "path": "/" },
+                "response": { "status": 200 }
+            });
+            if let Some(state) = state {
+                interaction["providerStates"] = serde_json::json!([{ "name": state }]);
+            }
+            interaction
+        };
+        let pact = serde_json::json!({
+            "consumer": { "name": "D" },
+            "provider": { "name": "P" },
+            "interactions": [
+                interaction("d", Some("fine")),
+                interaction("d", Some("fine")),
+                interaction("d [fine] #1", None),
+                interaction("d [fine] #2", Some("x")),
+                interaction("e", None),
+                interaction("e", None),
+                interaction("e #1", None),
+            ],
+            "metadata": { "pactSpecification": { "version": "3.0.0" } }
+        });
+        let pact = pact_models::pact::load_pact_from_json("p.json", &pact).unwrap();
+        let names: Vec<String> = entries(&[LoadedPact::new("p.json", pact)], &InteractionFilter::default())
+            .into_iter()
+            .map(|entry| entry.name)
+            .collect();
+        let unique: std::collections::HashSet<&String> = names.iter().collect();
+        assert_eq!(unique.len(), names.len(), "{names:#?}");
+        assert_eq!(
+            names,
+            [
+                "D › d [fine] #3",
+                "D › d [fine] #4",
+                "D › d [fine] #1",
+                "D › d [fine] #2",
+                "D › e [no provider state] #1",
+                "D › e [no provider state] #2",
+                "D › e #1",
+            ]
+        );
+    }
 }

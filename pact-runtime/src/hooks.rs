@@ -315,6 +315,7 @@ impl Hooks {
                 Bounded::Finished(Ok(())) => None,
                 Bounded::Finished(Err(message)) => Some(message),
                 Bounded::Panicked(panic) => Some(format!("panicked: {panic}")),
+                Bounded::NotStarted(cause) => Some(format!("did not run: {cause}")),
                 Bounded::TimedOut => Some(format!(
                     "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds hooks too)",
                     self.timeout
@@ -355,6 +356,7 @@ impl Hooks {
                 }
                 Bounded::Finished((_, Err(message))) => message,
                 Bounded::Panicked(panic) => format!("panicked: {panic}"),
+                Bounded::NotStarted(cause) => format!("did not run: {cause}"),
                 Bounded::TimedOut => format!(
                     "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)",
                     self.timeout

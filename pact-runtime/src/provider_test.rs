@@ -10,6 +10,11 @@ use crate::session::{load_run, LoadedRun, RunError};
 ///
 /// This is what `#[pact_provider_test]` runs; call it yourself to assert on the report.
 ///
+/// It writes the report files the settings name (`junit_report`, `json_report`), as a
+/// `#[pact_provider_test]` does; a directory gets a file named after the provider. A file it
+/// cannot write is a warning of the returned report (and printed to stderr for a run that
+/// could not verify anything), never a failure of the run.
+///
 /// ```no_run
 /// use pact_runtime::config::PactSource;
 /// use pact_runtime::{verify_provider, Settings};
@@ -24,7 +29,26 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     settings: &Settings,
     app: App,
 ) -> Result<VerificationReport, RunError> {
-    verify(settings, app, None).await
+    let mut outcome = verify(settings, app, None).await;
+    let files = settings.report_files();
+    if files.junit.is_none() && files.json.is_none() {
+        return outcome;
+    }
+    let written = match &outcome {
+        Ok(report) => files.write(report, &report.provider),
+        Err(error) => {
+            let provider = settings.provider.as_deref().unwrap_or_default();
+            let name = if provider.is_empty() { "pact-verification" } else { provider };
+            files.write_error(name, provider, &error.to_string())
+        }
+    };
+    if let Err(error) = written {
+        match &mut outcome {
+            Ok(report) => report.warnings.push(error),
+            Err(_) => eprintln!("warning: {error}"),
+        }
+    }
+    outcome
 }
 
 /// [`verify_provider`], telling `progress` about each interaction as it completes.

@@ -3,8 +3,8 @@
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
-mod console;
-mod files;
+pub(crate) mod console;
+pub(crate) mod files;
 pub mod json;
 mod junit;
 pub(crate) mod progress;
@@ -224,23 +224,24 @@ impl InteractionResult {
             writeln!(text, "        {}", palette.dim(&format!("# original test name: {}", console::printable(name))))
                 .ok();
         }
+        let short = |text: &str| console::shortened(text, console::CONSOLE.text_bytes).into_owned();
         for failure in &result.failures {
-            writeln!(text, "        - {}", indent(&failure.to_string(), "          ")).ok();
+            writeln!(text, "        - {}", indent(&short(&failure.to_string()), "          ")).ok();
             if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
                 if kind != "StatusMismatch" {
-                    writeln!(text, "          expected: {}", palette.red(&indent(expected, "                    ")))
-                        .ok();
-                    writeln!(text, "          actual:   {}", palette.green(&indent(actual, "                    ")))
-                        .ok();
+                    let expected = indent(&short(expected), "                    ");
+                    let actual = indent(&short(actual), "                    ");
+                    writeln!(text, "          expected: {}", palette.red(&expected)).ok();
+                    writeln!(text, "          actual:   {}", palette.green(&actual)).ok();
                 }
             }
         }
         if let Some(diff) = &result.body_diff {
             writeln!(text, "        body diff ({}, {}):", palette.red("- expected"), palette.green("+ actual")).ok();
-            text.push_str(&console::body_diff_text(diff, "          ", palette));
+            text.push_str(&console::body_diff_text(diff, "          ", palette, console::CONSOLE));
         }
         for warning in &result.warnings {
-            writeln!(text, "        ! warning: {}", indent(warning, "          ")).ok();
+            writeln!(text, "        ! warning: {}", indent(&short(warning), "          ")).ok();
         }
         text
     }
@@ -352,7 +353,9 @@ impl VerificationReport {
             )
             .ok();
             for failure in &result.failures {
-                writeln!(text, "   - {}", indent(&failure.to_string(), "     ")).ok();
+                let failure = failure.to_string();
+                writeln!(text, "   - {}", indent(&console::shortened(&failure, console::CONSOLE.text_bytes), "     "))
+                    .ok();
             }
         }
         text.push_str(&self.missing_states_text());
@@ -467,5 +470,49 @@ mod tests {
             mismatch("StatusMismatch", None, "expected 200 but was 404"),
             "StatusMismatch: expected 200 but was 404"
         );
+    }
+
+    /// A 15 MB mismatching body gave 47 MB of console. The console shows 4 KiB of each text
+    /// and 200 lines of a body diff, saying how much it cut; the JSON and JUnit files keep
+    /// 1 MiB of each text.
+    #[test]
+    fn huge_bodies_are_shortened_in_the_console_and_capped_in_the_files() {
+        let huge = format!("{{\"text\": \"{}\"}}", "x".repeat(15 * 1024 * 1024));
+        let lines: String = (0..5000).map(|n| format!("line {n}\n")).collect();
+        let result = super::InteractionResult {
+            consumer: "C".into(),
+            provider: "P".into(),
+            description: "d".into(),
+            states: Vec::new(),
+            interaction_id: None,
+            interaction_key: "k".into(),
+            index: 0,
+            comments: Vec::new(),
+            test_name: None,
+            pending: false,
+            wip: false,
+            pact_source: "p.json".into(),
+            failures: vec![Failure::Mismatch {
+                kind: "BodyMismatch".into(),
+                path: Some("$.text".into()),
+                description: format!("$.text -> Expected '{}' to be equal to 'y'", "x".repeat(15 * 1024 * 1024)),
+                expected: Some("x".repeat(15 * 1024 * 1024)),
+                actual: Some("\"y\"".into()),
+            }],
+            warnings: Vec::new(),
+            duration: std::time::Duration::ZERO,
+            body_diff: Some(super::BodyDiff { content_type: None, expected: huge, actual: lines }),
+        };
+        let report = super::VerificationReport { results: vec![result], ..Default::default() };
+        let console = report.to_string();
+        assert!(console.len() < 64 * 1024, "{} bytes of console", console.len());
+        assert!(console.contains("xxxx... [15724544 more bytes cut]"), "no note of the cut");
+        assert!(console.contains("more diff lines cut]"), "no note of the cut lines");
+        assert!(report.failure_summary().len() < 64 * 1024);
+        let json = serde_json::to_string(&report.to_json("t")).unwrap();
+        assert!(json.len() < 8 * 1024 * 1024, "{} bytes of JSON", json.len());
+        assert!(json.contains("more bytes cut]"));
+        let junit = report.to_junit_xml("t");
+        assert!(junit.len() < 8 * 1024 * 1024, "{} bytes of JUnit", junit.len());
     }
 }

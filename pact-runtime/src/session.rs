@@ -324,6 +324,7 @@ pub(crate) enum LoadedRun {
 
 /// Loads the run's pacts and applies the `no_pacts` policy.
 pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
+    crate::config::check_custom_headers(&settings.custom_headers).map_err(RunError::Config)?;
     let client = http_client_with(settings.request_timeout, settings.follow_redirects)?;
     let mut warnings = Vec::new();
     let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;

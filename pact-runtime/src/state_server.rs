@@ -59,6 +59,8 @@ impl StateServer {
                 "a state server serves one provider: set it with `Settings::provider`".to_string(),
             ))
         })?;
+        // `Settings::state_path` can be set without `build()`, which checks it too.
+        crate::config::check_state_path("`Settings::state_path`", &settings.state_path).map_err(RunError::Config)?;
         check_states(provider)?;
         let endpoint = StateEndpoint::start_with_messages(
             StateRegistry::for_provider(provider),

@@ -130,6 +130,19 @@ proptest! {
         prop_assert_eq!(again, rendered);
     }
 
+    /// The linear matcher captures exactly what the backtracking one it replaced did (earlier
+    /// placeholders as little as possible), on texts over a small alphabet where literals
+    /// repeat and overlap.
+    #[test]
+    fn captures_are_those_of_backtracking(
+        pattern in "(ab|a|b| |é|\\{x\\}|\\{y\\}|\\{z\\}){0,8}",
+        text in "[ab é]{0,16}",
+    ) {
+        if let Ok(parsed) = StatePattern::parse(&pattern) {
+            prop_assert_eq!(parsed.captures(&text), backtracking(parsed.segments(), &text), "pattern `{}` text `{}`", pattern, text);
+        }
+    }
+
     /// Doubling the braces of any text gives a literal pattern that matches exactly that text,
     /// which is how missing-state stubs quote a state.
     #[test]
@@ -137,6 +150,22 @@ proptest! {
         let parsed = StatePattern::parse(&text.replace('{', "{{").replace('}', "}}")).unwrap();
         prop_assert!(parsed.is_literal());
         prop_assert_eq!(parsed.captures(&text), Some(Vec::new()));
+    }
+}
+
+/// The matcher `StatePattern::captures` had before it became linear: every end of each
+/// placeholder, shortest first.
+fn backtracking(segments: &[Segment], text: &str) -> Option<Vec<(String, String)>> {
+    match segments.split_first() {
+        None => text.is_empty().then(Vec::new),
+        Some((Segment::Literal(literal), rest)) => backtracking(rest, text.strip_prefix(literal.as_str())?),
+        Some((Segment::Placeholder(name), rest)) => {
+            text.char_indices().map(|(i, c)| i + c.len_utf8()).find_map(|end| {
+                let mut captures = vec![(name.clone(), text[..end].to_string())];
+                captures.extend(backtracking(rest, &text[end..])?);
+                Some(captures)
+            })
+        }
     }
 }
 

@@ -265,7 +265,8 @@ pub fn find_option(attribute: &str) -> Option<&'static OptionDef> {
 }
 
 /// Parses `custom_headers`: `Name: value` pairs separated by commas. A comma that is not
-/// followed by `Name:` belongs to the value, so `Accept: a, b` is one header.
+/// followed by `Name:` belongs to the value, so `Accept: a, b` is one header. A value with a
+/// control character is an error that names the header and not the value, which may be a secret.
 pub fn parse_headers(list: &str) -> Result<Vec<(String, String)>, String> {
     let mut pieces: Vec<String> = Vec::new();
     for piece in list.split(',') {
@@ -282,7 +283,14 @@ pub fn parse_headers(list: &str) -> Result<Vec<(String, String)>, String> {
     for piece in pieces.iter().filter(|piece| !piece.trim().is_empty()) {
         match piece.split_once(':') {
             Some((name, value)) if is_header_name(name.trim()) => {
-                headers.push((name.trim().to_string(), value.trim().to_string()))
+                let (name, value) = (name.trim(), value.trim());
+                // What `http::HeaderValue` accepts: tabs and bytes from 0x20 on, but DEL.
+                if let Some(byte) = value.bytes().find(|&byte| (byte < 0x20 && byte != b'\t') || byte == 0x7f) {
+                    return Err(format!(
+                        "the value of header `{name}` holds a control character (byte {byte:#04x}), which no HTTP header may carry (value not shown)"
+                    ));
+                }
+                headers.push((name.to_string(), value.to_string()))
             }
             _ => return Err(format!("`{}` is not a header: write `Name: value`", piece.trim())),
         }

@@ -149,33 +149,44 @@ impl StatePattern {
 
     /// Matches state text against the pattern. Each placeholder captures at least one
     /// character; earlier placeholders capture as little as possible.
+    ///
+    /// Linear in the text: the literal after each placeholder is found at its first place that
+    /// leaves the placeholder a character, and the last literal must end the text. Taking the
+    /// first place is never wrong, since every literal is followed by a placeholder that can
+    /// take whatever text a later place would have skipped.
     pub fn captures(&self, text: &str) -> Option<Vec<(String, String)>> {
-        let mut captures = Vec::new();
-        if match_from(&self.segments, text, &mut captures) {
-            Some(captures)
-        } else {
-            None
+        let mut segments = self.segments.as_slice();
+        let mut text = text;
+        if let Some((Segment::Literal(first), rest)) = segments.split_first() {
+            text = text.strip_prefix(first.as_str())?;
+            segments = rest;
         }
-    }
-}
-
-fn match_from(segments: &[Segment], text: &str, captures: &mut Vec<(String, String)>) -> bool {
-    match segments.split_first() {
-        None => text.is_empty(),
-        Some((Segment::Literal(literal), rest)) => {
-            text.strip_prefix(literal.as_str()).is_some_and(|rest_text| match_from(rest, rest_text, captures))
-        }
-        Some((Segment::Placeholder(name), rest)) => {
-            let ends = text.char_indices().map(|(i, c)| i + c.len_utf8());
-            for end in ends {
-                captures.push((name.clone(), text[..end].to_string()));
-                if match_from(rest, &text[end..], captures) {
-                    return true;
-                }
-                captures.pop();
+        // A literal after the last placeholder ends the text.
+        if let [rest @ .., Segment::Literal(last)] = segments {
+            if rest.is_empty() {
+                return text.is_empty().then(Vec::new);
             }
-            false
+            text = text.strip_suffix(last.as_str())?;
+            segments = rest;
         }
+        // Now placeholder, literal, placeholder, ..., placeholder.
+        let mut captures = Vec::with_capacity(segments.len().div_ceil(2));
+        let mut pieces = segments.iter();
+        while let Some(Segment::Placeholder(name)) = pieces.next() {
+            let first = text.chars().next()?.len_utf8();
+            match pieces.next() {
+                Some(Segment::Literal(literal)) => {
+                    let at = first + text[first..].find(literal.as_str())?;
+                    captures.push((name.clone(), text[..at].to_string()));
+                    text = &text[at + literal.len()..];
+                }
+                _ => {
+                    captures.push((name.clone(), text.to_string()));
+                    text = "";
+                }
+            }
+        }
+        text.is_empty().then_some(captures)
     }
 }
 
@@ -186,4 +197,48 @@ fn is_identifier(name: &str) -> bool {
         _ => return false,
     }
     name != "_" && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn captures(pattern: &str, text: &str) -> Option<Vec<(String, String)>> {
+        StatePattern::parse(pattern).unwrap().captures(text)
+    }
+
+    fn pairs(list: &[(&str, &str)]) -> Option<Vec<(String, String)>> {
+        Some(list.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect())
+    }
+
+    #[test]
+    fn matching_is_linear_in_the_text() {
+        // Backtracking took 47 s on 16 KB of "x " against this pattern; a scan takes microseconds.
+        let text = format!("a {}", "x ".repeat(8 * 1024));
+        let started = std::time::Instant::now();
+        assert_eq!(captures("a {entity} {change} event", &text), None);
+        let long = format!("{text}event");
+        assert!(captures("a {entity} {change} event", &long).is_some());
+        assert!(captures("{state}", &"y".repeat(400 * 1024)).is_some());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    }
+
+    #[test]
+    fn earlier_placeholders_capture_as_little_as_possible() {
+        assert_eq!(captures("user {id} exists", "user 42 exists"), pairs(&[("id", "42")]));
+        assert_eq!(captures("a {x} b {y} c", "a 1 b 2 b 3 c"), pairs(&[("x", "1"), ("y", "2 b 3")]));
+        assert_eq!(captures("{x} and {y}", "a and b and c"), pairs(&[("x", "a"), ("y", "b and c")]));
+        assert_eq!(captures("{x}-{y}", "--"), None);
+        assert_eq!(captures("{x}-{y}", "---"), pairs(&[("x", "-"), ("y", "-")]));
+        assert_eq!(captures("{x}ab", "aab"), pairs(&[("x", "a")]));
+        assert_eq!(captures("{x}ab", "ab"), None);
+        assert_eq!(captures("{x}aa", "aaa"), pairs(&[("x", "a")]));
+        assert_eq!(captures("a{x}a", "aa"), None);
+        assert_eq!(captures("a{x}a", "aéa"), pairs(&[("x", "é")]));
+        assert_eq!(captures("ab{x}", "ab"), None);
+        assert_eq!(captures("é{x}", "éé"), pairs(&[("x", "é")]));
+        assert_eq!(captures("literal", "literal"), Some(Vec::new()));
+        assert_eq!(captures("literal", "literal!"), None);
+        assert_eq!(captures("{a} x {b} x {c}", "1 x 2 x 3 x 4"), pairs(&[("a", "1"), ("b", "2"), ("c", "3 x 4")]));
+    }
 }

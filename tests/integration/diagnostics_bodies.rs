@@ -191,6 +191,48 @@ async fn a_produced_message_over_the_limit_fails() {
     );
 }
 
+#[message("an event with large metadata", provider = "LargeMetadataService")]
+fn large_metadata() -> Message {
+    Message::text("y").with_metadata("note", "m".repeat(2000))
+}
+
+const LARGE_METADATA_FAILURE: &str = "message `an event with large metadata` produced by `large_metadata` is 2012 bytes with its metadata (1 bytes of contents, 2011 bytes of metadata as JSON), more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected";
+
+/// Metadata counts toward `max_body_bytes`: 50 MB of metadata gave a 100 MB mismatch line and
+/// a 587 MB peak RSS in-process, and through `StateServer` a header the client refused. Now
+/// both fail naming the producer. Bound: 10 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_metadata_counts_toward_the_limit_in_process_and_at_the_state_server() {
+    let file = pact_tests::write_pact(
+        "BodyConsumer-LargeMetadataService.json",
+        &json!({
+            "consumer": { "name": "BodyConsumer" },
+            "provider": { "name": "LargeMetadataService" },
+            "messages": [{ "description": "an event with large metadata", "contents": "y", "metadata": { "contentType": "text/plain" } }],
+            "metadata": { "pactSpecification": { "version": "3.0.0" } }
+        }),
+    );
+    let mut settings = Settings::new(vec![PactSource::File(file)]).provider("LargeMetadataService");
+    settings.max_body_bytes = 1000;
+    let run = verify_provider(&settings, || async { Router::new() });
+    let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("within 10 s").expect("starts");
+    assert_eq!(failure_texts(&report, 0), [format!("request failed: {LARGE_METADATA_FAILURE}")]);
+
+    let server = pact_runtime::StateServer::start_with(&settings).await.expect("the server starts");
+    let request = json!({ "description": "an event with large metadata", "providerStates": [] });
+    let answer = tokio::time::timeout(
+        Duration::from_secs(10),
+        reqwest::Client::new().post(server.message_url()).json(&request).send(),
+    )
+    .await
+    .expect("within 10 s")
+    .expect("an answer");
+    assert_eq!(answer.status(), 422);
+    assert!(answer.headers().get("pact-message-metadata").is_none());
+    let body = answer.text().await.expect("a body");
+    assert!(body.contains(LARGE_METADATA_FAILURE), "{body}");
+}
+
 /// The engine reads a message endpoint's answer and a state endpoint's answer bounded too: a
 /// message endpoint (or a state endpoint) that streams without end fails the interaction at
 /// the limit. Bound: 10 s, with a 60 s request timeout.

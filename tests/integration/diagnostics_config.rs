@@ -100,3 +100,124 @@ fn a_conflict_fails_the_generated_test_before_the_app_boots() {
         axum::Router::new()
     });
 }
+
+/// A custom header value with a control character was accepted, and then every interaction
+/// failed printing the token. It is a configuration error naming the header, never its value,
+/// from the environment, the attribute and the builder alike.
+#[test]
+fn a_custom_header_value_with_a_control_character_is_refused_without_showing_it() {
+    let expected = "PACT_CUSTOM_HEADERS: the value of header `Authorization` holds a control character (byte 0x01), which no HTTP header may carry (value not shown)";
+    let error =
+        resolve(&SPEC, &[("PACT_CUSTOM_HEADERS", "X-Trace: 1, Authorization: Bearer S3CRET\u{1}x")]).unwrap_err();
+    assert_eq!(error, expected);
+    let spec = ProviderTestSpec { options: &[("custom_headers", "Authorization: Bearer S3CRET\u{7f}x")], ..SPEC };
+    let error = resolve(&spec, &[]).unwrap_err();
+    assert!(
+        error.starts_with(
+            "option `custom_headers`: the value of header `Authorization` holds a control character (byte 0x7f)"
+        ),
+        "{error}"
+    );
+    let error =
+        Settings::builder().custom_header("Authorization", "Bearer S3CRET\u{1b}[2Jx").build().unwrap_err().to_string();
+    assert!(!error.contains("S3CRET"), "{error}");
+    assert!(error.contains("header `Authorization`"), "{error}");
+    // Tabs, and bytes past ASCII (UTF-8 text), are fine in a header value.
+    assert!(resolve(&SPEC, &[("PACT_CUSTOM_HEADERS", "X-Note: a\tcafé")]).is_ok());
+}
+
+/// `PACT_SHARD=1/4294967295` aborted the process allocating 32 GiB; a count over 1000 is a
+/// configuration error naming `PACT_SHARD`.
+#[test]
+fn a_huge_shard_count_is_a_configuration_error() {
+    let error = resolve(&SPEC, &[("PACT_SHARD", "1/4294967295")]).unwrap_err();
+    assert_eq!(
+        error,
+        "PACT_SHARD splits the run into at most 1000 shards, got 4294967295: use fewer (each shard verifies whole pacts, so shards beyond the number of pacts get nothing)"
+    );
+    let error = Settings::builder().shard(1, 100_000_000).build().unwrap_err().to_string();
+    assert!(error.starts_with("option `shard` splits the run into at most 1000 shards, got 100000000"), "{error}");
+}
+
+/// A report path that is a FIFO nobody reads made the test never end; it is a configuration
+/// error naming the variable and the path, before anything runs.
+#[cfg(unix)]
+#[test]
+fn a_report_path_that_is_a_fifo_is_a_configuration_error() {
+    let fifo = std::env::temp_dir().join(format!("pact-config-report-{}.json", std::process::id()));
+    let _ = std::fs::remove_file(&fifo);
+    let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(status.success());
+    let shown = fifo.display().to_string();
+    let env = [("PACT_VERIFIER_JSON_REPORT", shown.as_str())];
+    let error =
+        Settings::resolve_with(&SPEC, |name| env.iter().find(|(key, _)| *key == name).map(|(_, v)| v.to_string()))
+            .unwrap_err()
+            .to_string();
+    assert_eq!(
+        error,
+        format!("PACT_VERIFIER_JSON_REPORT: the report path {shown} is a FIFO, not a regular file; give a file path, or a directory for a file per test")
+    );
+    let error = Settings::builder().junit_report(&fifo).build().unwrap_err().to_string();
+    assert!(error.starts_with("option `junit_report`: the report path"), "{error}");
+    let _ = std::fs::remove_file(&fifo);
+}
+
+/// `state_path("/:id")` or `"/{"` was accepted by `build()`, and `StateServer::start_with`
+/// then panicked inside the router. A state path must be a plain path.
+#[test]
+fn a_state_path_that_is_not_a_plain_path_is_a_configuration_error() {
+    for path in ["/:id", "/{", "/{id}", "/*rest", "/a b", "/a?b", "//", "/a//b"] {
+        let error = Settings::builder().state_path(path).build().unwrap_err().to_string();
+        assert_eq!(
+            error,
+            format!("option `state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{path}`")
+        );
+    }
+    let error = resolve(&SPEC, &[("PACT_STATE_CHANGE_PATH", "/:id")]).unwrap_err();
+    assert!(error.starts_with("PACT_STATE_CHANGE_PATH must be a plain path"), "{error}");
+    let error = resolve(&SPEC, &[("PACT_STATE_CHANGE_PATH", "states")]).unwrap_err();
+    assert!(error.starts_with("PACT_STATE_CHANGE_PATH must be a plain path"), "{error}");
+    for path in ["/", "/states", "/_pact/provider-states.v2/~x"] {
+        assert!(Settings::builder().state_path(path).build().is_ok(), "{path}");
+    }
+}
+
+/// ESC, CR and BEL in an environment value were printed raw in the configuration error, so a
+/// value could clear the terminal or overwrite the line; they are shown escaped.
+#[test]
+fn control_characters_in_values_are_shown_escaped_in_configuration_errors() {
+    let error = resolve(&SPEC, &[("PACT_STATE_TIMEOUT_MS", "5\u{1b}[2J\u{7}x\ry")]).unwrap_err();
+    assert_eq!(error, "PACT_STATE_TIMEOUT_MS must be a whole number of milliseconds, got `5\\u{1b}[2J\\u{7}x\\u{d}y`");
+    let error = Settings::builder().filter_description("(\u{1b}]0;title\u{7}").build().unwrap_err();
+    assert!(!error.to_string().contains(['\u{1b}', '\u{7}']), "{error}");
+}
+
+/// `Settings::state_path` set directly, past `build()`, made `StateServer::start_with` panic
+/// inside the router; it is a configuration error too.
+#[tokio::test]
+async fn a_state_server_refuses_a_state_path_that_is_not_a_plain_path() {
+    let mut settings = Settings::new(Vec::new()).provider("ConfigService");
+    settings.state_path = "/:id".into();
+    let error = match pact_runtime::StateServer::start_with(&settings).await {
+        Ok(_) => panic!("the server started"),
+        Err(error) => error.to_string(),
+    };
+    assert_eq!(
+        error,
+        "configuration error: `Settings::state_path` must be a plain path such as `/_pact/provider_states` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `/:id`"
+    );
+}
+
+/// `Settings::custom_headers` set in code, past `build()`, with a control character in a
+/// value: the run stops before anything is sent, naming the header, never showing the value.
+#[tokio::test]
+async fn custom_headers_set_in_code_are_checked_too() {
+    let mut settings = Settings::new(Vec::new()).provider("ConfigService");
+    settings.custom_headers = vec![("Authorization".into(), "Bearer S3CRET\u{1}x".into())];
+    let error = pact_runtime::verify_provider(&settings, || async { axum::Router::new() }).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "configuration error: `Settings::custom_headers`: the value of header `Authorization` holds a character no HTTP header may carry, such as a control character (value not shown)"
+    );
+}

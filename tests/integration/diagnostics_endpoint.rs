@@ -159,6 +159,32 @@ async fn slow_and_idle_connections_are_closed() {
     assert_eq!(response.status(), StatusCode::OK, "the endpoint still serves");
 }
 
+/// A request declaring `Content-Length: 99999999999` and sending nothing more was answered
+/// `408` after 10 s; a declared body over the limit is a `400` at once. Bound: 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_body_over_the_limit_is_refused_at_once() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let endpoint = endpoint().await;
+    let url = reqwest::Url::parse(endpoint.url()).unwrap();
+    let mut stream = tokio::net::TcpStream::connect(endpoint.address()).await.unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 99999999999\r\n\r\n{{",
+        url.path()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 4096];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("an answer within 5 s")
+        .unwrap();
+    let answer = String::from_utf8_lossy(&answer[..read]).to_string();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(
+        answer.contains("state-change body is 99999999999 bytes (Content-Length), larger than 65536 bytes"),
+        "{answer}"
+    );
+}
+
 /// A repeated `state=` in the query form is a `400`, not the last one silently. Bound: 5 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_repeated_state_in_the_query_form_is_rejected() {

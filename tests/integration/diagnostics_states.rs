@@ -461,3 +461,82 @@ async fn without_the_provider_lock_two_engines_interleave() {
     assert!(first.is_success() && second.is_success());
     assert_eq!(UNLOCKED_MOST_IN_FLIGHT.load(Ordering::SeqCst), 2, "the engines should have overlapped");
 }
+
+// ---- long state texts ----
+
+#[provider_state("a {entity} {change} event", provider = "LongStateService")]
+fn an_entity_event(entity: String, change: String) {
+    let _ = (entity, change);
+}
+
+/// A V3 pact of `LongStateService` with a `GET /` interaction per state.
+fn long_state_pact(states: &[String]) -> PathBuf {
+    let interactions: Vec<_> = states
+        .iter()
+        .enumerate()
+        .map(|(index, state)| {
+            json!({
+                "description": format!("request {index}"),
+                "providerStates": [{ "name": state }],
+                "request": { "method": "GET", "path": "/" },
+                "response": { "status": 200 }
+            })
+        })
+        .collect();
+    pact_tests::write_pact(
+        "StatesConsumer-LongStateService.json",
+        &json!({
+            "consumer": { "name": "StatesConsumer" },
+            "provider": { "name": "LongStateService" },
+            "interactions": interactions,
+            "metadata": { "pactSpecification": { "version": "3.0.0" } }
+        }),
+    )
+}
+
+/// Against `a {entity} {change} event`, a state of 8 KB of `x ` that does not match took
+/// 11.7 s to look up (backtracking); a state longer than 16 KiB is refused naming the limit.
+/// Bound: 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_states_are_matched_in_linear_time_and_too_long_ones_are_refused() {
+    let unmatched = format!("a {}", "x ".repeat(4 * 1024));
+    let matched = format!("a {}event", "x ".repeat(4 * 1024));
+    let too_long = format!("a {}event", "x ".repeat(9 * 1024));
+    let file = long_state_pact(&[unmatched, matched, too_long]);
+    let settings = Settings::new(vec![PactSource::File(file)]).provider("LongStateService");
+    let app = || async { Router::new().route("/", get(|| async { StatusCode::OK })) };
+    let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
+    let failures = pact_tests::failure_lines(&report);
+    assert!(failures[0].starts_with("no provider state function serves `a x x x"), "{}", failures[0]);
+    assert_eq!(failures[1], "");
+    assert_eq!(
+        failures[2],
+        "the provider state text `a x x x x x x x x x x x x x x x x x x x ...` is 18439 bytes, more than the 16384 bytes pact-runtime matches against #[provider_state] patterns: shorten it in the pact (a state can carry data in its params)"
+    );
+}
+
+/// Through `StateServer`, a 16 KB state took 47 s per request; now an unmatched 8 KB state is
+/// answered at once, and one over 16 KiB is refused naming the limit. Bound: 5 s per request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_states_at_the_state_server_are_answered_at_once() {
+    let server = pact_runtime::StateServer::start("LongStateService").await.unwrap();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+    let post = |state: String| {
+        client.post(server.state_change_url()).json(&json!({ "state": state, "action": "setup" })).send()
+    };
+    let started = Instant::now();
+    let unmatched = post(format!("a {}", "x ".repeat(4 * 1024))).await.expect("an answer within 5 s");
+    assert_eq!(unmatched.status(), 422);
+    let matched = post(format!("a {}event", "x ".repeat(4 * 1024))).await.expect("an answer within 5 s");
+    assert_eq!(matched.status(), 200);
+    let too_long = post(format!("a {}event", "x ".repeat(9 * 1024))).await.expect("an answer within 5 s");
+    assert_eq!(too_long.status(), 422);
+    let body = too_long.text().await.unwrap();
+    assert!(
+        body.contains(
+            "is 18439 bytes, more than the 16384 bytes pact-runtime matches against #[provider_state] patterns"
+        ),
+        "{body}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
+}

@@ -306,3 +306,34 @@ fn report_paths_come_from_the_options_or_the_environment() {
     assert_eq!(settings.junit_report.as_deref(), Some(Path::new("ci/junit.xml")));
     assert_eq!(settings.json_report.as_deref(), Some(Path::new("ci/report.json")));
 }
+
+/// `verify_provider` with `json_report` and `junit_report` in its settings wrote nothing and
+/// said nothing. It writes them, a directory getting a file named after the provider, and a
+/// report it cannot write is a warning of the report.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_provider_writes_the_report_files_its_settings_name() {
+    let dir = temp_dir("verify-provider");
+    let json = dir.join("report.json");
+    let settings = Settings::builder()
+        .pacts(PACTS)
+        .provider("UserService")
+        .json_report(&json)
+        .junit_report(dir.join("junit/"))
+        .build()
+        .unwrap();
+    let report = verify_provider(&settings, || async { app(false) }).await.expect("the run completes");
+    assert!(report.is_success(), "{report}");
+    let (written, _) = parse_json(&json);
+    assert_eq!(written.interactions.len(), report.results.len());
+    let xml = std::fs::read_to_string(dir.join("junit").join("UserService.xml")).unwrap();
+    assert!(xml.contains("<testsuites"), "{xml}");
+
+    // A directory where the JSON file should be: the run still reports, with a warning.
+    let blocked = dir.join("blocked.json");
+    let settings = Settings::builder().pacts(PACTS).provider("UserService").json_report(&blocked).build().unwrap();
+    std::fs::create_dir_all(blocked.join("UserService.json")).unwrap();
+    let report = verify_provider(&settings, || async { app(false) }).await.expect("the run completes");
+    let warning = report.warnings.iter().find(|warning| warning.contains("cannot write the JSON report"));
+    assert!(warning.is_some(), "{:?}", report.warnings);
+    let _ = std::fs::remove_dir_all(&dir);
+}

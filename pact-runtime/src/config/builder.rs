@@ -107,8 +107,9 @@ impl SettingsBuilder {
         self.set("base_path", path)
     }
 
-    /// `state_path`: the path of the state endpoint [`StateServer`](crate::StateServer) serves; it
-    /// must start with `/`.
+    /// `state_path`: the path of the state endpoint [`StateServer`](crate::StateServer) serves; a
+    /// plain path (letters, digits, `-`, `.`, `_` and `~` between single slashes), or `build()`
+    /// refuses it.
     pub fn state_path(self, path: impl Into<String>) -> Self {
         self.set("state_path", path)
     }

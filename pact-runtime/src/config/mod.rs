@@ -104,8 +104,10 @@ pub struct ProviderTestSpec {
 pub struct ConfigError(pub String);
 
 impl std::fmt::Display for ConfigError {
+    /// The message with control characters from the values it quotes shown escaped (`\u{1b}`),
+    /// so a value cannot clear the terminal or overwrite the line.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&crate::report::console::printable(&self.0))
     }
 }
 
@@ -290,10 +292,9 @@ impl Settings {
                 listed.into_iter().map(|item| PactSource::parse(item, manifest_dir)).collect()
             }
         };
-        let state_path = values.text("state_path").map(|(_, path)| path).unwrap_or_else(|| DEFAULT_STATE_PATH.into());
-        if !state_path.starts_with('/') {
-            return Err(ConfigError(format!("PACT_STATE_CHANGE_PATH must start with `/`, got `{state_path}`")));
-        }
+        let (state_path_source, state_path) =
+            values.text("state_path").unwrap_or_else(|| (String::new(), DEFAULT_STATE_PATH.into()));
+        check_state_path(&state_path_source, &state_path)?;
         let broker = resolve_broker(&values, manifest_dir)?;
         let publish = resolve_publish(&values)?;
         if publish.is_some() && broker.is_none() && values.pact_url().is_none() {
@@ -332,10 +333,49 @@ impl Settings {
                 _ => NoPacts::Fail,
             },
             custom_headers: resolve_custom_headers(&values)?,
-            junit_report: values.path("junit_report", manifest_dir),
-            json_report: values.path("json_report", manifest_dir),
+            junit_report: values.report_path("junit_report", manifest_dir)?,
+            json_report: values.report_path("json_report", manifest_dir)?,
         })
     }
+}
+
+/// Refuses a `state_path` (from `source`) that is not a plain path: the router `StateServer`
+/// serves it with reads `:name`, `{name}` and `*name` as parameters, and panics on some.
+pub(crate) fn check_state_path(source: &str, path: &str) -> Result<(), ConfigError> {
+    if is_plain_path(path) {
+        return Ok(());
+    }
+    Err(ConfigError(format!(
+        "{source} must be a plain path such as `{DEFAULT_STATE_PATH}` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{path}`"
+    )))
+}
+
+/// Refuses `Settings::custom_headers` set in code, past `build()`, that no HTTP request can
+/// carry; the error names the header and never shows its value, which may be a secret.
+pub(crate) fn check_custom_headers(headers: &[(String, String)]) -> Result<(), ConfigError> {
+    use axum::http::{HeaderName, HeaderValue};
+    for (name, value) in headers {
+        if HeaderName::from_bytes(name.as_bytes()).is_err() {
+            return Err(ConfigError(format!("`Settings::custom_headers`: `{name}` is not a header name")));
+        }
+        if HeaderValue::from_str(value).is_err() {
+            return Err(ConfigError(format!(
+                "`Settings::custom_headers`: the value of header `{name}` holds a character no HTTP header may carry, such as a control character (value not shown)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A path of segments of letters, digits, `-`, `.`, `_` and `~`, each after one `/`.
+fn is_plain_path(path: &str) -> bool {
+    path == "/"
+        || path.strip_prefix('/').is_some_and(|rest| {
+            rest.split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte))
+            })
+        })
 }
 
 /// `custom_headers` from `PACT_CUSTOM_HEADERS`, or else from every attribute option.
@@ -438,6 +478,18 @@ impl<'a> Values<'a> {
                 PathBuf::from(path)
             }
         })
+    }
+
+    /// A report path: a regular file, a directory, or nothing yet (a FIFO would block the write).
+    fn report_path(&self, attribute: &str, manifest_dir: &Path) -> Result<Option<PathBuf>, ConfigError> {
+        let Some(path) = self.path(attribute, manifest_dir) else {
+            return Ok(None);
+        };
+        crate::report::files::check_report_path(&path).map_err(|error| {
+            let source = self.text(attribute).map(|(source, _)| source).unwrap_or_default();
+            ConfigError(format!("{source}: the report path {error}"))
+        })?;
+        Ok(Some(path))
     }
 
     fn secret(&self, name: &str) -> Option<Secret> {
@@ -665,6 +717,18 @@ mod tests {
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+    }
+
+    /// `custom_headers` refuses exactly the values the HTTP client would refuse at every request.
+    #[test]
+    fn custom_header_values_are_checked_as_the_http_client_checks_them() {
+        for byte in 0..=u8::MAX {
+            let value = [b'a', byte, b'b'];
+            let http_accepts = axum::http::HeaderValue::from_bytes(&value).is_ok();
+            let Ok(text) = std::str::from_utf8(&value) else { continue };
+            let ours = options::parse_headers(&format!("X-Test: {text}")).is_ok();
+            assert_eq!(ours, http_accepts, "byte {byte:#04x}");
+        }
     }
 
     #[test]

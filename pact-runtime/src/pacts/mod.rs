@@ -50,6 +50,8 @@ pub struct LoadedPact {
     /// The interactions verified through a Pact plugin (`plugins` feature), by index, with the
     /// plugins each needs.
     pub(crate) plugin: Vec<(usize, Vec<String>)>,
+    /// What of the pact was ignored as Pact's loader ignores it, for the run's warnings.
+    pub(crate) warnings: Vec<String>,
     /// `pact.interactions()`, taken once: every call copies them all.
     pub(crate) interactions: std::sync::OnceLock<Interactions>,
     /// The pact as V4, taken once, for plugins.
@@ -66,6 +68,7 @@ impl LoadedPact {
             broker: None,
             unsupported: Vec::new(),
             plugin: Vec::new(),
+            warnings: Vec::new(),
             interactions: std::sync::OnceLock::new(),
             #[cfg(feature = "plugins")]
             v4: std::sync::OnceLock::new(),
@@ -102,14 +105,51 @@ type Screened = (Box<dyn Pact + Send + Sync + RefUnwindSafe>, screen::Screened);
 /// Reads a pact from its whole JSON with Pact's loader, after [`screen::screen_pact`]: answers
 /// the pact and what screening found.
 pub(crate) fn pact_from_json(source: &str, mut json: serde_json::Value) -> anyhow::Result<Screened> {
-    let screened = screen::screen_pact(source, &mut json);
-    Ok((load_pact_from_json(source, &json)?, screened))
+    let mut screened = screen::screen_pact(source, &mut json);
+    let pact = load_pact_from_json(source, &json)?;
+    let count = |key: &str| json.get(key).and_then(serde_json::Value::as_array).map(Vec::len);
+    let v4 = pact.specification_version() == PactSpecification::V4;
+    screened.warnings.extend(ignored_interactions(source, v4, count("interactions"), count("messages")));
+    Ok((pact, screened))
+}
+
+/// Which of `interactions` and `messages` Pact's loader reads: a V4 pact's `interactions`; a
+/// V3 or older pact's `messages` when it has them (a message pact), else its `interactions`.
+fn read_key(v4: bool, has_messages: bool) -> &'static str {
+    if !v4 && has_messages {
+        "messages"
+    } else {
+        "interactions"
+    }
+}
+
+/// The warning for a pact whose loader ignores one of its lists, given their lengths.
+fn ignored_interactions(
+    source: &str,
+    v4: bool,
+    interactions: Option<usize>,
+    messages: Option<usize>,
+) -> Option<String> {
+    match (interactions, messages) {
+        (Some(interactions), Some(messages)) if !v4 && interactions > 0 => Some(format!(
+            "pact {source} has both `interactions` ({interactions}) and `messages` ({messages}): Pact reads a V3 pact with `messages` as a message pact, so its {interactions} `interactions` are ignored; write them to a pact of their own"
+        )),
+        (_, Some(messages)) if v4 && messages > 0 => Some(format!(
+            "pact {source} is a V4 pact with `messages` ({messages}): a V4 pact keeps its messages in `interactions`, so Pact ignores these {messages}; move them there"
+        )),
+        _ => None,
+    }
 }
 
 impl LoadedPact {
     /// A pact read from `source`, with what screening found in it.
     pub(crate) fn screened(source: String, (pact, screened): Screened) -> LoadedPact {
-        LoadedPact { unsupported: screened.unsupported, plugin: screened.plugin, ..LoadedPact::new(source, pact) }
+        LoadedPact {
+            unsupported: screened.unsupported,
+            plugin: screened.plugin,
+            warnings: screened.warnings,
+            ..LoadedPact::new(source, pact)
+        }
     }
 }
 
@@ -256,6 +296,7 @@ pub async fn load_pacts_warning(
 /// file, a URL, a Pact Broker): it passes, yet nothing in it was verified.
 pub(crate) fn warn_empty(pacts: &[LoadedPact], warnings: &mut Vec<String>) {
     for loaded in pacts {
+        warnings.extend(loaded.warnings.iter().cloned());
         if loaded.interactions().is_empty() {
             warnings.push(format!(
                 "pact {} ({} → {}) has no interactions: nothing in it is verified",
@@ -374,7 +415,7 @@ fn read_bounded(path: &Path) -> Result<String, SourceError> {
 }
 
 /// What a non-regular file is, for messages.
-fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
+pub(crate) fn file_kind(metadata: &std::fs::Metadata) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt as _;
@@ -408,12 +449,16 @@ fn parse_streamed(source: &str, text: &str) -> Option<Screened> {
     use serde_json::Value;
     let top: Vec<(String, &RawValue)> =
         serde_json::from_str::<std::collections::BTreeMap<String, &RawValue>>(text).ok()?.into_iter().collect();
-    let key = ["interactions", "messages"].into_iter().find(|key| top.iter().any(|(name, _)| name == key))?;
+    let has = |key: &str| top.iter().any(|(name, _)| name == key);
+    if !has("interactions") && !has("messages") {
+        return None;
+    }
+    // Both lists empty first, to learn the version and so which list Pact's loader reads.
+    let mut lists: std::collections::BTreeMap<&str, Vec<&RawValue>> = std::collections::BTreeMap::new();
     let mut skeleton = serde_json::Map::new();
-    let mut items: Vec<&RawValue> = Vec::new();
     for (name, value) in &top {
-        if name == key {
-            items = serde_json::from_str(value.get()).ok()?;
+        if name == "interactions" || name == "messages" {
+            lists.insert(name.as_str(), serde_json::from_str(value.get()).ok()?);
             skeleton.insert(name.clone(), Value::Array(Vec::new()));
         } else {
             skeleton.insert(name.clone(), serde_json::from_str(value.get()).ok()?);
@@ -422,8 +467,12 @@ fn parse_streamed(source: &str, text: &str) -> Option<Screened> {
     let mut one = Value::Object(skeleton);
     let mut pact = load_pact_from_json(source, &one).ok()?;
     let v4 = pact.specification_version() == PactSpecification::V4;
-    let plugins = screen::plugin_names(&one);
+    let key = read_key(v4, has("messages"));
     let mut screened = screen::Screened::default();
+    let count = |key: &str| lists.get(key).map(Vec::len);
+    screened.warnings.extend(ignored_interactions(source, v4, count("interactions"), count("messages")));
+    let items = lists.remove(key).unwrap_or_default();
+    let plugins = screen::plugin_names(&one);
     for (index, item) in items.into_iter().enumerate() {
         let mut interaction: Value = serde_json::from_str(item.get()).ok()?;
         // Pact names an interaction without a description after its index: leave that to it.

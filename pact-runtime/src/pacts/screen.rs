@@ -19,6 +19,8 @@ pub(crate) struct Screened {
     pub(crate) unsupported: Vec<(usize, String)>,
     /// The interactions verified through a Pact plugin, with the plugins each needs.
     pub(crate) plugin: Vec<(usize, Vec<String>)>,
+    /// What of the pact Pact's loader ignores, to warn about.
+    pub(crate) warnings: Vec<String>,
 }
 
 impl Screened {

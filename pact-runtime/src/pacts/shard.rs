@@ -19,7 +19,8 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// Parses `k/n` with `1 <= k <= n`. The error says what is wrong, without naming the source.
+    /// Parses `k/n` with `1 <= k <= n <= 1000`. The error says what is wrong, without naming
+    /// the source.
     pub fn parse(text: &str) -> Result<Shard, String> {
         let shape = || format!("must be `k/n` with 1 <= k <= n, such as `2/3`, got `{}`", text.trim());
         let (index, count) = text.trim().split_once('/').ok_or_else(shape)?;
@@ -29,23 +30,48 @@ impl Shard {
         if count == 0 || index == 0 || index > count {
             return Err(shape());
         }
+        if count > MAX_SHARDS {
+            return Err(format!(
+                "splits the run into at most {MAX_SHARDS} shards, got {count}: use fewer (each shard verifies whole pacts, so shards beyond the number of pacts get nothing)"
+            ));
+        }
         Ok(Shard { index, count })
     }
 
-    /// Which of the pacts, given as `(identity, size)`, belong to this shard.
+    /// Which of the pacts, given as `(identity, size)`, belong to this shard. Time and memory
+    /// depend on the pacts only, not on `count`: the shards no pact went to yet all weigh
+    /// nothing, so only the next of them is a candidate.
     pub(crate) fn assign(&self, pacts: &[(String, usize)]) -> Vec<bool> {
+        use std::cmp::Reverse;
         let mut order: Vec<usize> = (0..pacts.len()).collect();
         order.sort_by(|&a, &b| pacts[b].1.cmp(&pacts[a].1).then_with(|| pacts[a].0.cmp(&pacts[b].0)));
-        let mut loads = vec![0usize; self.count as usize];
+        // The shards that got a pact, lightest first (ties: the lower shard), and the first
+        // shard that got none.
+        let mut loaded: std::collections::BinaryHeap<Reverse<(usize, u32)>> = std::collections::BinaryHeap::new();
+        let mut untouched: u32 = 0;
         let mut mine = vec![false; pacts.len()];
         for pact in order {
-            let lightest = (0..loads.len()).min_by_key(|&shard| (loads[shard], shard)).unwrap_or(0);
-            loads[lightest] += pacts[pact].1;
-            mine[pact] = lightest + 1 == self.index as usize;
+            let fresh = (untouched < self.count).then_some((0, untouched));
+            let (load, shard) = match (loaded.peek(), fresh) {
+                (Some(Reverse(lightest)), Some(fresh)) if *lightest > fresh => {
+                    untouched += 1;
+                    fresh
+                }
+                (None, Some(fresh)) => {
+                    untouched += 1;
+                    fresh
+                }
+                _ => loaded.pop().map_or((0, 0), |Reverse(lightest)| lightest),
+            };
+            loaded.push(Reverse((load + pacts[pact].1, shard)));
+            mine[pact] = u64::from(shard) + 1 == u64::from(self.index);
         }
         mine
     }
 }
+
+/// The most shards a run can be split into: more than any CI matrix runs.
+pub(crate) const MAX_SHARDS: u32 = 1000;
 
 impl fmt::Display for Shard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -84,5 +110,46 @@ mod tests {
         let mut second: Vec<&str> = (0..reversed.len()).filter(|&p| again[p]).map(|p| reversed[p].0.as_str()).collect();
         second.sort();
         assert_eq!(first, second);
+    }
+
+    /// The assignment before it stopped depending on `count`: one load per shard.
+    fn reference(shard: Shard, pacts: &[(String, usize)]) -> Vec<bool> {
+        let mut order: Vec<usize> = (0..pacts.len()).collect();
+        order.sort_by(|&a, &b| pacts[b].1.cmp(&pacts[a].1).then_with(|| pacts[a].0.cmp(&pacts[b].0)));
+        let mut loads = vec![0usize; shard.count as usize];
+        let mut mine = vec![false; pacts.len()];
+        for pact in order {
+            let lightest = (0..loads.len()).min_by_key(|&shard| (loads[shard], shard)).unwrap_or(0);
+            loads[lightest] += pacts[pact].1;
+            mine[pact] = lightest + 1 == shard.index as usize;
+        }
+        mine
+    }
+
+    /// `PACT_SHARD=1/4294967295` aborted the process allocating 32 GiB for the loads, and
+    /// 100 million shards took 68 s over 20 pacts: time and memory depend on the pacts only,
+    /// whatever `count` is (a `Shard` can be built with any count), and a count over the
+    /// maximum is refused.
+    #[test]
+    fn a_huge_shard_count_costs_nothing_and_is_refused_past_the_maximum() {
+        let pacts: Vec<(String, usize)> = (0..20).map(|n| (format!("pact {n}"), n % 7)).collect();
+        let started = std::time::Instant::now();
+        let mine = Shard { index: u32::MAX, count: u32::MAX }.assign(&pacts);
+        assert!(mine.iter().all(|mine| !mine));
+        let first = Shard { index: 1, count: u32::MAX }.assign(&pacts);
+        assert_eq!(first.iter().filter(|mine| **mine).count(), 1);
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+        // The same assignment as before, pact for pact.
+        for count in 1..=25 {
+            for index in 1..=count {
+                let shard = Shard { index, count };
+                assert_eq!(shard.assign(&pacts), reference(shard, &pacts), "shard {shard}");
+            }
+        }
+        assert_eq!(
+            Shard::parse("1/4294967295").unwrap_err(),
+            "splits the run into at most 1000 shards, got 4294967295: use fewer (each shard verifies whole pacts, so shards beyond the number of pacts get nothing)"
+        );
+        assert!(Shard::parse("1000/1000").is_ok());
     }
 }

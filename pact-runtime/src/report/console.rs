@@ -51,6 +51,36 @@ impl Palette {
     }
 }
 
+/// How much of one text a report shows: a failure's message, an expected or actual value, a
+/// line of a body diff; and how many lines of a body diff. A longer text is cut with a note of
+/// how much was cut, so a huge body cannot flood the console or a CI log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// The most bytes of one text.
+    pub(crate) text_bytes: usize,
+    /// The most lines of a body diff.
+    pub(crate) diff_lines: usize,
+}
+
+/// The console's limits: 4 KiB of a text, 200 lines of a body diff.
+pub(crate) const CONSOLE: Limits = Limits { text_bytes: 4 * 1024, diff_lines: 200 };
+
+/// The JUnit report's limits (and the JSON report's `text_bytes`): 1 MiB of a text, 10,000
+/// lines of a body diff.
+pub(crate) const FILES: Limits = Limits { text_bytes: 1024 * 1024, diff_lines: 10_000 };
+
+/// `text`, or its first `limit` bytes (at a character boundary) and a note of how much was cut.
+pub(crate) fn shortened(text: &str, limit: usize) -> std::borrow::Cow<'_, str> {
+    if text.len() <= limit {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut end = limit;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    std::borrow::Cow::Owned(format!("{}... [{} more bytes cut]", &text[..end], text.len() - end))
+}
+
 /// How many unchanged lines a body diff shows around each change.
 const CONTEXT: usize = 3;
 
@@ -118,18 +148,23 @@ fn normalise(body: &str) -> String {
 
 /// The body diff of a failed interaction, every line starting with `indent`: `-` lines are
 /// the pact's expected body, `+` lines the actual one, with a few unchanged lines around each.
-pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette) -> String {
+pub(crate) fn body_diff_text(diff: &BodyDiff, indent: &str, palette: Palette, limits: Limits) -> String {
     let expected = normalise(&printable(&diff.expected));
     let actual = normalise(&printable(&diff.actual));
     let mut text = String::new();
-    for line in diff_lines(&expected, &actual) {
+    let lines = diff_lines(&expected, &actual);
+    let cut = lines.len().saturating_sub(limits.diff_lines);
+    for line in lines.into_iter().take(limits.diff_lines) {
         let rendered = match line {
-            DiffLine::Same(line) => format!("  {line}"),
-            DiffLine::Expected(line) => palette.red(&format!("- {line}")),
-            DiffLine::Actual(line) => palette.green(&format!("+ {line}")),
+            DiffLine::Same(line) => format!("  {}", shortened(line, limits.text_bytes)),
+            DiffLine::Expected(line) => palette.red(&format!("- {}", shortened(line, limits.text_bytes))),
+            DiffLine::Actual(line) => palette.green(&format!("+ {}", shortened(line, limits.text_bytes))),
             DiffLine::Skipped => palette.dim("  ..."),
         };
         writeln!(text, "{indent}{rendered}").ok();
+    }
+    if cut > 0 {
+        writeln!(text, "{indent}{}", palette.dim(&format!("  ... [{cut} more diff lines cut]"))).ok();
     }
     text
 }
@@ -260,7 +295,7 @@ mod tests {
         let expected = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "old"});
         let actual = serde_json::json!({"a": 1, "b": 2, "c": 3, "d": 4, "e": 5, "f": 6, "g": 7, "z": "new"});
         let diff = BodyDiff { content_type: None, expected: expected.to_string(), actual: actual.to_string() };
-        let text = body_diff_text(&diff, "", Palette { on: false });
+        let text = body_diff_text(&diff, "", Palette { on: false }, CONSOLE);
         assert!(text.contains("-   \"z\": \"old\""), "{text}");
         assert!(text.contains("+   \"z\": \"new\""), "{text}");
         assert!(text.starts_with("  ...\n"), "{text}");

@@ -63,6 +63,27 @@ impl ReportFiles {
     }
 }
 
+/// Why `path` cannot take a report: it is there and not a regular file.
+fn check_kind(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if !metadata.is_file() => Err(format!(
+            "it is {}, not a regular file; give a file path, or a directory for a file per test",
+            crate::pacts::file_kind(&metadata)
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks a `junit_report` or `json_report` setting before a run: a regular file, a directory
+/// or a path with nothing there yet. The error names the path.
+pub(crate) fn check_report_path(path: &Path) -> Result<(), String> {
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => Ok(()),
+        Ok(_) => check_kind(path).map_err(|kind| format!("{} {}", path.display(), kind.replacen("it is", "is", 1))),
+        Err(_) => Ok(()),
+    }
+}
+
 /// `path`, or for a directory a file in it named after the test.
 fn file_path(path: &Path, name: &str, extension: &str) -> PathBuf {
     let text = path.to_string_lossy();
@@ -76,9 +97,49 @@ fn file_path(path: &Path, name: &str, extension: &str) -> PathBuf {
 }
 
 fn write(path: &Path, text: &str, what: &str) -> Result<(), String> {
+    // Opening a FIFO for writing blocks until someone reads it: check before opening.
+    check_kind(path).map_err(|kind| format!("cannot write the {what} report to {}: {kind}", path.display()))?;
     if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent)
             .map_err(|err| format!("cannot create {} for the {what} report: {err}", parent.display()))?;
     }
     std::fs::write(path, text).map_err(|err| format!("cannot write the {what} report to {}: {err}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A report path that is a FIFO nobody reads made the test never end (opening it for
+    /// writing blocks): it is refused, naming the path. Bound: 5 s.
+    #[cfg(unix)]
+    #[test]
+    fn a_report_path_that_is_not_a_regular_file_is_refused() {
+        let dir = std::env::temp_dir().join(format!("pact-report-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("report.json");
+        let _ = std::fs::remove_file(&fifo);
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+        assert!(status.success());
+        let files = ReportFiles { junit: None, json: Some(fifo.clone()) };
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(files.write(&VerificationReport::default(), "t")));
+        let error =
+            outcome.recv_timeout(std::time::Duration::from_secs(5)).expect("writing finished within 5 s").unwrap_err();
+        assert_eq!(
+            error,
+            format!(
+                "cannot write the JSON report to {}: it is a FIFO, not a regular file; give a file path, or a directory for a file per test",
+                fifo.display()
+            )
+        );
+        // A new file, and a file that is there, are written.
+        let file = dir.join("new.json");
+        let _ = std::fs::remove_file(&file);
+        for _ in 0..2 {
+            let files = ReportFiles { junit: None, json: Some(file.clone()) };
+            assert_eq!(files.write(&VerificationReport::default(), "t"), Ok(vec![file.clone()]));
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -69,12 +69,14 @@
 //!   params) and request. `index` is its position in its pact, from 0. Key results by
 //!   (`pact_source`, `key`), not by description.
 //! - `comments` are a V4 interaction's text comments and `test_name` its `comments.testname`.
-//! - `body` holds both bodies whole when the body did not match, else `null`.
+//! - `body` holds both bodies when the body did not match, else `null`.
+//! - Each text (a body, a mismatch's `message`, `expected` and `actual`) is kept up to 1 MiB;
+//!   a longer one is cut there and ends with `... [N more bytes cut]`.
 //! - Durations are milliseconds.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Failure, InteractionResult, VerificationReport};
+use super::{console, Failure, InteractionResult, VerificationReport};
 
 /// The `schema` value of this version of the report.
 pub const SCHEMA: &str = "pact-runtime/verification-report/v1";
@@ -218,8 +220,14 @@ fn millis(duration: std::time::Duration) -> f64 {
     (duration.as_secs_f64() * 1_000_000.0).round() / 1000.0
 }
 
+/// `text` within the JSON report's cap of one text ([`console::FILES`]), with a note of how much
+/// was cut past it.
+fn capped(text: &str) -> String {
+    console::shortened(text, console::FILES.text_bytes).into_owned()
+}
+
 fn mismatch(failure: &Failure) -> JsonMismatch {
-    let message = failure.to_string();
+    let message = capped(&failure.to_string());
     let plain = |kind: &str, state: Option<&String>| JsonMismatch {
         kind: kind.to_string(),
         path: None,
@@ -234,8 +242,8 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
             path: path.clone(),
             state: None,
             message: message.clone(),
-            expected: expected.clone(),
-            actual: actual.clone(),
+            expected: expected.as_deref().map(capped),
+            actual: actual.as_deref().map(capped),
         },
         Failure::StateSetup { state, .. } => plain("StateSetupFailed", Some(state)),
         Failure::StateTeardown { state, .. } => plain("StateTeardownFailed", Some(state)),
@@ -269,8 +277,8 @@ fn interaction(result: &InteractionResult) -> JsonInteraction {
         warnings: result.warnings.clone(),
         body: result.body_diff.as_ref().map(|diff| JsonBody {
             content_type: diff.content_type.clone(),
-            expected: diff.expected.clone(),
-            actual: diff.actual.clone(),
+            expected: capped(&diff.expected),
+            actual: capped(&diff.actual),
         }),
     }
 }

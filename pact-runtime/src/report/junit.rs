@@ -6,7 +6,8 @@
 //! `type` is the first failure's kind and whose text lists every failure and the body diff. A
 //! pending interaction that failed does not fail the build, so it is `<skipped>` with the
 //! failure text in `<system-out>`. Warnings, a V4 interaction's comments and its original test
-//! name (`comments.testname`) go to `<system-out>` too.
+//! name (`comments.testname`) go to `<system-out>` too. Each text of a failure is kept up to
+//! 1 MiB and a body diff up to 10,000 lines, cut past that with a note of how much.
 //!
 //! `quick-junit` (the writer cargo-nextest uses) writes the XML; it drops ANSI escapes and the
 //! control characters XML 1.0 cannot carry.
@@ -42,16 +43,18 @@ pub(crate) fn case_name(result: &InteractionResult) -> String {
 pub(crate) fn failure_text(result: &InteractionResult) -> String {
     let mut text = String::new();
     for failure in &result.failures {
-        writeln!(text, "- {}", failure.to_string().replace('\n', "\n  ")).ok();
+        let limit = console::FILES.text_bytes;
+        writeln!(text, "- {}", console::shortened(&failure.to_string(), limit).replace('\n', "\n  ")).ok();
         if let Failure::Mismatch { kind, expected: Some(expected), actual: Some(actual), .. } = failure {
             if kind != "StatusMismatch" {
+                let (expected, actual) = (console::shortened(expected, limit), console::shortened(actual, limit));
                 writeln!(text, "  expected: {expected}\n  actual:   {actual}").ok();
             }
         }
     }
     if let Some(diff) = &result.body_diff {
         text.push_str("body diff (- expected, + actual):\n");
-        text.push_str(&console::body_diff_text(diff, "  ", console::Palette { on: false }));
+        text.push_str(&console::body_diff_text(diff, "  ", console::Palette { on: false }, console::FILES));
     }
     text
 }
@@ -76,7 +79,9 @@ fn testcase(result: &InteractionResult) -> TestCase {
     let status = match result.failures.first() {
         None => TestCaseStatus::success(),
         Some(first) => {
-            let message = first.to_string().lines().next().unwrap_or_default().to_string();
+            let first_line = first.to_string().lines().next().unwrap_or_default().to_string();
+            // An attribute: the console's length is plenty, the whole text is in the description.
+            let message = console::shortened(&first_line, console::CONSOLE.text_bytes).into_owned();
             if result.pending {
                 writeln!(out, "pending: its failures do not fail the build\n{}", failure_text(result)).ok();
                 let mut status = TestCaseStatus::skipped();

@@ -55,6 +55,8 @@ pub enum Bounded<T> {
     Panicked(String),
     /// It was still running when the bound passed; its thread is left to finish on its own.
     TimedOut,
+    /// It never ran: no thread could be started for it (the cause says why).
+    NotStarted(String),
 }
 
 /// Runs a user function's future on a thread of its own, within `timeout`.
@@ -71,20 +73,39 @@ pub async fn run_bounded<T: Send + 'static>(
 ) -> Bounded<T> {
     let runtime = tokio::runtime::Handle::current();
     let (done, outcome) = tokio::sync::oneshot::channel();
+    // Dropped when the bound passes (or this future is dropped): the function's future is then
+    // dropped at its next `.await`, while the runtime still runs, instead of waiting on its
+    // timers until the runtime shuts down under it and they panic.
+    let (_cancel, cancelled) = tokio::sync::oneshot::channel::<()>();
     let spawned = on_worker_thread(Box::new(move || {
         // `Handle::block_on` gives the future the test's runtime: its timers, IO and `spawn`.
-        let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| runtime.block_on(future)));
+        let finished = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            runtime.block_on(async move {
+                let future = std::pin::pin!(future);
+                // `select` polls `cancelled` first, so a cancelled future is never polled again.
+                match futures::future::select(cancelled, future).await {
+                    futures::future::Either::Left(_) => None,
+                    futures::future::Either::Right((value, _)) => Some(value),
+                }
+            })
+        }));
         let _ = done.send(finished);
     }));
     if let Err(error) = spawned {
-        return Bounded::Panicked(format!("cannot start a thread to run it: {error}"));
+        return Bounded::NotStarted(format!("cannot start a thread to run it: {error}"));
     }
     match tokio::time::timeout(timeout, outcome).await {
-        Ok(Ok(Ok(value))) => Bounded::Finished(value),
+        Ok(Ok(Ok(Some(value)))) => Bounded::Finished(value),
+        Ok(Ok(Ok(None))) | Err(_) => Bounded::TimedOut,
         Ok(Ok(Err(panic))) => Bounded::Panicked(panic_message(panic.as_ref())),
         Ok(Err(_)) => Bounded::Panicked("its thread ended without an answer".to_string()),
-        Err(_) => Bounded::TimedOut,
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Makes [`on_worker_thread`] fail on this thread, as when the system has no threads left.
+    static NO_THREADS_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// A job for a worker thread.
@@ -97,6 +118,10 @@ static IDLE_WORKERS: std::sync::Mutex<Vec<std::sync::mpsc::Sender<Job>>> = std::
 /// Runs `job` on an idle worker thread, or on a new one. Workers are detached: an idle or hung
 /// worker never keeps the process or a runtime from ending.
 fn on_worker_thread(job: Job) -> std::io::Result<()> {
+    #[cfg(test)]
+    if NO_THREADS_HERE.with(std::cell::Cell::get) {
+        return Err(std::io::Error::other("no threads here"));
+    }
     let idle = IDLE_WORKERS.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop();
     let job = match idle {
         Some(worker) => match worker.send(job) {
@@ -114,4 +139,53 @@ fn on_worker_thread(job: Job) -> std::io::Result<()> {
         }
     })?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A thread that could not be started was reported as the function having panicked: it is
+    /// reported as not run, with the cause.
+    #[tokio::test]
+    async fn a_thread_that_cannot_start_is_not_a_panic() {
+        NO_THREADS_HERE.with(|refuse| refuse.set(true));
+        let outcome = run_bounded(async {}, std::time::Duration::from_secs(5)).await;
+        NO_THREADS_HERE.with(|refuse| refuse.set(false));
+        match outcome {
+            Bounded::NotStarted(cause) => assert_eq!(cause, "cannot start a thread to run it: no threads here"),
+            other => panic!("expected NotStarted, got {other:?}"),
+        }
+    }
+
+    /// An async function on tokio timers that timed out kept waiting on its thread, and when
+    /// the test's runtime shut down its timer panicked ("Tokio context is being shut down"),
+    /// printed after the run. It is dropped when it times out, while the runtime runs.
+    /// Bound: 5 s.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_timed_out_async_function_is_dropped_at_once() {
+        struct Dropped(Option<tokio::sync::oneshot::Sender<()>>);
+        impl Drop for Dropped {
+            fn drop(&mut self) {
+                if let Some(dropped) = self.0.take() {
+                    let _ = dropped.send(());
+                }
+            }
+        }
+        let (dropped, was_dropped) = tokio::sync::oneshot::channel();
+        let guard = Dropped(Some(dropped));
+        let outcome = run_bounded(
+            async move {
+                let _guard = guard;
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+            },
+            std::time::Duration::from_millis(50),
+        )
+        .await;
+        assert!(matches!(outcome, Bounded::TimedOut), "{outcome:?}");
+        tokio::time::timeout(std::time::Duration::from_secs(5), was_dropped)
+            .await
+            .expect("the timed-out future was dropped within 5 s")
+            .expect("dropped, not leaked");
+    }
 }
