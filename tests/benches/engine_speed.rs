@@ -13,7 +13,15 @@
 //! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
 //! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
 //! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`
-//! repeats just that way of verifying (`endpoint`, `direct` too), for a profiler.
+//! repeats just that way of verifying (`endpoint`, `direct`, `grpc` too), for a profiler.
+//!
+//! The gRPC row verifies a pact of `BENCH_GRPC_INTERACTIONS` (default 200) copies of the gRPC
+//! example's two interactions (`examples/grpc-provider`) through the protobuf plugin, with
+//! whole runs of both verifiers: our `verify_provider` (states in-process, the tonic router
+//! booted by the run) and `pact_verifier::verify_provider_async` (states POSTed to a
+//! `StateServer`, the `grpc` transport on the same tonic app). Each run starts the plugin once
+//! and shuts it down at its end, so plugin start-up is in both. The two never run at once:
+//! pact_verifier shuts every plugin of the process down when its run ends.
 //!
 //! pact_verifier builds a client per interaction (loading the native root certificates) and
 //! clones the whole pact for every interaction, so its per-interaction cost, and the speedup,
@@ -21,7 +29,7 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path as UrlPath;
@@ -29,6 +37,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use grpc_provider::UserStore;
 use pact_runtime::__private::{
     http_client, load_pacts, Engine, EngineConfig, MessageRegistry, ProviderFunctions, StateEndpoint, StateRegistry,
     DEFAULT_STATE_PATH,
@@ -47,6 +56,10 @@ const RSS_INTERACTIONS: usize = 10_000;
 /// The large-body case: this many interactions, each answering a JSON body of about 1 MB.
 const LARGE_INTERACTIONS: usize = 100;
 const LARGE_BODY_ROWS: u64 = 12_000;
+/// The provider of the gRPC pact, so that its state functions are its own.
+const GRPC_PROVIDER: &str = "BenchGrpcProvider";
+/// Whole gRPC runs of each verifier, interleaved: each pays for a plugin start-up.
+const GRPC_ROUNDS: usize = 3;
 
 /// Items the app serves; the states add and remove them, so a passing run proves that every
 /// setup reached the app before its request.
@@ -60,6 +73,19 @@ fn item_exists(n: u64) {
 #[pact_runtime::provider_state("item {n} exists", provider = "BenchProvider", teardown)]
 fn item_removed(n: u64) {
     ITEMS.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).remove(&n);
+}
+
+/// The users the gRPC app serves; the gRPC pact's states change them.
+static GRPC_STORE: LazyLock<UserStore> = LazyLock::new(UserStore::default);
+
+#[pact_runtime::provider_state("user {id} exists", provider = "BenchGrpcProvider")]
+fn grpc_user_exists(id: u64) {
+    grpc_provider::user_exists(&GRPC_STORE, id);
+}
+
+#[pact_runtime::provider_state("user {id} doesn't exist", provider = "BenchGrpcProvider")]
+fn grpc_user_does_not_exist(id: u64) {
+    grpc_provider::user_does_not_exist(&GRPC_STORE, id);
 }
 
 async fn get_item(UrlPath(n): UrlPath<u64>) -> Response {
@@ -144,6 +170,36 @@ fn write_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
     })
 }
 
+/// A V4 pact of `count` gRPC interactions for [`GRPC_PROVIDER`]: the gRPC example's two
+/// (`a request for user 42` given `user 42 exists`, `a request for user 7` given `user 7
+/// doesn't exist`) in turn, each copy with a description of its own, and the example's plugin
+/// metadata (the protobuf descriptors).
+fn write_grpc_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
+    let example =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/grpc-provider/pacts/UserWebApp-UserService.json");
+    let text = std::fs::read_to_string(&example).unwrap_or_else(|err| panic!("{}: {err}", example.display()));
+    let mut pact: Value = serde_json::from_str(&text).expect("the example's pact is JSON");
+    let templates = pact["interactions"].as_array().cloned().expect("the example's pact has interactions");
+    assert_eq!(templates.len(), 2, "the example's gRPC pact has two interactions");
+    let interactions: Vec<Value> = (0..count)
+        .map(|n| {
+            let mut interaction = templates[n % templates.len()].clone();
+            let description = interaction["description"].as_str().expect("a description").to_string();
+            interaction["description"] = json!(format!("{description} #{}", n / templates.len()));
+            if let Some(fields) = interaction.as_object_mut() {
+                // A copied key would name another interaction; without one, Pact computes it.
+                fields.remove("key");
+            }
+            interaction
+        })
+        .collect();
+    pact["interactions"] = Value::Array(interactions);
+    pact["provider"] = json!({ "name": GRPC_PROVIDER });
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_vec(&pact).expect("pact serialises")).expect("gRPC pact written");
+    path
+}
+
 /// Per-interaction milliseconds of repeated rounds of one way of verifying.
 #[derive(Default)]
 struct Rounds(Vec<f64>);
@@ -215,6 +271,92 @@ async fn run_whole(pact: &Path, count: usize) -> Duration {
     let total = started.elapsed();
     assert_eq!(report.results.len(), count, "verify_provider verified the wrong number of interactions");
     assert!(report.is_success(), "verify_provider failed, so its timing means nothing:\n{}", report.failure_summary());
+    total
+}
+
+/// Ours, gRPC: the whole `verify_provider` run (load, boot the tonic router, start the protobuf
+/// plugin, verify with the states in-process, shut the plugin down, report).
+async fn run_grpc_ours(pact: &Path, count: usize) -> Duration {
+    let settings = pact_runtime::Settings::new(vec![PactSource::File(pact.to_path_buf())]).provider(GRPC_PROVIDER);
+    let started = Instant::now();
+    let report = pact_runtime::verify_provider(&settings, || async { grpc_provider::app(GRPC_STORE.clone()) })
+        .await
+        .expect("gRPC verify_provider ran");
+    let total = started.elapsed();
+    assert_eq!(report.results.len(), count, "gRPC verify_provider verified the wrong number of interactions");
+    assert!(
+        report.is_success(),
+        "gRPC verify_provider failed, so its timing means nothing:\n{}",
+        report.failure_summary()
+    );
+    total
+}
+
+/// pact_verifier, gRPC: `verify_provider_async` (load, start the protobuf plugin, verify, shut
+/// every plugin down) with the `grpc` transport on the same tonic app, served before the clock
+/// starts, and the states POSTed to a `StateServer`. The gRPC states have no teardown, so none is
+/// POSTed.
+async fn run_grpc_pact_verifier(pact: &Path, count: usize) -> Duration {
+    let endpoint = pact_runtime::StateServer::start(GRPC_PROVIDER).await.expect("the gRPC state endpoint starts");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gRPC app binds");
+    let port = listener.local_addr().expect("gRPC app address").port();
+    let server = tokio::spawn(
+        grpc_provider::app(GRPC_STORE.clone())
+            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
+    );
+    let provider = ProviderInfo {
+        name: GRPC_PROVIDER.to_string(),
+        host: "127.0.0.1".to_string(),
+        transports: vec![ProviderTransport {
+            transport: "grpc".to_string(),
+            port: Some(port),
+            path: None,
+            scheme: Some("http".to_string()),
+        }],
+        ..ProviderInfo::default()
+    };
+    let options = VerificationOptions::<NullRequestFilterExecutor> {
+        request_timeout: TIMEOUT.as_millis() as u64,
+        coloured_output: false,
+        ..VerificationOptions::default()
+    };
+    let executor = Arc::new(HttpRequestProviderStateExecutor {
+        state_change_url: Some(endpoint.state_change_url().to_string()),
+        state_change_teardown: false,
+        state_change_body: true,
+        retries: 0,
+    });
+    let quiet = stdout_silencer::silence();
+    let started = Instant::now();
+    let result = pact_verifier::verify_provider_async(
+        provider,
+        vec![pact_verifier::PactSource::File(pact.display().to_string())],
+        FilterInfo::None,
+        vec![],
+        &options,
+        None,
+        &executor,
+        None,
+    )
+    .await;
+    let total = started.elapsed();
+    drop(quiet);
+    server.abort();
+    let result = result.expect("pact_verifier ran the gRPC pact");
+    assert_eq!(result.interaction_results.len(), count, "pact_verifier verified the wrong number of gRPC interactions");
+    let failed: Vec<String> = result
+        .interaction_results
+        .iter()
+        .filter(|interaction| interaction.result.is_err())
+        .map(|interaction| interaction.interaction_description.clone())
+        .collect();
+    assert!(
+        failed.is_empty() && result.result,
+        "pact_verifier failed {} gRPC interaction(s): {:?}\n{}",
+        failed.len(),
+        failed,
+        result.output.join("\n")
+    );
     total
 }
 
@@ -431,11 +573,20 @@ fn client_build_ms() -> f64 {
     started.elapsed().as_secs_f64() * 1000.0 / f64::from(CLIENTS)
 }
 
-fn interaction_count() -> usize {
-    match std::env::var("BENCH_INTERACTIONS") {
-        Ok(text) => text.trim().parse().unwrap_or_else(|_| panic!("BENCH_INTERACTIONS=`{text}` is not a count")),
-        Err(_) => 1000,
+fn count_from_env(name: &str, default: usize) -> usize {
+    match std::env::var(name) {
+        Ok(text) => text.trim().parse().unwrap_or_else(|_| panic!("{name}=`{text}` is not a count")),
+        Err(_) => default,
     }
+}
+
+fn interaction_count() -> usize {
+    count_from_env("BENCH_INTERACTIONS", 1000)
+}
+
+/// The gRPC pact's interactions: copies of the example's two, in turn.
+fn grpc_interaction_count() -> usize {
+    count_from_env("BENCH_GRPC_INTERACTIONS", 200)
 }
 
 async fn bench() {
@@ -448,6 +599,12 @@ async fn bench() {
     let warm_up_count = WARM_UP_INTERACTIONS.min(count);
     let warm_up = write_pact(&dir, "warm-up.json", warm_up_count);
     let pact = write_pact(&dir, "bench.json", count);
+    let grpc_count = grpc_interaction_count();
+    assert!(grpc_count > 0, "BENCH_GRPC_INTERACTIONS must be at least 1");
+    let grpc_warm_up_count = 2.min(grpc_count);
+    let grpc_warm_up = write_grpc_pact(&dir, "grpc-warm-up.json", grpc_warm_up_count);
+    let grpc_pact = write_grpc_pact(&dir, "grpc.json", grpc_count);
+    pact_test_plugins::protobuf_plugin().expect("the protobuf plugin builds and installs");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("app binds");
     let app_port = listener.local_addr().expect("app address").port();
@@ -462,6 +619,7 @@ async fn bench() {
 
     if let Ok(which) = std::env::var("BENCH_PROFILE") {
         // One way of verifying, over and over, for a profiler to watch.
+        let loop_count = if which == "grpc" { grpc_count } else { count };
         for _ in 0..ROUNDS * 4 {
             let started = Instant::now();
             match which.as_str() {
@@ -470,9 +628,10 @@ async fn bench() {
                 "raw" => drop(run_raw(&setup, count).await),
                 "direct" => drop(run_direct(&setup, count).await),
                 "whole" => drop(run_whole(&pact, count).await),
-                other => panic!("BENCH_PROFILE={other}: use ours, endpoint, whole, raw or direct"),
+                "grpc" => drop(run_grpc_ours(&grpc_pact, grpc_count).await),
+                other => panic!("BENCH_PROFILE={other}: use ours, endpoint, whole, raw, direct or grpc"),
             }
-            println!("{which}: {:.4} ms/interaction", started.elapsed().as_secs_f64() * 1000.0 / count as f64);
+            println!("{which}: {:.4} ms/interaction", started.elapsed().as_secs_f64() * 1000.0 / loop_count as f64);
         }
         return;
     }
@@ -504,6 +663,17 @@ async fn bench() {
     let (_, large_verifying) = run_ours(&setup, &large, LARGE_INTERACTIONS, States::InProcess).await;
     large_ours.push(large_verifying, LARGE_INTERACTIONS);
     large_theirs.push(run_pact_verifier(&setup, &large, LARGE_INTERACTIONS).await, LARGE_INTERACTIONS);
+
+    // gRPC through the protobuf plugin: whole runs, ours then pact_verifier, never at once
+    // (pact_verifier shuts every plugin of the process down when its run ends). Each run starts
+    // the plugin; the warm-up runs are the example's two interactions.
+    run_grpc_ours(&grpc_warm_up, grpc_warm_up_count).await;
+    run_grpc_pact_verifier(&grpc_warm_up, grpc_warm_up_count).await;
+    let (mut grpc_ours, mut grpc_theirs) = (Rounds::default(), Rounds::default());
+    for _ in 0..GRPC_ROUNDS {
+        grpc_ours.push(run_grpc_ours(&grpc_pact, grpc_count).await, grpc_count);
+        grpc_theirs.push(run_grpc_pact_verifier(&grpc_pact, grpc_count).await, grpc_count);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     let rss_mb = measure_child_rss(RSS_INTERACTIONS);
 
@@ -535,10 +705,24 @@ async fn bench() {
     let run_overhead_direct = run_ms / direct_ms;
     let (large_ours_ms, large_theirs_ms) = (large_ours.median(), large_theirs.median());
     let large_speedup = large_theirs_ms / large_ours_ms;
+    let (grpc_ms, grpc_theirs_ms) = (grpc_ours.median(), grpc_theirs.median());
+    let grpc_speedup = grpc_theirs_ms / grpc_ms;
     println!();
     println!("{LARGE_INTERACTIONS} interactions with ~1 MB JSON bodies (1 round each):");
     println!("{:<58} {:>14.4}", "ours: Engine::verify", large_ours_ms);
     println!("{:<58} {:>14.4}", "pact_verifier::verify_provider_async", large_theirs_ms);
+    println!();
+    println!(
+        "{grpc_count} gRPC interactions through the protobuf plugin, whole runs incl. plugin start-up \
+         (medians of {GRPC_ROUNDS} interleaved rounds):"
+    );
+    println!("{:<58} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
+    for (name, rounds) in [
+        ("ours: whole verify_provider run, states in-process", &grpc_ours),
+        ("pact_verifier::verify_provider_async, through the endpoint", &grpc_theirs),
+    ] {
+        println!("{:<58} {:>14.4} {:>18} {:>8.2}x", name, rounds.median(), rounds.spread(), rounds.median() / grpc_ms);
+    }
     println!();
     println!("speedup vs pact_verifier: {speedup:.2}x (target >= 25x)");
     println!("  the same, our engine through the state endpoint: {endpoint_speedup:.2}x");
@@ -546,6 +730,7 @@ async fn bench() {
     println!("whole run vs the raw loop through the endpoint: {run_overhead:.2}x (target <= 1.3x)");
     println!("whole run vs direct function calls + GET: {run_overhead_direct:.2}x");
     println!("1 MB bodies, speedup vs pact_verifier: {large_speedup:.2}x");
+    println!("gRPC, speedup vs pact_verifier: {grpc_speedup:.2}x");
     println!("peak RSS of a {RSS_INTERACTIONS}-interaction verify_provider run: {rss_mb:.1} MB (target < 150 MB)");
     println!("building one reqwest client, which pact_verifier does per interaction: {client_build_ms:.3} ms");
     println!(
@@ -554,7 +739,8 @@ async fn bench() {
          run_overhead_vs_raw={run_overhead:.3} rss_mb_10k={rss_mb:.1} large_body_ours_ms={large_ours_ms:.3} \
          large_body_pact_verifier_ms={large_theirs_ms:.3} large_body_speedup_vs_pact_verifier={large_speedup:.2} \
          endpoint_ms={endpoint_ms:.4} endpoint_speedup_vs_pact_verifier={endpoint_speedup:.2} \
-         direct_ms={direct_ms:.4} run_overhead_vs_direct={run_overhead_direct:.3}"
+         direct_ms={direct_ms:.4} run_overhead_vs_direct={run_overhead_direct:.3} grpc_ms={grpc_ms:.4} \
+         grpc_speedup_vs_pact_verifier={grpc_speedup:.2}"
     );
 }
 
