@@ -15,7 +15,7 @@
 //! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`
 //! repeats just that way of verifying (`endpoint`, `direct`, `grpc` too), for a profiler.
 //!
-//! The gRPC row verifies a pact of `BENCH_GRPC_INTERACTIONS` (default 200) copies of the gRPC
+//! The gRPC row verifies a pact of `BENCH_GRPC_INTERACTIONS` (default 100) copies of the gRPC
 //! example's two interactions (`examples/grpc-provider`) through the protobuf plugin, with
 //! whole runs of both verifiers: our `verify_provider` (states in-process, the tonic router
 //! booted by the run) and `pact_verifier::verify_provider_async` (states POSTed to a
@@ -586,7 +586,7 @@ fn interaction_count() -> usize {
 
 /// The gRPC pact's interactions: copies of the example's two, in turn.
 fn grpc_interaction_count() -> usize {
-    count_from_env("BENCH_GRPC_INTERACTIONS", 200)
+    count_from_env("BENCH_GRPC_INTERACTIONS", 100)
 }
 
 async fn bench() {

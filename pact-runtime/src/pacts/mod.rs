@@ -54,7 +54,7 @@ pub struct LoadedPact {
     pub(crate) warnings: Vec<String>,
     /// `pact.interactions()`, taken once: every call copies them all.
     pub(crate) interactions: std::sync::OnceLock<Interactions>,
-    /// The pact as V4, taken once, for plugins.
+    /// The pact as V4 without its interactions, taken once, for plugins.
     #[cfg(feature = "plugins")]
     pub(crate) v4: std::sync::OnceLock<Option<std::sync::Arc<pact_models::prelude::v4::V4Pact>>>,
 }
@@ -86,10 +86,26 @@ impl LoadedPact {
         self.unsupported.iter().find(|(unsupported, _)| *unsupported == index).map(|(_, why)| why.as_str())
     }
 
-    /// The pact as V4 (copied once), or `None` for an older pact.
+    /// The pact as V4 with only `interaction` in it, or `None` for an older pact. The plugin
+    /// driver sends the whole pact to the plugin on each call: with the one interaction the
+    /// plugin needs, a call costs the same whatever the pact's size.
     #[cfg(feature = "plugins")]
-    pub(crate) fn v4_pact(&self) -> Option<std::sync::Arc<pact_models::prelude::v4::V4Pact>> {
-        self.v4.get_or_init(|| self.pact.as_v4_pact().ok().map(std::sync::Arc::new)).clone()
+    pub(crate) fn v4_pact_of(
+        &self,
+        interaction: &(dyn pact_models::v4::interaction::V4Interaction + Send + Sync),
+    ) -> Option<pact_models::prelude::v4::V4Pact> {
+        let skeleton = self
+            .v4
+            .get_or_init(|| {
+                self.pact.as_v4_pact().ok().map(|mut pact| {
+                    pact.interactions.clear();
+                    std::sync::Arc::new(pact)
+                })
+            })
+            .clone()?;
+        let mut pact = (*skeleton).clone();
+        pact.interactions.push(interaction.boxed_v4());
+        Some(pact)
     }
 
     /// The plugins the interaction at `index` is verified through, if any.

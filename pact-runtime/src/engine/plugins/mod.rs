@@ -83,7 +83,7 @@ impl PluginTarget {
     ) -> Option<Vec<Failure>> {
         let v4 = interaction.as_v4()?;
         let transport = v4.transport().filter(|transport| !matches!(transport.as_str(), "" | "http" | "https"))?;
-        let Some(pact) = loaded.v4_pact() else {
+        let Some(pact) = loaded.v4_pact_of(v4.as_ref()).map(Arc::new) else {
             return Some(vec![Failure::Plugin {
                 plugin: String::new(),
                 message: format!("pact {} is not a V4 pact: Pact plugins verify V4 pacts only", loaded.source),
