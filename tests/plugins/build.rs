@@ -12,7 +12,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", vendored.join(source).display());
     }
     println!("cargo:rerun-if-changed=src/install.rs");
-    for variable in ["PACT_PLUGIN_DIR", "PACT_TEST_PLUGINS_TARGET_DIR", "CARGO_TARGET_DIR"] {
+    for variable in ["PACT_PLUGIN_DIR", "PACT_TEST_PLUGINS_TARGET_DIR"] {
         println!("cargo:rerun-if-env-changed={variable}");
     }
     match install::protobuf_plugin() {

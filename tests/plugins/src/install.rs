@@ -25,8 +25,8 @@ pub const PROTOBUF_PLUGIN_NAME: &str = "protobuf";
 /// never sees a half-written file.
 ///
 /// The plugin is built with `cargo build --locked` (debug profile, no debug info) into
-/// `<target dir>/pact-protobuf-plugin`, where the target dir is `$CARGO_TARGET_DIR` if set, else
-/// the workspace's `target/`.
+/// `target/pact-protobuf-plugin` of the workspace (`$PACT_TEST_PLUGINS_TARGET_DIR` replaces
+/// `target/`).
 pub fn protobuf_plugin() -> Result<PathBuf, String> {
     static INSTALLED: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     INSTALLED.get_or_init(|| install_protobuf_plugin(std::env::var_os("PACT_PLUGIN_DIR"))).clone()
@@ -52,14 +52,11 @@ fn vendored_plugin_dir() -> PathBuf {
 }
 
 /// `$PACT_TEST_PLUGINS_TARGET_DIR` (a plugin build to reuse, as CI's fresh clone does), else
-/// `$CARGO_TARGET_DIR` (relative to the workspace root if relative), else the workspace's
-/// `target/`.
+/// the workspace's `target/`. Not `$CARGO_TARGET_DIR`: builds in other target dirs (trybuild's,
+/// a clone's) would each build the plugin's ~450 crates again.
 fn target_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("PACT_TEST_PLUGINS_TARGET_DIR").filter(|dir| !dir.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    match std::env::var_os("CARGO_TARGET_DIR").filter(|dir| !dir.is_empty()) {
-        Some(dir) => workspace_root().join(dir),
+    match std::env::var_os("PACT_TEST_PLUGINS_TARGET_DIR").filter(|dir| !dir.is_empty()) {
+        Some(dir) => PathBuf::from(dir),
         None => workspace_root().join("target"),
     }
 }
