@@ -6,11 +6,7 @@ use pact_runtime::{verify_provider, Settings};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plugin_interactions_fail_naming_the_plugin_and_the_feature() {
-    let settings = Settings::builder()
-        .pacts("pacts-grpc")
-        .provider("UserService")
-        .build()
-        .expect("valid settings");
+    let settings = Settings::builder().pacts("pacts-grpc").provider("UserService").build().expect("valid settings");
     let report = verify_provider(&settings, || async { axum::Router::new() }).await.expect("the run starts");
     assert_eq!(report.results.len(), 2);
     for result in &report.results {
