@@ -315,48 +315,8 @@ async fn run_grpc_pact_verifier(pact: &Path, count: usize) -> Duration {
         }],
         ..ProviderInfo::default()
     };
-    let options = VerificationOptions::<NullRequestFilterExecutor> {
-        request_timeout: TIMEOUT.as_millis() as u64,
-        coloured_output: false,
-        ..VerificationOptions::default()
-    };
-    let executor = Arc::new(HttpRequestProviderStateExecutor {
-        state_change_url: Some(endpoint.state_change_url().to_string()),
-        state_change_teardown: false,
-        state_change_body: true,
-        retries: 0,
-    });
-    let quiet = stdout_silencer::silence();
-    let started = Instant::now();
-    let result = pact_verifier::verify_provider_async(
-        provider,
-        vec![pact_verifier::PactSource::File(pact.display().to_string())],
-        FilterInfo::None,
-        vec![],
-        &options,
-        None,
-        &executor,
-        None,
-    )
-    .await;
-    let total = started.elapsed();
-    drop(quiet);
+    let total = time_pact_verifier(provider, pact, endpoint.state_change_url(), false, count, "gRPC").await;
     server.abort();
-    let result = result.expect("pact_verifier ran the gRPC pact");
-    assert_eq!(result.interaction_results.len(), count, "pact_verifier verified the wrong number of gRPC interactions");
-    let failed: Vec<String> = result
-        .interaction_results
-        .iter()
-        .filter(|interaction| interaction.result.is_err())
-        .map(|interaction| interaction.interaction_description.clone())
-        .collect();
-    assert!(
-        failed.is_empty() && result.result,
-        "pact_verifier failed {} gRPC interaction(s): {:?}\n{}",
-        failed.len(),
-        failed,
-        result.output.join("\n")
-    );
     total
 }
 
@@ -428,6 +388,20 @@ async fn run_pact_verifier(setup: &Setup, pact: &Path, count: usize) -> Duration
         }],
         ..ProviderInfo::default()
     };
+    time_pact_verifier(provider, pact, &setup.state_url, true, count, "HTTP").await
+}
+
+/// Times one `pact_verifier::verify_provider_async` run of `pact` against `provider`, its states
+/// POSTed to `state_url` (teardowns too when `teardown`), its output silenced, and checks that it
+/// verified all `count` interactions (`what` ones) and passed.
+async fn time_pact_verifier(
+    provider: ProviderInfo,
+    pact: &Path,
+    state_url: &str,
+    teardown: bool,
+    count: usize,
+    what: &str,
+) -> Duration {
     let options = VerificationOptions::<NullRequestFilterExecutor> {
         request_timeout: TIMEOUT.as_millis() as u64,
         coloured_output: false,
@@ -435,8 +409,8 @@ async fn run_pact_verifier(setup: &Setup, pact: &Path, count: usize) -> Duration
         ..VerificationOptions::default()
     };
     let executor = Arc::new(HttpRequestProviderStateExecutor {
-        state_change_url: Some(setup.state_url.clone()),
-        state_change_teardown: true,
+        state_change_url: Some(state_url.to_string()),
+        state_change_teardown: teardown,
         state_change_body: true,
         retries: 0,
     });
@@ -455,15 +429,25 @@ async fn run_pact_verifier(setup: &Setup, pact: &Path, count: usize) -> Duration
     .await;
     let total = started.elapsed();
     drop(quiet);
-    let result = result.expect("pact_verifier ran");
-    assert_eq!(result.interaction_results.len(), count, "pact_verifier verified the wrong number of interactions");
+    let result = result.unwrap_or_else(|err| panic!("pact_verifier ran the {what} pact: {err}"));
+    assert_eq!(
+        result.interaction_results.len(),
+        count,
+        "pact_verifier verified the wrong number of {what} interactions"
+    );
     let failed: Vec<String> = result
         .interaction_results
         .iter()
         .filter(|interaction| interaction.result.is_err())
         .map(|interaction| interaction.interaction_description.clone())
         .collect();
-    assert!(failed.is_empty() && result.result, "pact_verifier failed {} interaction(s): {:?}", failed.len(), failed);
+    assert!(
+        failed.is_empty() && result.result,
+        "pact_verifier failed {} {what} interaction(s): {:?}\n{}",
+        failed.len(),
+        failed,
+        result.output.join("\n")
+    );
     total
 }
 
