@@ -247,12 +247,27 @@ impl Drop for PluginLease {
 /// The plugins `needed` (as `loaded`'s metadata lists them), loaded (each once) within
 /// `timeout`; the error names each plugin that could not be, and why.
 async fn ensure_loaded(loaded: &LoadedPact, needed: &[String], timeout: Duration) -> Result<(), String> {
-    let mut wanted = wanted_plugins(loaded);
-    wanted.retain(|(name, _)| needed.contains(name));
     let mut errors = Vec::new();
-    for (name, versions) in wanted {
-        if let Err(error) = ensure_plugin(&name, &versions, timeout).await {
-            errors.push(error);
+    // Per interaction, the plugins are known: the pact's plugin data (its protobuf descriptors)
+    // is copied only when one must be loaded.
+    let unknown: Vec<&String> = needed
+        .iter()
+        .filter(|name| match known(name) {
+            Some(Ok(())) => false,
+            Some(Err(error)) => {
+                errors.push(error);
+                false
+            }
+            None => true,
+        })
+        .collect();
+    if !unknown.is_empty() {
+        let mut wanted = wanted_plugins(loaded);
+        wanted.retain(|(name, _)| unknown.contains(&name));
+        for (name, versions) in wanted {
+            if let Err(error) = ensure_plugin(&name, &versions, timeout).await {
+                errors.push(error);
+            }
         }
     }
     if errors.is_empty() {
