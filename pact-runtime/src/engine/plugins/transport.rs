@@ -79,16 +79,10 @@ pub(crate) async fn verify(call: TransportCall<'_>) -> Vec<Failure> {
         })
         .await
     };
-    let data = match prepared {
-        Some(Ok(data)) => data,
-        Some(Err(error)) => {
-            return vec![plugin_failure(format!(
-                "the `{plugin}` plugin could not prepare the request of `{}`: {error}{}",
-                interaction.description(),
-                stderr_tail(&plugin)
-            ))]
-        }
-        None => return vec![plugin_failure(timed_out(&plugin, "preparing the request", call.timeout))],
+    let failed = format!("could not prepare the request of `{}`", interaction.description());
+    let data = match answered(prepared, &plugin, &failed, "preparing the request", call.timeout) {
+        Ok(data) => data,
+        Err(failure) => return vec![failure],
     };
 
     let data = match filtered(data, call.custom_headers, call.hooks, interaction.as_ref()).await {
@@ -105,16 +99,10 @@ pub(crate) async fn verify(call: TransportCall<'_>) -> Vec<Failure> {
         })
         .await
     };
-    let result = match verified {
-        Some(Ok(result)) => result,
-        Some(Err(error)) => {
-            return vec![plugin_failure(format!(
-                "the `{plugin}` plugin failed to verify `{}`: {error}{}",
-                interaction.description(),
-                stderr_tail(&plugin)
-            ))]
-        }
-        None => return vec![plugin_failure(timed_out(&plugin, "verifying the interaction", call.timeout))],
+    let failed = format!("failed to verify `{}`", interaction.description());
+    let result = match answered(verified, &plugin, &failed, "verifying the interaction", call.timeout) {
+        Ok(result) => result,
+        Err(failure) => return vec![failure],
     };
     if result.ok {
         return Vec::new();
@@ -142,11 +130,25 @@ pub(crate) async fn verify(call: TransportCall<'_>) -> Vec<Failure> {
     failures
 }
 
-fn timed_out(plugin: &str, doing: &str, timeout: Duration) -> String {
-    format!(
-        "the `{plugin}` plugin did not answer within {timeout:?} while {doing} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS, bounds each plugin call){}",
-        stderr_tail(plugin)
-    )
+/// What a bounded call to `plugin` answered, or the failure: its error after `failed` (what it
+/// failed to do), or that it did not answer within `timeout` while `doing` it; both with the
+/// plugin's last stderr lines.
+fn answered<T>(
+    outcome: Option<Result<T, String>>,
+    plugin: &str,
+    failed: &str,
+    doing: &str,
+    timeout: Duration,
+) -> Result<T, Failure> {
+    let message = match outcome {
+        Some(Ok(value)) => return Ok(value),
+        Some(Err(error)) => format!("the `{plugin}` plugin {failed}: {error}{}", stderr_tail(plugin)),
+        None => format!(
+            "the `{plugin}` plugin did not answer within {timeout:?} while {doing} (`request_timeout_ms`, PACT_REQUEST_TIMEOUT_MS, bounds each plugin call){}",
+            stderr_tail(plugin)
+        ),
+    };
+    Err(Failure::Plugin { plugin: plugin.to_string(), message })
 }
 
 /// The request data with the custom headers set as metadata, then passed through the request
