@@ -425,7 +425,8 @@ async fn a_plugin_that_crashes_at_start_fails_its_interactions_with_its_stderr()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_that_hangs_at_start_is_cut_off_and_killed() {
     let _turn = one_at_a_time().await;
-    let pact = fake_plugin("silent", "echo 'silent plugin: waiting for nothing' >&2\nsleep 600");
+    // `sleep 6001` is the plugin's own child: killed with it, or it would hold its output open.
+    let pact = fake_plugin("silent", "echo 'silent plugin: waiting for nothing' >&2\nsleep 6001");
     let started = Instant::now();
     let report = run("Plugins-silent", &pact, Duration::from_millis(1500), Grpc).await;
     assert!(started.elapsed() < Duration::from_secs(15), "{:?}", started.elapsed());
@@ -435,6 +436,14 @@ async fn a_plugin_that_hangs_at_start_is_cut_off_and_killed() {
     assert!(lines[0].contains("silent plugin: waiting for nothing"), "the plugin's stderr: {}", lines[0]);
     // The second interaction is not made to wait again: the failed load is remembered.
     assert!(lines[1].contains("did not start within 1.5s"), "{}", lines[1]);
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|process| std::fs::read(process.path().join("cmdline")).ok())
+        .map(|command_line| String::from_utf8_lossy(&command_line).replace('\0', " "))
+        .filter(|command_line| command_line.trim() == "sleep 6001")
+        .collect();
+    assert!(left.is_empty(), "the plugin's child outlived it: {left:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
