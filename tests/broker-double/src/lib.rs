@@ -71,6 +71,7 @@ mod content;
 mod faults;
 mod hal;
 mod matrix;
+pub mod pact_cli;
 mod query;
 mod repr;
 mod routes;
