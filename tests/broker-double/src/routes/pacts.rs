@@ -667,7 +667,12 @@ pub(super) async fn publish_contracts(State(shared): Shr, base: Base, body: Byte
         StatusCode::OK,
         json!({
             "notices": notices.iter().map(|(kind, text)| json!({ "type": kind, "text": text })).collect::<Vec<_>>(),
-            "logs": notices.iter().map(|(_, text)| json!({ "level": "info", "message": text })).collect::<Vec<_>>(),
+            // The real broker's older form of the notices; the Rust `pact broker publish` reads
+            // each entry's three fields and warns when `deprecationWarning` is missing.
+            "logs": notices
+                .iter()
+                .map(|(kind, text)| json!({ "level": kind, "message": text, "deprecationWarning": false }))
+                .collect::<Vec<_>>(),
             "_embedded": {
                 "pacticipant": {
                     "name": consumer,
