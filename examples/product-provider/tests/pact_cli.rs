@@ -129,9 +129,9 @@ async fn cli_verdicts(cli: &PactCli, app: SocketAddr, states: &StateServer, as_q
         if as_query {
             args.push("--state-change-as-query");
         }
-        let (run, pact_verdicts) = cli.verify(&args).await;
-        all_passed &= run.success;
-        verdicts.push(pact_verdicts);
+        let verification = cli.verify(&args).await;
+        all_passed &= verification.run.success;
+        verdicts.push(verification.verdicts);
     }
     (all_passed, verdicts)
 }

@@ -94,8 +94,8 @@ async fn cli_verdicts(
     if as_query {
         args.push("--state-change-as-query");
     }
-    let (run, verdicts) = cli.verify(&args).await;
-    (run.success, verdicts)
+    let verification = cli.verify(&args).await;
+    (verification.run.success, verification.verdicts)
 }
 
 // One test: the store and the teardown count are shared by every run.

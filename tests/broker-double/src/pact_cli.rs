@@ -38,6 +38,17 @@ pub struct PactCliRun {
     pub stderr: String,
 }
 
+/// What one `pact verifier` run did, with its JSON report read.
+#[derive(Debug, Clone)]
+pub struct PactCliVerification {
+    /// The command's exit status and output.
+    pub run: PactCliRun,
+    /// Each interaction's description and whether it passed, in the order verified.
+    pub verdicts: Vec<(String, bool)>,
+    /// How many failures it reported as pending (of pending or WIP pacts), not failing the run.
+    pub pending_errors: usize,
+}
+
 impl PactCli {
     /// The CLI, or `None` with the reason on stderr; panics instead when `PACT_CLI_REQUIRED=1`.
     pub fn get() -> Option<PactCli> {
@@ -91,12 +102,11 @@ impl PactCli {
         run
     }
 
-    /// Runs `pact verifier <args> --json <report>` and reads the verdicts out of its JSON
-    /// report: each interaction's description and whether it passed (`"result": "OK"`), in the
-    /// order verified.
+    /// Runs `pact verifier <args> --json <report>` and reads its JSON report: each
+    /// interaction's verdict (`"result": "OK"` passed) and the pending failures.
     ///
     /// Panics when the report is missing or unreadable (the run's output is in the message).
-    pub async fn verify<S: AsRef<str>>(&self, args: &[S]) -> (PactCliRun, Vec<(String, bool)>) {
+    pub async fn verify<S: AsRef<str>>(&self, args: &[S]) -> PactCliVerification {
         static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let report = std::env::temp_dir().join(format!("pact-cli-report-{}-{n}.json", std::process::id()));
@@ -117,7 +127,8 @@ impl PactCli {
                 (description, result["result"] == "OK")
             })
             .collect();
-        (run, verdicts)
+        let pending_errors = json["pendingErrors"].as_array().map_or(0, Vec::len);
+        PactCliVerification { run, verdicts, pending_errors }
     }
 }
 

@@ -667,11 +667,13 @@ pub(super) async fn publish_contracts(State(shared): Shr, base: Base, body: Byte
         StatusCode::OK,
         json!({
             "notices": notices.iter().map(|(kind, text)| json!({ "type": kind, "text": text })).collect::<Vec<_>>(),
-            // The real broker's older form of the notices; the Rust `pact broker publish` reads
-            // each entry's three fields and warns when `deprecationWarning` is missing.
+            // The real broker's older form of the notices, each saying it is; the Rust
+            // `pact broker publish` reads all three fields, `deprecationWarning` as a string.
             "logs": notices
                 .iter()
-                .map(|(kind, text)| json!({ "level": kind, "message": text, "deprecationWarning": false }))
+                .map(|(kind, text)| {
+                    json!({ "level": kind, "message": text, "deprecationWarning": "Replaced by notices" })
+                })
                 .collect::<Vec<_>>(),
             "_embedded": {
                 "pacticipant": {
