@@ -258,6 +258,9 @@ struct Exchange {
     for_verification: Vec<String>,
     /// The broker's results: consumer, pact content, success, WIP, provider branches and version.
     results: Vec<(String, String, bool, bool, Vec<String>, String)>,
+    /// The other requests it made (publishing: the provider, its branch version, the results),
+    /// each once, without the index.
+    other_requests: BTreeSet<String>,
 }
 
 fn exchange(broker: &BrokerDouble) -> Exchange {
@@ -281,7 +284,13 @@ fn exchange(broker: &BrokerDouble) -> Exchange {
         .map(|r| (r.consumer, r.pact_version_sha, r.success, r.wip, r.provider_branches, r.provider_version))
         .collect();
     results.sort();
-    Exchange { pacts_fetched, for_verification, results }
+    let other_requests = requests
+        .iter()
+        .filter(|r| !r.path.contains("/pact-version/") || r.path.ends_with("/verification-results"))
+        .filter(|r| !r.path.contains("for-verification") && r.path != "/")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    Exchange { pacts_fetched, for_verification, results, other_requests }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
