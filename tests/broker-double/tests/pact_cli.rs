@@ -106,10 +106,10 @@ async fn verify_with_pact_runtime(
     report
 }
 
-async fn broker_command(cli: &PactCli, broker: &BrokerDouble, args: &[&str]) -> PactCliRun {
+async fn broker_command<S: AsRef<str>>(cli: &PactCli, broker: &BrokerDouble, args: &[S]) -> PactCliRun {
     let url = broker.url();
     let mut full = vec!["broker"];
-    full.extend_from_slice(args);
+    full.extend(args.iter().map(AsRef::as_ref));
     full.extend_from_slice(&["--broker-base-url", &url]);
     cli.run(&full).await
 }
@@ -371,4 +371,88 @@ async fn the_rust_pact_verifier_gets_and_publishes_what_pact_runtime_does() {
     their_verdicts.sort();
     our_verdicts.sort();
     assert_eq!(their_verdicts, our_verdicts);
+}
+
+// ==================================================================== credentials and releases
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_tokens_and_releases_with_the_rust_cli() {
+    let Some(cli) = PactCli::get() else { return };
+    let file = std::env::temp_dir().join(format!("pact-cli-{}-Mobile-Orders.json", std::process::id()));
+    std::fs::write(&file, pact("Mobile", &[5], false).to_string()).unwrap();
+    let file_arg = file.display().to_string();
+    let publish = ["publish", file_arg.as_str(), "--consumer-app-version", "3.1", "--tag", "beta"];
+
+    // Basic auth: a wrong password is refused and changes nothing; the right one publishes.
+    let broker = BrokerDouble::start(BrokerOptions::new().with_basic_auth("ci", "s3cret")).await.unwrap();
+    let with_password = |password: &'static str| {
+        let mut args = publish.to_vec();
+        args.extend(["--broker-username", "ci", "--broker-password", password]);
+        args
+    };
+    let rejected = broker_command(&cli, &broker, &with_password("wrong")).await;
+    assert!(!rejected.success, "{}", output(&rejected));
+    assert!(!output(&rejected).contains("wrong"), "the password must not be printed: {}", output(&rejected));
+    assert!(broker.pacts().is_empty());
+    assert!(broker.requests().iter().all(|r| r.status == 401));
+    let accepted = broker_command(&cli, &broker, &with_password("s3cret")).await;
+    assert!(accepted.success, "{}", output(&accepted));
+    assert_eq!(broker.pacts().len(), 1);
+
+    // A bearer token: publish, record a release, describe the version in its environment.
+    let broker = BrokerDouble::start(BrokerOptions::new().with_bearer_token("t0ken")).await.unwrap();
+    let with_token = |args: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--broker-token".to_string(), "t0ken".to_string()]);
+        args
+    };
+    let published = broker_command(&cli, &broker, &with_token(&publish)).await;
+    std::fs::remove_file(&file).ok();
+    assert!(published.success, "{}", output(&published));
+    broker.create_environment("app-store", true);
+    let released = broker_command(
+        &cli,
+        &broker,
+        &with_token(&["record-release", "--pacticipant", "Mobile", "--version", "3.1", "--environment", "app-store"]),
+    )
+    .await;
+    assert!(released.success, "{}", output(&released));
+    let listed = broker_command(&cli, &broker, &with_token(&["list-environments"])).await;
+    assert!(listed.success && listed.stdout.contains("app-store"), "{}", output(&listed));
+    let described = broker_command(
+        &cli,
+        &broker,
+        &with_token(&["describe-version", "--pacticipant", "Mobile", "--version", "3.1"]),
+    )
+    .await;
+    assert!(described.success && described.stdout.contains("beta"), "{}", output(&described));
+    let no_token = broker_command(&cli, &broker, &["list-environments"]).await;
+    assert!(!no_token.success, "no token, no answer: {}", output(&no_token));
+
+    // The released version is what `pact verifier` gets for `deployedOrReleased`, with the token.
+    let states = StateServer::start(PROVIDER).await.unwrap();
+    let (app, server) = serve(app()).await;
+    let (url, port) = (broker.url(), app.port().to_string());
+    let _serial = SERIAL.lock().await;
+    let verification = cli
+        .verify(&[
+            "--broker-url",
+            &url,
+            "--token",
+            "t0ken",
+            "--provider-name",
+            PROVIDER,
+            "--hostname",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--state-change-url",
+            states.state_change_url(),
+            "--consumer-version-selectors",
+            r#"{"deployedOrReleased": true}"#,
+        ])
+        .await;
+    server.abort();
+    assert!(verification.run.success, "{}", output(&verification.run));
+    assert_eq!(verification.verdicts, [("a request for order 5".to_string(), true)]);
 }
