@@ -1,6 +1,6 @@
 //! A Pact Broker test double: a real HTTP(S) server speaking the Pact Broker's HAL API, with
 //! in-memory state, for testing broker clients (pact_verifier's broker client, the Ruby
-//! `pact-broker` CLI) without a real broker.
+//! `pact-broker` CLI, the Rust `pact` CLI) without a real broker.
 //!
 //! ```no_run
 //! # async fn demo() -> anyhow::Result<()> {
