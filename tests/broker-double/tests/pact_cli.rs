@@ -363,6 +363,13 @@ async fn the_rust_pact_verifier_gets_and_publishes_what_pact_runtime_does() {
     server.abort();
     assert!(verification.run.success, "WIP failures don't fail the CLI's run either:\n{}", output(&verification.run));
     assert_eq!(verification.pending_errors, our_pending_failures, "{}", output(&verification.run));
+    // The broker's notices about each pact (why it is included, whether it is pending or WIP)
+    // reached both verifiers alike.
+    assert!(report.notices.iter().any(|n| n.contains("is pending for this version")), "{:#?}", report.notices);
+    assert!(report.notices.iter().any(|n| n.contains("work in progress pact")), "{:#?}", report.notices);
+    for notice in &report.notices {
+        assert!(verification.run.stdout.contains(notice.as_str()), "the CLI did not print {notice:?}");
+    }
     let theirs = exchange(&broker);
     assert_eq!(theirs, ours, "the Rust CLI's exchange with the broker (left) differs from pact-runtime's (right)");
     let mut their_verdicts = verification.verdicts;
