@@ -384,13 +384,15 @@ impl VerificationReport {
             )
             .ok();
         }
-        if let Some(first) = self.skipped.first() {
+        if !self.skipped.is_empty() {
+            let at = match self.failures().last() {
+                Some(failed) => format!(" after {} › {} failed", failed.consumer, failed.description),
+                None => String::new(),
+            };
             writeln!(
                 text,
-                "\nfail_fast stopped the run at the first failure: {} interaction(s) skipped, starting with {} › {}",
-                self.skipped.len(),
-                first.consumer,
-                first.description
+                "\nfail_fast stopped the run{at}: {} interaction(s) skipped, not verified:",
+                self.skipped.len()
             )
             .ok();
             for skipped in &self.skipped {
