@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::Router;
 use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::report::json::JsonReport;
 use pact_runtime::{provider_state, verify_provider, RunError, Settings, VerificationReport};
@@ -65,23 +64,7 @@ fn settings(
 async fn run(settings: &Settings) -> (Result<VerificationReport, RunError>, usize) {
     let requests = Arc::new(AtomicUsize::new(0));
     let counted = requests.clone();
-    let app = move || {
-        let counted = counted.clone();
-        async move {
-            let app: Router = things::app().layer(axum::middleware::from_fn(
-                move |request: axum::extract::Request, next: axum::middleware::Next| {
-                    let counted = counted.clone();
-                    // Not the readiness probe: the requests of interactions.
-                    let interaction = request.uri().path().starts_with("/things/");
-                    async move {
-                        counted.fetch_add(usize::from(interaction), Ordering::SeqCst);
-                        next.run(request).await
-                    }
-                },
-            ));
-            app
-        }
-    };
+    let app = move || async move { things::counted_app(counted) };
     let outcome = tokio::time::timeout(Duration::from_secs(20), verify_provider(settings, app))
         .await
         .expect("the run ends within 20 s");
