@@ -87,8 +87,8 @@ use libtest_mimic::{Completion, Failed, Trial};
 
 use crate::app::{BootedApp, ProviderApp};
 use crate::config::{ProviderTestSpec, Settings};
-use crate::pacts::{InteractionFilter, LoadedPact};
-use crate::report::{InteractionResult, MissingState, VerificationReport};
+use crate::pacts::{Interaction, LoadedPact};
+use crate::report::{InteractionResult, MissingState, SkippedInteraction, VerificationReport};
 use crate::session::{load_run, Live, LoadedRun, Session};
 
 /// A test binary's command line, as `cargo test` and nextest pass it (a filter, `--exact`,
@@ -198,7 +198,7 @@ pub fn run_with<Form, App: ProviderApp<Form>>(
         Ok(runtime) => runtime,
         Err(error) => return setup_failure(&args, format!("cannot start a tokio runtime: {error}")),
     };
-    let loaded = runtime.block_on(load_run(settings));
+    let loaded = runtime.block_on(load_run(settings, Some(name)));
     let (session, trials) = match loaded {
         Ok(LoadedRun::Pacts(session)) => {
             let session = Arc::new(Tests::new(runtime.handle().clone(), session, app));
@@ -263,6 +263,12 @@ struct Tests {
     results: Mutex<Vec<(usize, InteractionResult)>>,
     missing: Mutex<Vec<MissingState>>,
     started: Instant,
+    /// For each test, the earlier test of an identical interaction whose result is its own
+    /// when that test ran in this process (`dedupe_interactions`).
+    same_as: Vec<Option<usize>>,
+    /// With `fail_fast`: the first test that failed the run; the tests after it are skipped.
+    stopped_by: Mutex<Option<String>>,
+    skipped: Mutex<Vec<SkippedInteraction>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -271,7 +277,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// The tests, in pact order, named `consumer › description`, with the states (then a number
 /// no other test's name has) added where two names would be the same.
-fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
+fn entries(pacts: &[LoadedPact], select: impl Fn(&str, &Interaction<'_>) -> bool) -> Vec<Entry> {
     let one_line = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut raw = Vec::new();
     for (pact_index, loaded) in pacts.iter().enumerate() {
@@ -292,7 +298,7 @@ fn entries(pacts: &[LoadedPact], filter: &InteractionFilter) -> Vec<Entry> {
                 interaction: index,
                 name: format!("{} › {}", one_line(&consumer), one_line(&description)),
                 kind,
-                selected: filter.matches(&consumer, &description, &states),
+                selected: select(&consumer, interaction.as_ref()),
                 states_text: one_line(&states_text),
             });
         }
@@ -349,9 +355,24 @@ fn trials(session: &Arc<Tests>) -> Vec<Trial> {
 impl Tests {
     /// The tests of `session`'s pacts, the app to boot when the first one runs.
     fn new<Form, App: ProviderApp<Form>>(handle: tokio::runtime::Handle, session: Box<Session>, app: App) -> Tests {
+        let entries = entries(&session.pacts, |consumer, interaction| session.selects(consumer, interaction));
+        let plan = session.plan();
+        let entry_of: HashMap<(usize, usize), usize> =
+            entries.iter().enumerate().map(|(index, entry)| ((entry.pact, entry.interaction), index)).collect();
+        let mut same_as = vec![None; entries.len()];
+        for step in &plan.steps {
+            if let Some(earlier) = step.same_as {
+                let earlier = &plan.steps[earlier];
+                same_as[entry_of[&(step.pact, step.interaction)]] =
+                    Some(entry_of[&(earlier.pact, earlier.interaction)]);
+            }
+        }
         Tests {
             handle,
-            entries: entries(&session.pacts, &session.settings.filter),
+            entries,
+            same_as,
+            stopped_by: Mutex::new(None),
+            skipped: Mutex::new(Vec::new()),
             session,
             app: Mutex::new(Some(Box::new(move || app.boot()) as BootFn)),
             live: OnceLock::new(),
@@ -378,10 +399,24 @@ impl Tests {
         let entry = &self.entries[index];
         let loaded = &self.session.pacts[entry.pact];
         let interaction = self.session.pacts[entry.pact].interactions()[entry.interaction].as_ref();
-        let mut missing = lock(&self.missing);
-        let result =
-            self.handle.block_on(live.verify(&self.session, loaded, entry.interaction, interaction, &mut missing));
-        drop(missing);
+        let provider = &self.session.provider;
+        if let Some(first) = lock(&self.stopped_by).as_ref() {
+            lock(&self.skipped).push(live.engine.skipped(provider, loaded, entry.interaction, interaction));
+            return Ok(Completion::ignored_with(format!("skipped: fail_fast stopped the run at `{first}`")));
+        }
+        let original = self.same_as[index].and_then(|earlier| {
+            lock(&self.results).iter().find(|(done, _)| *done == earlier).map(|(_, result)| result.clone())
+        });
+        let result = match original {
+            Some(original) => live.engine.shared_result(provider, loaded, entry.interaction, interaction, &original),
+            None => {
+                let mut missing = lock(&self.missing);
+                self.handle.block_on(live.verify(&self.session, loaded, entry.interaction, interaction, &mut missing))
+            }
+        };
+        if self.session.settings.fail_fast && result.fails_run() {
+            *lock(&self.stopped_by) = Some(entry.name.clone());
+        }
         let outcome = if result.passed() {
             Ok(Completion::Completed)
         } else if result.pending {
@@ -417,18 +452,23 @@ impl Tests {
             results: results.into_iter().map(|(_, result)| result).collect(),
             missing_states: std::mem::take(&mut *lock(&self.missing)),
             duration: self.started.elapsed(),
+            skipped: std::mem::take(&mut *lock(&self.skipped)),
             ..VerificationReport::default()
         };
         let mut failed = self.session.finish(&mut report).await;
         // Unused state functions under `unused_states = "fail"` fail the binary too.
         failed += report.errors.len() as u64;
-        print!("{}", summary(&report, name, &failed_names));
-
         let file_name = match &args.0.filter {
             Some(filter) => format!("{name} {filter}"),
             None => name.to_string(),
         };
-        match self.session.settings.report_files().write(&report, &file_name) {
+        let files = self.session.settings.report_files();
+        let written = files.write(&report, &file_name);
+        if written.is_ok() {
+            report.rerun_report = files.json_path(&file_name);
+        }
+        print!("{}", summary(&report, name, &failed_names));
+        match written {
             Ok(paths) => paths.iter().for_each(|path| println!("wrote the report {}", path.display())),
             Err(error) => {
                 eprintln!("error: {error}");
@@ -472,10 +512,11 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
         }
         .ok();
     }
+    text.push_str(&report.shared_and_skipped_text());
     text.push_str(&report.missing_states_text());
     match failed_names {
         [] => {}
-        [one] => {
+        [one] if report.rerun_report.is_none() => {
             writeln!(
                 text,
                 "rerun only the failure: cargo test --test {name} -- --exact {}",
@@ -484,8 +525,8 @@ fn summary(report: &VerificationReport, name: &str, failed_names: &[&str]) -> St
             .ok();
         }
         _ => {
-            if let Some(filter) = report.rerun_filter() {
-                writeln!(text, "rerun only the failures: {filter} cargo test --test {name}").ok();
+            if let Some(hint) = report.rerun_hint() {
+                writeln!(text, "rerun only the failures: {hint} cargo test --test {name}").ok();
             }
         }
     }
@@ -532,10 +573,12 @@ mod tests {
             "metadata": { "pactSpecification": { "version": "3.0.0" } }
         });
         let pact = pact_models::pact::load_pact_from_json("p.json", &pact).unwrap();
-        let names: Vec<String> = entries(&[LoadedPact::new("p.json", pact)], &InteractionFilter::default())
-            .into_iter()
-            .map(|entry| entry.name)
-            .collect();
+        let filter = crate::pacts::InteractionFilter::default();
+        let names: Vec<String> =
+            entries(&[LoadedPact::new("p.json", pact)], |consumer, interaction| filter.selects(consumer, interaction))
+                .into_iter()
+                .map(|entry| entry.name)
+                .collect();
         let unique: std::collections::HashSet<&String> = names.iter().collect();
         assert_eq!(unique.len(), names.len(), "{names:#?}");
         assert_eq!(

@@ -481,6 +481,8 @@ pub use pact_macros::provider_state;
 /// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
 /// | `custom_headers = "Name: value"` | headers added to every request to the provider (repeatable, comma-separated) |
 /// | `junit_report = "path"`, `json_report = "path"` | write JUnit XML and JSON reports (see [`report`]) |
+/// | `fail_fast = true` | stop at the first interaction that fails the run; the rest are reported as skipped, and nothing is published |
+/// | `last_failed = "path"` | verify only the interactions that failed in that JSON report (`true`: the one `json_report` names) |
 /// | `harness` | generate the `fn main` of a `harness = false` target with a test per interaction (see [`harness`]) |
 /// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
 ///
@@ -538,6 +540,9 @@ pub use pact_macros::provider_state;
 ///     custom_headers = "Authorization: Bearer test-token",
 ///     junit_report = "target/pact-junit.xml",
 ///     json_report = "target/pact-report.json",
+///     fail_fast = true,
+///     last_failed = "target/pact-report.json",
+///     dedupe_interactions = true,
 ///     missing_states = "warn",
 ///     unused_states = "warn",
 ///     no_pacts = "fail",

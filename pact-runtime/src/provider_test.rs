@@ -29,13 +29,20 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     settings: &Settings,
     app: App,
 ) -> Result<VerificationReport, RunError> {
-    let mut outcome = verify(settings, app, None).await;
+    let mut outcome = verify(settings, app, None, None).await;
     let files = settings.report_files();
     if files.junit.is_none() && files.json.is_none() {
         return outcome;
     }
-    let written = match &outcome {
-        Ok(report) => files.write(report, &report.provider),
+    let written = match &mut outcome {
+        Ok(report) => {
+            let written = files.write(report, &report.provider);
+            // The hint that reruns the failures points at the report only once it is written.
+            if written.is_ok() {
+                report.rerun_report = files.json_path(&report.provider);
+            }
+            written
+        }
         Err(error) => {
             let provider = settings.provider.as_deref().unwrap_or_default();
             let name = if provider.is_empty() { "pact-verification" } else { provider };
@@ -51,13 +58,15 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
     outcome
 }
 
-/// [`verify_provider`], telling `progress` about each interaction as it completes.
+/// [`verify_provider`], telling `progress` about each interaction as it completes; `name`
+/// names the report files (`None`: the provider).
 async fn verify<Form, App: ProviderApp<Form>>(
     settings: &Settings,
     app: App,
     progress: Option<&mut Progress>,
+    name: Option<&str>,
 ) -> Result<VerificationReport, RunError> {
-    let session = match load_run(settings).await? {
+    let session = match load_run(settings, name).await? {
         LoadedRun::Pacts(session) => session,
         LoadedRun::Nothing { provider, warning } => {
             return Ok(VerificationReport { provider, warnings: vec![warning], ..VerificationReport::default() })
@@ -86,11 +95,17 @@ pub fn run_provider_test<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, a
         Err(error) => panic!("{}: cannot start a tokio runtime: {error}", spec.test_name),
     };
     let mut progress = Progress::new();
-    let outcome = runtime.block_on(verify(&settings, app, Some(&mut progress)));
+    let mut outcome = runtime.block_on(verify(&settings, app, Some(&mut progress), Some(spec.test_name)));
     runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     let files = settings.report_files();
-    let written = match &outcome {
-        Ok(report) => files.write(report, spec.test_name),
+    let written = match &mut outcome {
+        Ok(report) => {
+            let written = files.write(report, spec.test_name);
+            if written.is_ok() {
+                report.rerun_report = files.json_path(spec.test_name);
+            }
+            written
+        }
         Err(error) => {
             files.write_error(spec.test_name, settings.provider.as_deref().unwrap_or_default(), &error.to_string())
         }

@@ -7,6 +7,7 @@ pub(crate) mod console;
 pub(crate) mod files;
 pub mod json;
 mod junit;
+pub(crate) mod last_failed;
 pub(crate) mod progress;
 
 pub(crate) use console::shell_quote;
@@ -160,6 +161,26 @@ pub struct InteractionResult {
     pub duration: Duration,
     /// The expected and actual response bodies, kept when the body did not match.
     pub body_diff: Option<BodyDiff>,
+    /// The pact whose identical interaction was verified for this one (`dedupe_interactions`):
+    /// this result is that verification's.
+    pub(crate) shared_from: Option<String>,
+}
+
+/// An interaction a run selected but did not verify, because `fail_fast` stopped it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SkippedInteraction {
+    pub(crate) consumer: String,
+    pub(crate) provider: String,
+    pub(crate) description: String,
+    pub(crate) states: Vec<String>,
+    pub(crate) interaction_key: String,
+    pub(crate) index: usize,
+    pub(crate) pact_source: String,
+}
+
+impl SkippedInteraction {
+    /// Why it was skipped, as every report says it.
+    pub(crate) const REASON: &'static str = "not verified: fail_fast stopped the run at the first failure";
 }
 
 /// The expected and actual response bodies of an interaction whose body did not match. The
@@ -217,6 +238,10 @@ impl InteractionResult {
             palette.dim(&format!("({:.1} ms)", result.duration.as_secs_f64() * 1000.0))
         )
         .ok();
+        if let Some(source) = &result.shared_from {
+            let note = format!("= verified once: the identical interaction of {}", console::printable(source));
+            writeln!(text, "        {}", palette.dim(&note)).ok();
+        }
         for comment in &result.comments {
             writeln!(text, "        {}", palette.dim(&format!("# {}", indent(comment, "          # ")))).ok();
         }
@@ -299,6 +324,10 @@ pub struct VerificationReport {
     pub errors: Vec<String>,
     /// Wall time of the run.
     pub duration: Duration,
+    /// What `fail_fast` left unverified, in pact order.
+    pub(crate) skipped: Vec<SkippedInteraction>,
+    /// The JSON report this run wrote, which `last_failed` reruns the failures of.
+    pub(crate) rerun_report: Option<std::path::PathBuf>,
 }
 
 impl VerificationReport {
@@ -329,7 +358,66 @@ impl VerificationReport {
         if pending > 0 {
             write!(text, ", {pending} pending failed").ok();
         }
+        if !self.skipped.is_empty() {
+            write!(text, ", {} skipped", self.skipped.len()).ok();
+        }
         text
+    }
+
+    /// The results that copy the verification of an identical interaction of another pact,
+    /// and the time that saved (what those verifications took).
+    pub(crate) fn shared(&self) -> (usize, Duration) {
+        let shared = self.results.iter().filter(|result| result.shared_from.is_some());
+        shared.fold((0, Duration::ZERO), |(count, saved), result| (count + 1, saved + result.duration))
+    }
+
+    /// The console's lines about the interactions verified once for several pacts, and those
+    /// `fail_fast` skipped; empty when there are none.
+    pub(crate) fn shared_and_skipped_text(&self) -> String {
+        let mut text = String::new();
+        let (shared, saved) = self.shared();
+        if shared > 0 {
+            writeln!(
+                text,
+                "\n{shared} interaction(s) identical in several pacts of one consumer were verified once and reported for each pact: {:.1} ms saved (dedupe_interactions)",
+                saved.as_secs_f64() * 1000.0
+            )
+            .ok();
+        }
+        if !self.skipped.is_empty() {
+            let at = match self.failures().last() {
+                Some(failed) => format!(" after {} › {} failed", failed.consumer, failed.description),
+                None => String::new(),
+            };
+            writeln!(
+                text,
+                "\nfail_fast stopped the run{at}: {} interaction(s) skipped, not verified:",
+                self.skipped.len()
+            )
+            .ok();
+            for skipped in &self.skipped {
+                writeln!(
+                    text,
+                    "  - skipped: {} › {} [{}] ({})",
+                    skipped.consumer,
+                    skipped.description,
+                    if skipped.states.is_empty() { "no provider state".to_string() } else { skipped.states.join(", ") },
+                    skipped.pact_source
+                )
+                .ok();
+            }
+        }
+        console::printable(&text).into_owned()
+    }
+
+    /// The command that reruns only the failures: `PACT_LAST_FAILED` with the JSON report
+    /// this run wrote, else the filter variables. `None` when nothing failed.
+    pub(crate) fn rerun_hint(&self) -> Option<String> {
+        let filter = self.rerun_filter()?;
+        Some(match &self.rerun_report {
+            Some(path) => format!("PACT_LAST_FAILED={}", shell_quote(&path.to_string_lossy())),
+            None => filter,
+        })
     }
 
     /// The failure summary a failing test panics with: every failing interaction with its
@@ -358,12 +446,13 @@ impl VerificationReport {
                     .ok();
             }
         }
+        text.push_str(&self.shared_and_skipped_text());
         text.push_str(&self.missing_states_text());
         for error in &self.errors {
             write!(text, "\n{error}\n").ok();
         }
-        if let Some(filter) = self.rerun_filter() {
-            write!(text, "\nrerun only the failures: {filter} cargo test\n").ok();
+        if let Some(hint) = self.rerun_hint() {
+            write!(text, "\nrerun only the failures: {hint} cargo test\n").ok();
         }
         // No colours here: every control character comes from a pact or a body.
         console::printable(&text).into_owned()
@@ -423,9 +512,10 @@ impl fmt::Display for VerificationReport {
                 Err(error) => writeln!(f, "\n  publishing the result for {} FAILED: {error}", publication.pact_source)?,
             }
         }
+        f.write_str(&self.shared_and_skipped_text())?;
         f.write_str(&self.missing_states_text())?;
-        if let Some(filter) = self.rerun_filter() {
-            writeln!(f, "\nrerun only the failures: {} cargo test", console::printable(&filter))?;
+        if let Some(hint) = self.rerun_hint() {
+            writeln!(f, "\nrerun only the failures: {} cargo test", console::printable(&hint))?;
         }
         writeln!(f, "\n{} in {:.2} s", self.counts(), self.duration.as_secs_f64())
     }
@@ -502,6 +592,7 @@ mod tests {
             warnings: Vec::new(),
             duration: std::time::Duration::ZERO,
             body_diff: Some(super::BodyDiff { content_type: None, expected: huge, actual: lines }),
+            shared_from: None,
         };
         let report = super::VerificationReport { results: vec![result], ..Default::default() };
         let console = report.to_string();

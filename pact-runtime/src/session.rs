@@ -10,12 +10,16 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 
 use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
-use crate::config::{ConfigError, NoPacts, Settings};
+use crate::config::{ConfigError, LastFailed, NoPacts, Settings};
 use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
 use crate::functions::ProviderFunctions;
 use crate::hooks::Hooks;
 use crate::message::registry::{MessageRegistration, MessageRegistry};
-use crate::pacts::{load_pacts, load_pacts_warning, InteractionFilter, LoadedPact, PactSource, Shard, SourceError};
+use crate::pacts::{
+    interaction_key, load_pacts, load_pacts_warning, InteractionFilter, LoadedPact, PactSource, Plan, Shard,
+    SourceError,
+};
+use crate::report::last_failed::LastFailures;
 use crate::report::{InteractionResult, Progress, Publication, VerificationReport};
 use crate::states::{StateAction, StateRegistration, StateRegistry, UnusedStates};
 
@@ -73,6 +77,8 @@ pub(crate) struct Session {
     pub(crate) client: reqwest::Client,
     /// What loading skipped or found suspicious: the report warns with it.
     pub(crate) warnings: Vec<String>,
+    /// `last_failed`: only these interactions are verified.
+    pub(crate) last_failed: Option<LastFailures>,
 }
 
 /// The running app and the engine that verifies it, calling the provider's state and message
@@ -188,6 +194,26 @@ impl Session {
 }
 
 impl Session {
+    /// The interactions this run verifies: those the filter selects (and, with `last_failed`,
+    /// that failed last time), identical ones once (`dedupe_interactions`), stopping at the
+    /// first failure with `fail_fast`.
+    pub(crate) fn plan(&self) -> Plan {
+        let plan = Plan::selected_by(&self.pacts, |_, consumer, interaction| self.selects(consumer, interaction));
+        let plan = if self.settings.dedupe_interactions { plan.dedupe(&self.pacts) } else { plan };
+        Plan { fail_fast: self.settings.fail_fast, ..plan }
+    }
+
+    /// Whether the run verifies `interaction` of `consumer`'s pact.
+    pub(crate) fn selects(&self, consumer: &str, interaction: &crate::pacts::Interaction<'_>) -> bool {
+        self.settings.filter.selects(consumer, interaction)
+            && self
+                .last_failed
+                .as_ref()
+                .is_none_or(|last| last.keys.contains(&(consumer.to_string(), interaction_key(interaction))))
+    }
+}
+
+impl Session {
     /// The `#[provider_state]` and `#[message]` functions of the provider that no interaction
     /// of its pacts uses, with their locations: only after a run that verified every
     /// interaction unfiltered, since a partial run cannot tell.
@@ -258,12 +284,12 @@ impl Live {
         self.engine.verify_interaction(&session.provider, loaded, index, interaction, &mut checks, missing).await
     }
 
-    /// Verifies every interaction the settings' filter selects, in pact order, telling
+    /// Verifies the interactions of the session's [plan](Session::plan), in pact order, telling
     /// `progress` about each result as it completes.
     pub(crate) async fn verify_all(&self, session: &Session, progress: Option<&mut Progress>) -> VerificationReport {
         let mut probe = || self.exit_reason();
         let checks = RunChecks { progress, ..self.checks(session, &mut probe) };
-        self.engine.verify(&session.provider, &session.pacts, &session.settings.filter, checks).await
+        self.engine.verify_plan(&session.provider, &session.pacts, &session.plan(), checks).await
     }
 
     fn checks<'a>(
@@ -322,8 +348,9 @@ pub(crate) enum LoadedRun {
     Nothing { provider: String, warning: String },
 }
 
-/// Loads the run's pacts and applies the `no_pacts` policy.
-pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError> {
+/// Loads the run's pacts and applies the `no_pacts` policy and `last_failed`. `run_name` names
+/// the run's report files (the test's name; `None`: the provider's), for `last_failed = true`.
+pub(crate) async fn load_run(settings: &Settings, run_name: Option<&str>) -> Result<LoadedRun, RunError> {
     crate::config::check_custom_headers(&settings.custom_headers).map_err(RunError::Config)?;
     let client = http_client_with(settings.request_timeout, settings.follow_redirects)?;
     let mut warnings = Vec::new();
@@ -337,7 +364,17 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
             },
             None => pacts,
         };
-        let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings };
+        let last_failed = match &settings.last_failed {
+            None => None,
+            Some(last_failed) => {
+                let last = read_last_failed(settings, last_failed, &provider, run_name)?;
+                if let Some(note) = check_last_failed(&last, &pacts, &settings.filter, &mut warnings) {
+                    return Ok(LoadedRun::Nothing { provider, warning: note });
+                }
+                Some(last)
+            }
+        };
+        let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings, last_failed };
         return Ok(LoadedRun::Pacts(Box::new(session)));
     }
     let mut message = no_pacts_message(settings, &provider, &client).await;
@@ -352,6 +389,68 @@ pub(crate) async fn load_run(settings: &Settings) -> Result<LoadedRun, RunError>
             Ok(LoadedRun::Nothing { provider, warning: format!("{message}; passing because no_pacts is `pass`") })
         }
     }
+}
+
+/// The previous report `last_failed` names: its path, or `json_report`'s for this run.
+fn read_last_failed(
+    settings: &Settings,
+    last_failed: &LastFailed,
+    provider: &str,
+    run_name: Option<&str>,
+) -> Result<LastFailures, RunError> {
+    let (path, source) = match last_failed {
+        LastFailed::Report { path, source } => (path.clone(), source.as_str()),
+        LastFailed::JsonReport { source } => {
+            let name = run_name.unwrap_or(if provider.is_empty() { "pact-verification" } else { provider });
+            let path = settings.report_files().json_path(name).ok_or_else(|| {
+                RunError::Config(ConfigError(format!("{source} is `true`, but json_report is not set")))
+            })?;
+            (path, source.as_str())
+        }
+    };
+    crate::report::last_failed::read(&path, source, provider).map_err(|message| RunError::Config(ConfigError(message)))
+}
+
+/// Warns of the failures of `last` that are no longer in `pacts` (or that the filter leaves
+/// out). When none is left to verify, answers the note the run passes with.
+fn check_last_failed(
+    last: &LastFailures,
+    pacts: &[LoadedPact],
+    filter: &InteractionFilter,
+    warnings: &mut Vec<String>,
+) -> Option<String> {
+    let shown = last.path.display();
+    if last.keys.is_empty() {
+        return Some(format!("last_failed: no interaction failed in {shown}, so there is nothing to rerun; passing"));
+    }
+    let mut present = BTreeSet::new();
+    for loaded in pacts {
+        let consumer = loaded.pact.consumer().name;
+        for interaction in loaded.interactions() {
+            if filter.selects(&consumer, interaction.as_ref()) {
+                present.insert((consumer.clone(), interaction_key(interaction.as_ref())));
+            }
+        }
+    }
+    let gone: Vec<String> = last
+        .names
+        .iter()
+        .filter(|(consumer, key, _)| !present.contains(&(consumer.clone(), key.clone())))
+        .map(|(consumer, _, description)| format!("{consumer} › {description}"))
+        .collect();
+    if gone.is_empty() {
+        return None;
+    }
+    let text = format!(
+        "last_failed: {} interaction(s) that failed in {shown} are not in this run's pacts (changed, removed, filtered out or in another shard), so they are not verified:\n  - {}",
+        gone.len(),
+        gone.join("\n  - ")
+    );
+    if gone.len() == last.names.len() {
+        return Some(format!("{text}\nnothing is left to rerun; passing"));
+    }
+    warnings.push(text);
+    None
 }
 
 /// Settings that are valid but will not do what they say.
@@ -407,7 +506,17 @@ async fn publish_and_notify(
 ) -> u64 {
     let mut failed = 0;
     if let (Some(publish), Some(broker)) = (&settings.publish, broker) {
-        if settings.filter.is_active() {
+        if settings.fail_fast {
+            report.notices.push(
+                "verification results were not published: fail_fast is on, and a fail-fast run never publishes (it may stop before verifying everything)"
+                    .to_string(),
+            );
+        } else if settings.last_failed.is_some() {
+            report.notices.push(
+                "verification results were not published: last_failed is on, and a run of only the last failures never publishes"
+                    .to_string(),
+            );
+        } else if settings.filter.is_active() {
             report.notices.push(format!(
                 "verification results were not published: the run was filtered ({})",
                 settings.filter.describe()

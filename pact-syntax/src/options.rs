@@ -253,6 +253,27 @@ pub const OPTIONS: &[OptionDef] = &[
         "none",
         "write a JSON report to this file (or, for a directory, to a file in it named after the test)",
     ),
+    option(
+        "fail_fast",
+        OptionKind::Flag,
+        &["PACT_FAIL_FAST"],
+        "false",
+        "stop at the first interaction that fails the run (a pending one does not), list the rest as skipped, and never publish (the reference verifier's `--exit-on-first-error`)",
+    ),
+    option(
+        "last_failed",
+        OptionKind::Text,
+        &["PACT_LAST_FAILED"],
+        "none",
+        "verify only the interactions that failed in a previous run's JSON report: its path, or `true` for the report `json_report` names; never publishes (the reference verifier's `--last-failed`)",
+    ),
+    option(
+        "dedupe_interactions",
+        OptionKind::Flag,
+        &["PACT_DEDUPE_INTERACTIONS"],
+        "true",
+        "verify an interaction that is identical in several pacts of one consumer (several versions the broker selected) once, and report and publish its result for each pact",
+    ),
     env_only(
         &["PACT_URL", "PACT_WEBHOOK_CALLBACK_URL"],
         "webhook mode: verify only this pact URL (with the broker's credentials)",

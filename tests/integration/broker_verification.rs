@@ -69,6 +69,16 @@ fn tls_thing(marker: String) {
     things::add(marker);
 }
 
+#[provider_state("thing {marker} exists", provider = "DedupeApi")]
+fn dedupe_thing(marker: String) {
+    things::add(marker);
+}
+
+#[provider_state("thing {marker} exists", provider = "LoopApi")]
+fn loop_thing(marker: String) {
+    things::add(marker);
+}
+
 #[provider_state("thing {marker} exists", provider = "RetryApi")]
 fn retry_thing(marker: String) {
     things::add(marker);
@@ -632,6 +642,186 @@ async fn a_filtered_run_publishes_nothing_and_says_why() {
             &report.notices.join("\n"),
             &["verification results were not published: the run was filtered", "first"],
         );
+    })
+    .await;
+}
+
+// ==================================================================== one verification per identical interaction
+
+/// DedupeWeb's two versions on `main`: 1 (deployed to production) with d-1, d-2 and the
+/// failing d-3, and 2 (the branch's head) with the same three and d-4. A run with the
+/// `mainBranch` and `deployedOrReleased` selectors gets both pacts.
+async fn dedupe_broker() -> (BrokerDouble, PublishedPact, PublishedPact) {
+    let broker = start(BrokerOptions::new()).await;
+    let shared = || vec![passing("d-1"), passing("d-2"), failing("d-3")];
+    let old =
+        broker.publish_pact("DedupeWeb", "1", Some("main"), &[], pact("DedupeWeb", "DedupeApi", shared())).unwrap();
+    let mut newer = shared();
+    newer.push(passing("d-4"));
+    let new = broker.publish_pact("DedupeWeb", "2", Some("main"), &[], pact("DedupeWeb", "DedupeApi", newer)).unwrap();
+    broker.set_main_branch("DedupeWeb", Some("main"));
+    broker.create_environment("production", true);
+    broker.record_deployment("DedupeWeb", "1", "production");
+    (broker, old, new)
+}
+
+/// Verifies DedupeApi against `broker` with publishing on (and `extra` variables); answers the
+/// report and how many interaction requests the app got.
+async fn verify_dedupe(broker: &BrokerDouble, extra: &[(&str, &str)]) -> (VerificationReport, usize) {
+    let url = broker.url();
+    let mut env = vec![
+        ("PACT_BROKER_BASE_URL", url.as_str()),
+        ("PACT_CONSUMER_VERSION_SELECTORS", r#"[{"mainBranch": true}, {"deployedOrReleased": true}]"#),
+        ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+        ("PACT_PROVIDER_VERSION", "p-1"),
+    ];
+    env.extend_from_slice(extra);
+    let settings = resolve(Some("DedupeApi"), &env).unwrap();
+    let requests = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = requests.clone();
+    let report = verify_provider(&settings, move || async move { things::counted_app(counted) })
+        .await
+        .expect("the run completes");
+    (report, requests.load(std::sync::atomic::Ordering::SeqCst))
+}
+
+/// Each pact's latest published result is complete: every interaction of the pact with its own
+/// `_id`, d-3 failing with its mismatch, the rest passing.
+fn assert_complete_results(broker: &BrokerDouble, published: &PublishedPact, markers: &[&str]) {
+    let records = broker.verification_results();
+    // The latest result of the pact.
+    let record = records.iter().rev().find(|r| r.pact_version_sha == published.sha).expect("the pact's result");
+    assert!(!record.success, "{record:?}");
+    assert_eq!(record.test_results.as_ref().and_then(Value::as_array).map(Vec::len), Some(markers.len()));
+    for marker in markers {
+        let description =
+            if *marker == "d-3" { format!("a broken request for {marker}") } else { format!("a request for {marker}") };
+        let entry = test_result(record, &description);
+        assert_eq!(entry["success"], *marker != "d-3", "{entry}");
+        assert_eq!(entry["interactionId"], interaction_id(broker, &published.sha, &description), "{entry}");
+        if *marker == "d-3" {
+            assert!(!entry["mismatches"].as_array().unwrap().is_empty(), "{entry}");
+        }
+    }
+}
+
+/// The three interactions the two versions share are verified once: the app gets 4 requests,
+/// not 7; the report has all 7 results, says what was shared and the time saved (console,
+/// JUnit, JSON), and each pact's published result is complete. `PACT_DEDUPE_INTERACTIONS=false`
+/// verifies all 7. Bound: 30 s (two runs and four publications against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_identical_in_two_versions_of_a_pact_is_verified_once_and_published_for_each() {
+    bounded(Duration::from_secs(30), async {
+        let (broker, old, new) = dedupe_broker().await;
+        let reports = std::env::temp_dir().join(format!("pact-dedupe-{}", uuid::Uuid::new_v4()));
+        let (junit, json) = (reports.join("report.xml"), reports.join("report.json"));
+        let files = [
+            ("PACT_VERIFIER_JUNIT_REPORT", junit.to_str().unwrap()),
+            ("PACT_VERIFIER_JSON_REPORT", json.to_str().unwrap()),
+        ];
+        let (report, requests) = verify_dedupe(&broker, &files).await;
+        let text = report.to_string();
+        println!("{text}");
+        assert_eq!(requests, 4, "d-1, d-2 and d-3 once, and d-4");
+        assert_eq!(report.results.len(), 7);
+        assert_eq!(report.counts(), "5 passed, 2 failed");
+        let shared_line = text
+            .lines()
+            .find(|line| {
+                line.starts_with("3 interaction(s) identical in several pacts of one consumer were verified once")
+            })
+            .unwrap_or_else(|| panic!("no line about the shared interactions in\n{text}"));
+        assert!(shared_line.ends_with(" ms saved (dedupe_interactions)"), "{shared_line}");
+        println!("interactions saved by dedupe_interactions: 3 of 7 ({shared_line})");
+        assert_eq!(text.matches("= verified once: the identical interaction of").count(), 3, "{text}");
+        assert_eq!(report.publish_failures().count(), 0, "{text}");
+        assert_eq!(broker.verification_results().len(), 2);
+        assert_complete_results(&broker, &old, &["d-1", "d-2", "d-3"]);
+        assert_complete_results(&broker, &new, &["d-1", "d-2", "d-3", "d-4"]);
+
+        let parsed: pact_runtime::report::json::JsonReport =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        assert_eq!((parsed.summary.total, parsed.summary.shared, parsed.summary.failed), (7, 3, 2));
+        assert!(parsed.shared_saved_ms > 0.0, "{}", parsed.shared_saved_ms);
+        // The pact verified first holds the verifications; the other's copies name it.
+        let first_source = &parsed.interactions[0].pact_source;
+        for interaction in &parsed.interactions {
+            let copied = &interaction.pact_source != first_source && !interaction.description.ends_with("d-4");
+            assert_eq!(interaction.shared_from.as_ref(), copied.then_some(first_source), "{interaction:?}");
+        }
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        let document = roxmltree::Document::parse(&xml).unwrap();
+        let suites: Vec<usize> = document
+            .descendants()
+            .filter(|node| node.has_tag_name("testsuite"))
+            .map(|suite| suite.children().filter(|node| node.has_tag_name("testcase")).count())
+            .collect();
+        let mut sizes = suites.clone();
+        sizes.sort();
+        assert_eq!(sizes, [3, 4], "{xml}");
+        assert_eq!(xml.matches("verified once: this is the result of the identical interaction of").count(), 3);
+
+        // Off: all seven are verified, and published alike.
+        let (report, requests) = verify_dedupe(&broker, &[("PACT_DEDUPE_INTERACTIONS", "false")]).await;
+        assert_eq!((requests, report.results.len(), report.counts().as_str()), (7, 7, "5 passed, 2 failed"));
+        assert!(!report.to_string().contains("verified once"), "{report}");
+        assert_eq!(broker.verification_results().len(), 4);
+        assert_complete_results(&broker, &old, &["d-1", "d-2", "d-3"]);
+        assert_complete_results(&broker, &new, &["d-1", "d-2", "d-3", "d-4"]);
+        let _ = std::fs::remove_dir_all(&reports);
+    })
+    .await;
+}
+
+// ==================================================================== fail fast and last failed never publish
+
+/// A fail-fast run and a run of the last failures publish nothing, and say why in the
+/// console (a broker notice), even when every interaction ran.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_fast_and_last_failed_runs_never_publish_and_say_so() {
+    bounded(Duration::from_secs(30), async {
+        let broker = start(BrokerOptions::new()).await;
+        let interactions = vec![passing("loop-1"), failing("loop-2"), passing("loop-3")];
+        broker.publish_pact("LoopWeb", "1", Some("main"), &[], pact("LoopWeb", "LoopApi", interactions)).unwrap();
+        let url = broker.url();
+        let json = std::env::temp_dir().join(format!("pact-loop-{}.json", uuid::Uuid::new_v4()));
+        let publish = [
+            ("PACT_BROKER_BASE_URL", url.as_str()),
+            ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+            ("PACT_PROVIDER_VERSION", "l-1"),
+            ("PACT_VERIFIER_JSON_REPORT", json.to_str().unwrap()),
+        ];
+        let with = |extra: &[(&'static str, &'static str)]| {
+            let mut env = publish.to_vec();
+            env.extend_from_slice(extra);
+            env
+        };
+        let report = run(Some("LoopApi"), &with(&[("PACT_FAIL_FAST", "true")])).await.unwrap();
+        println!("{report}");
+        assert_eq!(report.counts(), "1 passed, 1 failed, 1 skipped");
+        assert!(report.publications.is_empty() && broker.verification_results().is_empty());
+        assert_contains(
+            &report.to_string(),
+            &["broker: verification results were not published: fail_fast is on, and a fail-fast run never publishes"],
+        );
+        let report = verify_provider(
+            &resolve(Some("LoopApi"), &publish).unwrap(),
+            || async { app() },
+        )
+        .await
+        .unwrap();
+        assert_eq!(report.counts(), "2 passed, 1 failed");
+        assert_eq!(broker.verification_results().len(), 1, "a plain run publishes");
+        let json_text = json.to_string_lossy().into_owned();
+        let rerun_env: Vec<(&str, &str)> = publish.iter().copied().chain([("PACT_LAST_FAILED", json_text.as_str())]).collect();
+        let rerun = run(Some("LoopApi"), &rerun_env).await.unwrap();
+        assert_eq!(verified(&rerun), set(&["LoopWeb loop-2"]));
+        assert_eq!(broker.verification_results().len(), 1, "the rerun publishes nothing");
+        assert_contains(
+            &rerun.to_string(),
+            &["broker: verification results were not published: last_failed is on, and a run of only the last failures never publishes"],
+        );
+        let _ = std::fs::remove_file(&json);
     })
     .await;
 }

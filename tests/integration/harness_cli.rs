@@ -235,6 +235,87 @@ fn a_failing_interaction_fails_its_test_with_the_mismatch_and_a_rerun_command() 
     );
 }
 
+/// `PACT_FAIL_FAST`: the first test that fails the run stops it; the tests after it are
+/// ignored as skipped, the JSON report lists them, and the summary says so.
+#[test]
+fn fail_fast_skips_the_tests_after_the_first_failure() {
+    let dir = temp_dir("fail-fast");
+    let report = dir.join("report.json");
+    let env =
+        [("FIXTURE_BROKEN", "1"), ("PACT_FAIL_FAST", "true"), ("PACT_VERIFIER_JSON_REPORT", report.to_str().unwrap())];
+    let output = fixture(&[], &env);
+    assert_eq!(output.status.code(), Some(101), "{}", describe(&output));
+    let skipped = format!("ignored (skipped: fail_fast stopped the run at `{USER_7}`)");
+    assert_eq!(
+        outcomes(&output),
+        [
+            (HEALTH.to_string(), "ok".to_string()),
+            (USER_7.to_string(), "FAILED".to_string()),
+            (USER_EXISTS.to_string(), skipped.clone()),
+            (USER_MISSING.to_string(), skipped),
+        ]
+    );
+    let text = stdout(&output);
+    for fragment in [
+        "Pact verification of `UserService`: 1 passed, 1 failed, 2 skipped",
+        "fail_fast stopped the run after AdminConsole › a request for user 7 failed: 2 interaction(s) skipped, not verified:",
+        "  - skipped: UserServiceClient › a request for user 123 [user 123 exists] (",
+    ] {
+        assert!(text.contains(fragment), "`{fragment}` is not in:\n{text}");
+    }
+    let written = json_report(&report);
+    assert_eq!((written.summary.total, written.summary.skipped, written.skipped.len()), (2, 2, 2));
+}
+
+/// A failing run's hint is `PACT_LAST_FAILED` with the JSON report it wrote; the rerun with it
+/// runs the two failures, and lists the others as ignored.
+#[test]
+fn last_failed_reruns_the_failures_of_the_json_report() {
+    let dir = temp_dir("last-failed");
+    let report = dir.join("report.json");
+    let shown = report.to_str().unwrap();
+    let output = fixture(&[], &[("FIXTURE_BROKEN", "1"), ("PACT_VERIFIER_JSON_REPORT", shown)]);
+    assert_eq!(output.status.code(), Some(101), "{}", describe(&output));
+    let hint = format!("rerun only the failures: PACT_LAST_FAILED='{shown}' cargo test --test harness-fixture");
+    assert!(stdout(&output).contains(&hint), "`{hint}` is not in:\n{}", describe(&output));
+
+    let rerun = fixture(&[], &[("FIXTURE_BROKEN", "1"), ("PACT_LAST_FAILED", shown)]);
+    let ran: Vec<String> =
+        outcomes(&rerun).into_iter().filter(|(_, outcome)| outcome != "ignored").map(|(name, _)| name).collect();
+    assert_eq!(ran, [USER_7, USER_EXISTS], "{}", describe(&rerun));
+}
+
+/// Two versions of one consumer's pact with the same interactions: each interaction is a test
+/// in both, verified once and its result reused by the second, as the summary says;
+/// `PACT_DEDUPE_INTERACTIONS=false` verifies each again.
+#[test]
+fn an_interaction_identical_in_two_pacts_is_verified_once_per_process() {
+    let dir = temp_dir("dedupe");
+    let pact = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/harness/UserServiceClient-UserService.json"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("v1.json"), &pact).unwrap();
+    std::fs::write(dir.join("v2.json"), &pact).unwrap();
+    let report = dir.join("report.json");
+    let env = [("PACT_SOURCES", dir.to_str().unwrap()), ("PACT_VERIFIER_JSON_REPORT", report.to_str().unwrap())];
+    let output = fixture(&[], &env);
+    assert!(output.status.success(), "{}", describe(&output));
+    assert_eq!(outcomes(&output).len(), 4, "{}", describe(&output));
+    let text = stdout(&output);
+    let shared =
+        "2 interaction(s) identical in several pacts of one consumer were verified once and reported for each pact";
+    assert!(text.contains(shared), "{}", describe(&output));
+    let written = json_report(&report);
+    assert_eq!((written.summary.total, written.summary.shared), (4, 2));
+    assert!(written.interactions[2..]
+        .iter()
+        .all(|i| i.shared_from.as_deref() == Some(written.interactions[0].pact_source.as_str())));
+
+    let off = fixture(&[], &[("PACT_SOURCES", dir.to_str().unwrap()), ("PACT_DEDUPE_INTERACTIONS", "false")]);
+    assert!(off.status.success() && !stdout(&off).contains("verified once"), "{}", describe(&off));
+}
+
 #[test]
 fn a_whole_harness_run_writes_a_junit_report_with_a_testcase_per_interaction() {
     let dir = temp_dir("junit");

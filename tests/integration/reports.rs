@@ -159,7 +159,13 @@ async fn the_json_report_follows_its_schema() {
     assert_eq!((value["name"].as_str(), value["provider"].as_str()), (Some("reports::json"), Some("UserService")));
     assert_eq!(value["success"], false);
     assert_eq!(value["error"], Value::Null);
-    assert_eq!(value["summary"], serde_json::json!({ "total": 4, "passed": 2, "failed": 1, "pending_failed": 1 }));
+    assert_eq!(
+        value["summary"],
+        serde_json::json!({ "total": 4, "passed": 2, "failed": 1, "pending_failed": 1, "skipped": 0, "shared": 0 })
+    );
+    // Nothing was skipped (fail_fast) or shared between pacts (dedupe_interactions).
+    assert_eq!((value["skipped"].as_array().map(Vec::len), value["shared_saved_ms"].as_f64()), (Some(0), Some(0.0)));
+    assert!(value["interactions"].as_array().unwrap().iter().all(|i| i["shared_from"].is_null()));
     let interactions = value["interactions"].as_array().unwrap();
     let results: Vec<(&str, &str, &str)> = interactions
         .iter()

@@ -3,7 +3,8 @@
 //! test binary registers that state for its own providers and calls [`add`].
 
 use std::collections::HashSet;
-use std::sync::{LazyLock, Mutex};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use axum::extract::Path;
 use axum::http::StatusCode;
@@ -34,6 +35,19 @@ pub fn app() -> Router {
             response
         }),
     )
+}
+
+/// The app, counting in `requests` the interaction requests (`/things/...`, not the readiness
+/// probe) it gets.
+pub fn counted_app(requests: Arc<AtomicUsize>) -> Router {
+    app().layer(axum::middleware::from_fn(move |request: axum::extract::Request, next: axum::middleware::Next| {
+        let requests = requests.clone();
+        let interaction = request.uri().path().starts_with("/things/");
+        async move {
+            requests.fetch_add(usize::from(interaction), Ordering::SeqCst);
+            next.run(request).await
+        }
+    }))
 }
 
 /// An interaction the app satisfies: `a request for {marker}`.

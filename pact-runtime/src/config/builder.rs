@@ -259,6 +259,32 @@ impl SettingsBuilder {
         self.set("json_report", path_text(path))
     }
 
+    /// `fail_fast`: stop at the first interaction that fails the run (a pending one does not);
+    /// the rest are reported as skipped, and nothing is published.
+    pub fn fail_fast(self, fail_fast: bool) -> Self {
+        self.set("fail_fast", fail_fast.to_string())
+    }
+
+    /// `last_failed`: verify only the interactions that failed in the JSON report at `path` (a
+    /// previous run's `json_report`); nothing is published. [`build`](Self::build) does not
+    /// read it: the run does, and fails with a clear error when it is missing, unreadable or of
+    /// another provider.
+    pub fn last_failed(self, path: impl AsRef<Path>) -> Self {
+        self.set("last_failed", path_text(path))
+    }
+
+    /// `last_failed = true`: verify only the interactions that failed in the report
+    /// [`json_report`](Self::json_report) names, as the previous run wrote it.
+    pub fn last_failed_from_json_report(self) -> Self {
+        self.set("last_failed", "true")
+    }
+
+    /// `dedupe_interactions`: verify an interaction identical in several pacts of one consumer
+    /// once (default on); off, every pact's copy is verified.
+    pub fn dedupe_interactions(self, dedupe: bool) -> Self {
+        self.set("dedupe_interactions", dedupe.to_string())
+    }
+
     /// `PACT_URL`: webhook mode, verify only this pact URL (with the broker's credentials).
     pub fn pact_url(self, url: impl Into<String>) -> Self {
         self.set_env("PACT_URL", url)
@@ -323,6 +349,9 @@ mod tests {
             .custom_header("X-A", "1")
             .junit_report("junit.xml")
             .json_report("report.json")
+            .fail_fast(true)
+            .last_failed("report.json")
+            .dedupe_interactions(false)
             .pact_url("http://broker.example/pact")
     }
 

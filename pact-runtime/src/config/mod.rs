@@ -38,6 +38,9 @@
 //! | `custom_headers` (repeatable) | `PACT_CUSTOM_HEADERS` | none | headers added to every request to the provider, `Name: value`, comma-separated |
 //! | `junit_report` | `PACT_VERIFIER_JUNIT_REPORT` | none | write a JUnit XML report there (a directory gets a file named after the test) |
 //! | `json_report` | `PACT_VERIFIER_JSON_REPORT` | none | write a JSON report there (see [`crate::report::json`]) |
+//! | `fail_fast` | `PACT_FAIL_FAST` | `false` | stop at the first interaction that fails the run (a pending one does not); the rest are reported as skipped, and nothing is published (the reference verifier's `--exit-on-first-error`) |
+//! | `last_failed` | `PACT_LAST_FAILED` | none | verify only the interactions that failed (or pending-failed) in a previous run's JSON report: its path, or `true` for the report `json_report` names; nothing is published (the reference verifier's `--last-failed`) |
+//! | `dedupe_interactions` | `PACT_DEDUPE_INTERACTIONS` | `true` | an interaction identical in several pacts of one consumer (versions several selectors chose) is verified once, and its result reported and published for each pact |
 //! | — | `PACT_URL` (or `PACT_WEBHOOK_CALLBACK_URL`) | none | webhook mode: verify only this pact |
 //!
 //! A filtered run never publishes verification results. Options that contradict each other
@@ -167,6 +170,21 @@ pub struct Settings {
     pub junit_report: Option<PathBuf>,
     /// Where to write the JSON report, if anywhere.
     pub json_report: Option<PathBuf>,
+    /// Stop at the first interaction that fails the run.
+    pub(crate) fail_fast: bool,
+    /// Verify only the interactions that failed in this previous JSON report.
+    pub(crate) last_failed: Option<LastFailed>,
+    /// Verify an interaction identical in several pacts of one consumer once.
+    pub(crate) dedupe_interactions: bool,
+}
+
+/// Where `last_failed` reads the previous run's JSON report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LastFailed {
+    /// This file, as the option named it.
+    Report { path: PathBuf, source: String },
+    /// `true`: the file `json_report` names (for a directory, the file of this test in it).
+    JsonReport { source: String },
 }
 
 impl std::fmt::Debug for Settings {
@@ -193,6 +211,9 @@ impl std::fmt::Debug for Settings {
             custom_headers,
             junit_report,
             json_report,
+            fail_fast,
+            last_failed,
+            dedupe_interactions,
         } = self;
         f.debug_struct("Settings")
             .field("provider", provider)
@@ -215,6 +236,9 @@ impl std::fmt::Debug for Settings {
             .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .field("junit_report", junit_report)
             .field("json_report", json_report)
+            .field("fail_fast", fail_fast)
+            .field("last_failed", last_failed)
+            .field("dedupe_interactions", dedupe_interactions)
             .finish()
     }
 }
@@ -243,6 +267,9 @@ impl Settings {
             custom_headers: Vec::new(),
             junit_report: None,
             json_report: None,
+            fail_fast: false,
+            last_failed: None,
+            dedupe_interactions: true,
         }
     }
 
@@ -335,7 +362,34 @@ impl Settings {
             custom_headers: resolve_custom_headers(&values)?,
             junit_report: values.report_path("junit_report", manifest_dir)?,
             json_report: values.report_path("json_report", manifest_dir)?,
+            fail_fast: values.flag("fail_fast")?,
+            last_failed: resolve_last_failed(&values, manifest_dir)?,
+            dedupe_interactions: values.flag_or("dedupe_interactions", true)?,
         })
+    }
+}
+
+/// `last_failed`: `true`/`false`, or the path of a report (relative to the crate in the
+/// attribute, to the current directory in `PACT_LAST_FAILED`). `true` needs `json_report`.
+fn resolve_last_failed(values: &Values<'_>, manifest_dir: &Path) -> Result<Option<LastFailed>, ConfigError> {
+    let Some((source, value)) = values.text("last_failed") else {
+        return Ok(None);
+    };
+    match value.to_ascii_lowercase().as_str() {
+        "false" | "0" | "no" | "off" => Ok(None),
+        "true" | "1" | "yes" | "on" => {
+            if values.text("json_report").is_none() {
+                return Err(ConfigError(format!(
+                    "{source} is `{value}`, which reads the JSON report `json_report` names, but json_report \
+                     (PACT_VERIFIER_JSON_REPORT) is not set: set it, or give {source} the report's path"
+                )));
+            }
+            Ok(Some(LastFailed::JsonReport { source }))
+        }
+        _ => {
+            let path = values.path("last_failed", manifest_dir).unwrap_or_default();
+            Ok(Some(LastFailed::Report { path, source }))
+        }
     }
 }
 
@@ -425,8 +479,13 @@ impl<'a> Values<'a> {
     }
 
     fn flag(&self, attribute: &str) -> Result<bool, ConfigError> {
+        self.flag_or(attribute, false)
+    }
+
+    /// A flag, `default` when unset.
+    fn flag_or(&self, attribute: &str, default: bool) -> Result<bool, ConfigError> {
         match self.text(attribute) {
-            None => Ok(false),
+            None => Ok(default),
             Some((source, value)) => match value.to_ascii_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => Ok(true),
                 "false" | "0" | "no" | "off" => Ok(false),

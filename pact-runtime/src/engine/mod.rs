@@ -53,8 +53,10 @@ use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::protocol::message_request;
 use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
-use crate::pacts::{is_message, InteractionFilter, LoadedPact};
-use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
+use crate::pacts::{is_message, InteractionFilter, LoadedPact, Plan};
+use crate::report::{
+    BodyDiff, Failure, InteractionResult, MissingState, Progress, SkippedInteraction, VerificationReport,
+};
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
@@ -315,49 +317,109 @@ impl Engine {
         provider: &str,
         pacts: &[LoadedPact],
         filter: &InteractionFilter,
+        checks: RunChecks<'_>,
+    ) -> VerificationReport {
+        let plan = Plan::selected_by(pacts, |_, consumer, interaction| filter.selects(consumer, interaction));
+        self.verify_plan(provider, pacts, &plan, checks).await
+    }
+
+    /// Verifies the interactions of `plan`, in its order, with the run's `checks`: an
+    /// interaction identical to one verified before gets a copy of that result, and with
+    /// `fail_fast` the first one that fails the run skips the rest.
+    pub(crate) async fn verify_plan(
+        &self,
+        provider: &str,
+        pacts: &[LoadedPact],
+        plan: &Plan,
         mut checks: RunChecks<'_>,
     ) -> VerificationReport {
         let started = Instant::now();
-        let mut results = Vec::new();
+        let mut results: Vec<InteractionResult> = Vec::new();
+        let mut skipped = Vec::new();
         let mut missing = Vec::new();
-        let selected: Vec<Vec<usize>> = pacts
-            .iter()
-            .map(|loaded| {
-                let consumer = loaded.pact.consumer().name;
-                let interactions = loaded.interactions();
-                (0..interactions.len())
-                    .filter(|&index| filter.selects(&consumer, interactions[index].as_ref()))
-                    .collect()
-            })
-            .collect();
+        // Where each planned interaction's result is in `results`, once it has one.
+        let mut done: Vec<Option<usize>> = vec![None; plan.steps.len()];
         if let Some(progress) = checks.progress.as_deref_mut() {
-            progress.start(selected.iter().map(Vec::len).sum());
+            progress.start(plan.steps.len());
         }
-        for (loaded, selected) in pacts.iter().zip(selected) {
-            let interactions = loaded.interactions();
-            for index in selected {
-                let result = self
-                    .verify_interaction(
+        let mut stopped = false;
+        for (step, planned) in plan.steps.iter().enumerate() {
+            let loaded = &pacts[planned.pact];
+            let interaction = loaded.interactions()[planned.interaction].as_ref();
+            if stopped {
+                skipped.push(self.skipped(provider, loaded, planned.interaction, interaction));
+                continue;
+            }
+            let original = planned.same_as.and_then(|earlier| done[earlier]).map(|at| &results[at]);
+            let result = match original {
+                Some(original) => self.shared_result(provider, loaded, planned.interaction, interaction, original),
+                None => {
+                    self.verify_interaction(
                         provider,
                         loaded,
-                        index,
-                        interactions[index].as_ref(),
+                        planned.interaction,
+                        interaction,
                         &mut checks,
                         &mut missing,
                     )
-                    .await;
-                if let Some(progress) = checks.progress.as_deref_mut() {
-                    progress.completed(&result);
+                    .await
                 }
-                results.push(result);
+            };
+            if let Some(progress) = checks.progress.as_deref_mut() {
+                progress.completed(&result);
             }
+            stopped = plan.fail_fast && result.fails_run();
+            done[step] = Some(results.len());
+            results.push(result);
         }
         VerificationReport {
             provider: provider.to_string(),
             results,
             missing_states: missing,
             duration: started.elapsed(),
+            skipped,
             ..VerificationReport::default()
+        }
+    }
+
+    /// The result of `interaction` of `loaded` copied from `original`, the verification of an
+    /// identical interaction of another pact: its own pact, index, comments and pending status,
+    /// the original's outcome.
+    pub(crate) fn shared_result(
+        &self,
+        provider: &str,
+        loaded: &LoadedPact,
+        index: usize,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+        original: &InteractionResult,
+    ) -> InteractionResult {
+        InteractionResult {
+            index,
+            failures: original.failures.clone(),
+            warnings: original.warnings.clone(),
+            body_diff: original.body_diff.clone(),
+            duration: original.duration,
+            shared_from: Some(original.pact_source.clone()),
+            ..self.result(provider, loaded, interaction, Instant::now())
+        }
+    }
+
+    /// `interaction` as `fail_fast` skipped it.
+    pub(crate) fn skipped(
+        &self,
+        provider: &str,
+        loaded: &LoadedPact,
+        index: usize,
+        interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+    ) -> SkippedInteraction {
+        SkippedInteraction {
+            consumer: loaded.pact.consumer().name,
+            provider: provider.to_string(),
+            description: interaction.description(),
+            states: interaction.provider_states().into_iter().map(|state| state.name).collect(),
+            interaction_key: crate::pacts::interaction_key(interaction),
+            index,
+            pact_source: loaded.source.clone(),
         }
     }
 
@@ -435,6 +497,7 @@ impl Engine {
             warnings: Vec::new(),
             duration: started.elapsed(),
             body_diff: None,
+            shared_from: None,
         }
     }
 

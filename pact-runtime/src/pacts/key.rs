@@ -42,7 +42,7 @@ pub(crate) fn interaction_key(interaction: &(dyn Interaction + Send + Sync + Ref
 }
 
 /// Writes JSON with object keys sorted, so the text does not depend on map order.
-fn canonical(value: &Value, out: &mut String) {
+pub(crate) fn canonical(value: &Value, out: &mut String) {
     match value {
         Value::Object(map) => {
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();

@@ -3,6 +3,7 @@
 
 pub mod filter;
 mod key;
+mod plan;
 mod screen;
 pub mod shard;
 
@@ -15,6 +16,7 @@ use pact_models::PactSpecification;
 
 pub use filter::InteractionFilter;
 pub(crate) use key::interaction_key;
+pub(crate) use plan::Plan;
 pub use shard::Shard;
 
 /// An interaction of a loaded pact, as `Pact::interactions` answers it.

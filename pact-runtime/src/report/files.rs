@@ -31,6 +31,11 @@ impl ReportFiles {
         self.write_texts(name, || report.to_junit_xml(name), || report.to_json(name))
     }
 
+    /// The file the JSON report of the test `name` goes to, when one is asked for.
+    pub(crate) fn json_path(&self, name: &str) -> Option<PathBuf> {
+        self.json.as_deref().map(|path| file_path(path, name, "json"))
+    }
+
     /// Writes the report files for a run of `name` that could not verify anything.
     pub fn write_error(&self, name: &str, provider: &str, error: &str) -> Result<Vec<PathBuf>, String> {
         self.write_texts(

@@ -15,7 +15,7 @@
 //!   "success": false,
 //!   "error": null,
 //!   "duration_ms": 12.5,
-//!   "summary": { "total": 2, "passed": 1, "failed": 1, "pending_failed": 0 },
+//!   "summary": { "total": 2, "passed": 1, "failed": 1, "pending_failed": 0, "skipped": 0, "shared": 0 },
 //!   "interactions": [
 //!     {
 //!       "id": null,
@@ -43,14 +43,17 @@
 //!         }
 //!       ],
 //!       "warnings": [],
-//!       "body": { "content_type": "application/json", "expected": "{...}", "actual": "{...}" }
+//!       "body": { "content_type": "application/json", "expected": "{...}", "actual": "{...}" },
+//!       "shared_from": null
 //!     }
 //!   ],
 //!   "missing_states": [],
 //!   "warnings": [],
 //!   "errors": [],
 //!   "notices": [],
-//!   "publications": []
+//!   "publications": [],
+//!   "skipped": [],
+//!   "shared_saved_ms": 0.0
 //! }
 //! ```
 //!
@@ -72,11 +75,20 @@
 //! - `body` holds both bodies when the body did not match, else `null`.
 //! - Each text (a body, a mismatch's `message`, `expected` and `actual`) is kept up to 1 MiB;
 //!   a longer one is cut there and ends with `... [N more bytes cut]`.
+//! - `skipped` lists what `fail_fast` left unverified after the first failure (`key`, `index`,
+//!   `consumer`, `description`, `states`, `pact_source`, `reason`); `summary.skipped` counts
+//!   them, and they are not in `total`.
+//! - `shared_from` names the pact whose identical interaction was verified for this one
+//!   (`dedupe_interactions`): the result is that verification's, reported for each pact.
+//!   `summary.shared` counts them and `shared_saved_ms` is what verifying them again would
+//!   have taken.
+//! - `last_failed` reads this file back: it reruns the interactions whose `result` is not
+//!   `passed`, by (`consumer`, `key`).
 //! - Durations are milliseconds.
 
 use serde::{Deserialize, Serialize};
 
-use super::{console, Failure, InteractionResult, VerificationReport};
+use super::{console, Failure, InteractionResult, SkippedInteraction, VerificationReport};
 
 /// The `schema` value of this version of the report.
 pub const SCHEMA: &str = "pact-runtime/verification-report/v1";
@@ -113,6 +125,33 @@ pub struct JsonReport {
     pub notices: Vec<String>,
     /// Verification results published to the broker.
     pub publications: Vec<JsonPublication>,
+    /// The interactions `fail_fast` left unverified after the first failure, in pact order.
+    #[serde(default)]
+    pub skipped: Vec<JsonSkipped>,
+    /// What verifying the `summary.shared` interactions for each of their pacts would have
+    /// taken, in milliseconds (`dedupe_interactions` saved it).
+    #[serde(default)]
+    pub shared_saved_ms: f64,
+}
+
+/// An interaction the run selected but did not verify, because `fail_fast` stopped it first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JsonSkipped {
+    /// The interaction's key, as in [`JsonInteraction::key`].
+    pub key: String,
+    /// Its position in its pact's interactions, from 0.
+    pub index: usize,
+    /// The consumer that wrote the pact.
+    pub consumer: String,
+    /// The interaction's description.
+    pub description: String,
+    /// Its provider states, in order.
+    pub states: Vec<String>,
+    /// The pact file or URL.
+    pub pact_source: String,
+    /// Why it was not verified.
+    pub reason: String,
 }
 
 /// Counts of the interactions by result.
@@ -127,6 +166,13 @@ pub struct JsonSummary {
     pub failed: usize,
     /// Pending interactions that failed (they do not fail the run).
     pub pending_failed: usize,
+    /// Interactions `fail_fast` skipped (not in `total`).
+    #[serde(default)]
+    pub skipped: usize,
+    /// Interactions whose result is that of an identical interaction of another pact of the
+    /// same consumer, verified once (`dedupe_interactions`); counted in `total`.
+    #[serde(default)]
+    pub shared: usize,
 }
 
 /// One verified interaction.
@@ -172,6 +218,10 @@ pub struct JsonInteraction {
     pub warnings: Vec<String>,
     /// The expected and actual bodies, when the body did not match.
     pub body: Option<JsonBody>,
+    /// When the interaction is identical to one of another pact of the same consumer, that
+    /// pact: the interaction was verified once, there, and this is its result.
+    #[serde(default)]
+    pub shared_from: Option<String>,
 }
 
 /// One failure of an interaction.
@@ -280,6 +330,7 @@ fn interaction(result: &InteractionResult) -> JsonInteraction {
             expected: capped(&diff.expected),
             actual: capped(&diff.actual),
         }),
+        shared_from: result.shared_from.clone(),
     }
 }
 
@@ -293,13 +344,15 @@ impl JsonReport {
             success: false,
             error: Some(error.to_string()),
             duration_ms: 0.0,
-            summary: JsonSummary { total: 0, passed: 0, failed: 0, pending_failed: 0 },
+            summary: JsonSummary { total: 0, passed: 0, failed: 0, pending_failed: 0, skipped: 0, shared: 0 },
             interactions: Vec::new(),
             missing_states: Vec::new(),
             warnings: Vec::new(),
             errors: Vec::new(),
             notices: Vec::new(),
             publications: Vec::new(),
+            skipped: Vec::new(),
+            shared_saved_ms: 0.0,
         }
     }
 }
@@ -318,6 +371,7 @@ impl VerificationReport {
     /// assert_eq!(serde_json::to_value(&json).unwrap()["summary"]["total"], 0);
     /// ```
     pub fn to_json(&self, name: &str) -> JsonReport {
+        let (shared, saved) = self.shared();
         JsonReport {
             schema: SCHEMA.to_string(),
             name: name.to_string(),
@@ -330,7 +384,10 @@ impl VerificationReport {
                 passed: self.results.iter().filter(|r| r.passed()).count(),
                 failed: self.failures().count(),
                 pending_failed: self.results.iter().filter(|r| !r.passed() && r.pending).count(),
+                skipped: self.skipped.len(),
+                shared,
             },
+            shared_saved_ms: millis(saved),
             interactions: self.results.iter().map(interaction).collect(),
             missing_states: self.missing_states.iter().map(|missing| missing.state.clone()).collect(),
             warnings: self.warnings.clone(),
@@ -343,6 +400,19 @@ impl VerificationReport {
                     pact_source: publication.pact_source.clone(),
                     published_success: publication.outcome.as_ref().ok().copied(),
                     error: publication.outcome.as_ref().err().cloned(),
+                })
+                .collect(),
+            skipped: self
+                .skipped
+                .iter()
+                .map(|skipped| JsonSkipped {
+                    key: skipped.interaction_key.clone(),
+                    index: skipped.index,
+                    consumer: skipped.consumer.clone(),
+                    description: skipped.description.clone(),
+                    states: skipped.states.clone(),
+                    pact_source: skipped.pact_source.clone(),
+                    reason: SkippedInteraction::REASON.to_string(),
                 })
                 .collect(),
         }

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use quick_junit::{NonSuccessKind, Property, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
 
-use super::{console, Failure, InteractionResult, VerificationReport};
+use super::{console, Failure, InteractionResult, SkippedInteraction, VerificationReport};
 
 /// Text for the report. quick-junit drops ANSI escapes and control characters; the two
 /// noncharacters XML 1.0 cannot carry either become U+FFFD.
@@ -106,11 +106,28 @@ fn testcase(result: &InteractionResult) -> TestCase {
     if let Some(name) = &result.test_name {
         writeln!(out, "original test name: {name}").ok();
     }
+    if let Some(source) = &result.shared_from {
+        writeln!(out, "verified once: this is the result of the identical interaction of {source}").ok();
+    }
     let mut case = TestCase::new(xml(&case_name(result)), status);
     case.set_classname(xml(&result.consumer)).set_time(result.duration);
     if !out.is_empty() {
         case.set_system_out(xml(&out));
     }
+    case
+}
+
+/// An interaction `fail_fast` left unverified: a skipped testcase.
+fn skipped_testcase(skipped: &SkippedInteraction) -> TestCase {
+    let mut status = TestCaseStatus::skipped();
+    status.set_message(xml(SkippedInteraction::REASON));
+    let name = if skipped.states.is_empty() {
+        skipped.description.clone()
+    } else {
+        format!("{} [{}]", skipped.description, skipped.states.join(", "))
+    };
+    let mut case = TestCase::new(xml(&name), status);
+    case.set_classname(xml(&skipped.consumer)).set_time(Duration::ZERO);
     case
 }
 
@@ -128,20 +145,24 @@ impl VerificationReport {
     pub fn to_junit_xml(&self, name: &str) -> String {
         let mut report = Report::new(xml(name));
         report.set_time(self.duration);
-        let mut sources: Vec<&str> = Vec::new();
-        for result in &self.results {
-            if !sources.contains(&result.pact_source.as_str()) {
-                sources.push(&result.pact_source);
+        let mut sources: Vec<(&str, &str, &str)> = Vec::new();
+        let pacts = self.results.iter().map(|r| (r.pact_source.as_str(), r.consumer.as_str(), r.provider.as_str()));
+        let skipped_pacts =
+            self.skipped.iter().map(|s| (s.pact_source.as_str(), s.consumer.as_str(), s.provider.as_str()));
+        for pact in pacts.chain(skipped_pacts) {
+            if !sources.iter().any(|(source, _, _)| *source == pact.0) {
+                sources.push(pact);
             }
         }
-        for source in sources {
+        for (source, consumer, provider) in sources {
             let results: Vec<&InteractionResult> = self.results.iter().filter(|r| r.pact_source == source).collect();
-            let first = results[0];
-            let mut suite = TestSuite::new(xml(&format!("{} → {}", first.consumer, first.provider)));
+            let skipped = self.skipped.iter().filter(|s| s.pact_source == source).map(skipped_testcase);
+            let mut suite = TestSuite::new(xml(&format!("{consumer} → {provider}")));
             suite
                 .set_time(results.iter().map(|r| r.duration).sum())
-                .add_properties([Property::new("pact", xml(source)), Property::new("provider", xml(&first.provider))])
-                .add_test_cases(results.into_iter().map(testcase));
+                .add_properties([Property::new("pact", xml(source)), Property::new("provider", xml(provider))])
+                .add_test_cases(results.into_iter().map(testcase))
+                .add_test_cases(skipped);
             report.add_test_suite(suite);
         }
         to_text(&report)
