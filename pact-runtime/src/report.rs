@@ -5,6 +5,7 @@ use std::time::Duration;
 
 pub(crate) mod console;
 pub(crate) mod files;
+mod html;
 pub mod json;
 mod junit;
 pub(crate) mod progress;
@@ -160,6 +161,48 @@ pub struct InteractionResult {
     pub duration: Duration,
     /// The expected and actual response bodies, kept when the body did not match.
     pub body_diff: Option<BodyDiff>,
+    /// The HTTP request sent and the response expected and received, for the HTML report.
+    pub(crate) exchange: Option<Box<Exchange>>,
+}
+
+/// What an HTTP interaction sent and what it expected and got back, as the HTML report shows
+/// it. Bodies are cut at [`Exchange::BODY_BYTES`]; secret header values are hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Exchange {
+    pub(crate) method: String,
+    /// The path with its query string.
+    pub(crate) path: String,
+    pub(crate) request_headers: Vec<(String, String)>,
+    pub(crate) request_body: String,
+    pub(crate) expected_status: u16,
+    pub(crate) expected_headers: Vec<(String, String)>,
+    pub(crate) expected_body: String,
+    /// None when no response came.
+    pub(crate) actual_status: Option<u16>,
+    pub(crate) actual_headers: Vec<(String, String)>,
+    pub(crate) actual_body: String,
+}
+
+impl Exchange {
+    /// The most of each body kept: enough to read, small enough for 10,000 interactions.
+    pub(crate) const BODY_BYTES: usize = 4 * 1024;
+
+    /// Header values never shown: credentials, and the values of the run's `custom_headers`.
+    pub(crate) fn header_value(name: &str, value: &str, secret: &[String]) -> String {
+        const CREDENTIALS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+        let hidden = CREDENTIALS.iter().any(|known| name.eq_ignore_ascii_case(known))
+            || secret.iter().any(|custom| name.eq_ignore_ascii_case(custom));
+        if hidden {
+            "[hidden]".to_string()
+        } else {
+            crate::util::redact::text(value)
+        }
+    }
+
+    /// `text` cut at [`Exchange::BODY_BYTES`] on a character boundary, saying how much was cut.
+    pub(crate) fn body(text: &str) -> String {
+        console::shortened(text, Self::BODY_BYTES).into_owned()
+    }
 }
 
 /// The expected and actual response bodies of an interaction whose body did not match. The
@@ -502,6 +545,7 @@ mod tests {
             warnings: Vec::new(),
             duration: std::time::Duration::ZERO,
             body_diff: Some(super::BodyDiff { content_type: None, expected: huge, actual: lines }),
+            exchange: None,
         };
         let report = super::VerificationReport { results: vec![result], ..Default::default() };
         let console = report.to_string();

@@ -253,6 +253,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "none",
         "write a JSON report to this file (or, for a directory, to a file in it named after the test)",
     ),
+    option(
+        "html_report",
+        OptionKind::Text,
+        &["PACT_VERIFIER_HTML_REPORT"],
+        "none",
+        "write an HTML report, one self-contained page, to this file (or, for a directory, to a file in it named after the test)",
+    ),
     env_only(
         &["PACT_URL", "PACT_WEBHOOK_CALLBACK_URL"],
         "webhook mode: verify only this pact URL (with the broker's credentials)",

@@ -259,6 +259,12 @@ impl SettingsBuilder {
         self.set("json_report", path_text(path))
     }
 
+    /// `html_report`: write an HTML report, one self-contained page, to this file (or into
+    /// this directory).
+    pub fn html_report(self, path: impl AsRef<Path>) -> Self {
+        self.set("html_report", path_text(path))
+    }
+
     /// `PACT_URL`: webhook mode, verify only this pact URL (with the broker's credentials).
     pub fn pact_url(self, url: impl Into<String>) -> Self {
         self.set_env("PACT_URL", url)

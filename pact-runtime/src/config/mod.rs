@@ -38,6 +38,7 @@
 //! | `custom_headers` (repeatable) | `PACT_CUSTOM_HEADERS` | none | headers added to every request to the provider, `Name: value`, comma-separated |
 //! | `junit_report` | `PACT_VERIFIER_JUNIT_REPORT` | none | write a JUnit XML report there (a directory gets a file named after the test) |
 //! | `json_report` | `PACT_VERIFIER_JSON_REPORT` | none | write a JSON report there (see [`crate::report::json`]) |
+//! | `html_report` | `PACT_VERIFIER_HTML_REPORT` | none | write an HTML report there: one self-contained page, failures first |
 //! | — | `PACT_URL` (or `PACT_WEBHOOK_CALLBACK_URL`) | none | webhook mode: verify only this pact |
 //!
 //! A filtered run never publishes verification results. Options that contradict each other
@@ -64,6 +65,7 @@ use regex::Regex;
 pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, PublishSettings, Secret};
 use crate::endpoint::DEFAULT_STATE_PATH;
 pub use crate::pacts::{InteractionFilter, PactSource, Shard, SourceError};
+use crate::report::files::RunFacts;
 use crate::report::ReportFiles;
 pub use crate::states::{MissingStates, UnusedStates};
 pub use builder::SettingsBuilder;
@@ -167,6 +169,8 @@ pub struct Settings {
     pub junit_report: Option<PathBuf>,
     /// Where to write the JSON report, if anywhere.
     pub json_report: Option<PathBuf>,
+    /// Where to write the HTML report, if anywhere (`SettingsBuilder::html_report`).
+    pub(crate) html_report: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -193,6 +197,7 @@ impl std::fmt::Debug for Settings {
             custom_headers,
             junit_report,
             json_report,
+            html_report,
         } = self;
         f.debug_struct("Settings")
             .field("provider", provider)
@@ -215,6 +220,7 @@ impl std::fmt::Debug for Settings {
             .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .field("junit_report", junit_report)
             .field("json_report", json_report)
+            .field("html_report", html_report)
             .finish()
     }
 }
@@ -243,6 +249,7 @@ impl Settings {
             custom_headers: Vec::new(),
             junit_report: None,
             json_report: None,
+            html_report: None,
         }
     }
 
@@ -254,7 +261,15 @@ impl Settings {
 
     /// The report files these settings ask for.
     pub(crate) fn report_files(&self) -> ReportFiles {
-        ReportFiles { junit: self.junit_report.clone(), json: self.json_report.clone() }
+        ReportFiles {
+            junit: self.junit_report.clone(),
+            json: self.json_report.clone(),
+            html: self.html_report.clone(),
+            facts: RunFacts {
+                provider_version: self.publish.as_ref().map(|publish| publish.provider_version.clone()),
+                shard: self.shard.map(|shard| shard.to_string()),
+            },
+        }
     }
 
     /// Resolves a test's attribute options, then lets the process environment override them.
@@ -335,6 +350,7 @@ impl Settings {
             custom_headers: resolve_custom_headers(&values)?,
             junit_report: values.report_path("junit_report", manifest_dir)?,
             json_report: values.report_path("json_report", manifest_dir)?,
+            html_report: values.report_path("html_report", manifest_dir)?,
         })
     }
 }
