@@ -1,4 +1,5 @@
-//! What a verification run found, and how it reads on a console.
+//! What a verification run found, how it reads on a console, and the JUnit, JSON and HTML
+//! report files (`junit_report`, `json_report`, `html_report`).
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;

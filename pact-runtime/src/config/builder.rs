@@ -329,6 +329,7 @@ mod tests {
             .custom_header("X-A", "1")
             .junit_report("junit.xml")
             .json_report("report.json")
+            .html_report("report.html")
             .pact_url("http://broker.example/pact")
     }
 

@@ -735,6 +735,23 @@ mod tests {
         move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
     }
 
+    /// `html_report` comes from the attribute (against the crate's directory), the environment
+    /// (`PACT_VERIFIER_HTML_REPORT`, which wins) or the builder, and goes to the report files
+    /// with the provider version and shard the page names.
+    #[test]
+    fn the_html_report_path_comes_from_the_attribute_the_environment_or_the_builder() {
+        let spec =
+            ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[("html_report", "target/r.html")] };
+        let settings = Settings::resolve_with(&spec, |_| None).unwrap();
+        assert_eq!(settings.report_files().html.as_deref(), Some(Path::new("/crate/target/r.html")));
+        let settings = Settings::resolve_with(&spec, env(&[("PACT_VERIFIER_HTML_REPORT", "ci/r.html")])).unwrap();
+        assert_eq!(settings.report_files().html.as_deref(), Some(Path::new("ci/r.html")));
+        let settings = Settings::builder().html_report("out/").shard(2, 3).build().unwrap();
+        let files = settings.report_files();
+        assert_eq!(files.html.as_deref(), Some(Path::new("out/")));
+        assert_eq!(files.facts, RunFacts { provider_version: None, shard: Some("2/3".into()) });
+    }
+
     /// `custom_headers` refuses exactly the values the HTTP client would refuse at every request.
     #[test]
     fn custom_header_values_are_checked_as_the_http_client_checks_them() {

@@ -32,6 +32,11 @@ pub struct ReportFiles {
 }
 
 impl ReportFiles {
+    /// True when no report file is asked for.
+    pub fn is_empty(&self) -> bool {
+        self.junit.is_none() && self.json.is_none() && self.html.is_none()
+    }
+
     /// Writes the report files for `report` of the test `name`, creating parent directories,
     /// and answers the paths written.
     pub fn write(&self, report: &VerificationReport, name: &str) -> Result<Vec<PathBuf>, String> {

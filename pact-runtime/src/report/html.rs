@@ -270,11 +270,11 @@ fn pact_section(number: usize, pact: &PactResults<'_>) -> Markup {
         section.pact data-consumer=(pact.consumer) id=(format!("p{number}")) {
             h2 {
                 (pact.consumer) span.arrow { " → " } (pact.provider)
+                // WIP is a pact's; pending may be an interaction's, so the interactions say it.
                 @if first.is_some_and(|result| result.wip) { " " span.tag.wip { "WIP" } }
-                @else if first.is_some_and(|result| result.pending) { " " span.tag.pending { "pending" } }
             }
             p.source {
-                code { (pact.source) } " · " (pact.results.len()) " interactions"
+                code { (pact.source) } " · " (pact.results.len()) @if pact.results.len() == 1 { " interaction" } @else { " interactions" }
                 @if failed > 0 { " · " span.failed { (failed) " failed" } }
                 @if pending_failed > 0 { " · " span.pending-failed { (pending_failed) " pending failed" } }
             }
@@ -297,7 +297,7 @@ fn interaction(pact: usize, result: &InteractionResult) -> Markup {
                 span.mark title=(outcome) { (mark) }
                 " " span.desc { (console::printable(&result.description)) }
                 @for state in &result.states { " " span.state { (console::printable(state)) } }
-                @if result.pending && !result.wip { " " span.tag.pending { "pending" } }
+                @if result.pending { " " span.tag.pending { "pending" } }
                 " " span.time { (millis(result.duration)) }
                 " " a.link href=(format!("#{anchor}")) title="link to this interaction" { "#" }
             }
@@ -371,9 +371,9 @@ fn failure_kind(failure: &Failure) -> &'static str {
 
 fn failure_state(failure: &Failure) -> Option<&str> {
     match failure {
-        Failure::StateSetup { state, .. } | Failure::StateTeardown { state, .. } | Failure::MissingState { state, .. } => {
-            Some(state)
-        }
+        Failure::StateSetup { state, .. }
+        | Failure::StateTeardown { state, .. }
+        | Failure::MissingState { state, .. } => Some(state),
         _ => None,
     }
 }
@@ -406,16 +406,18 @@ fn body_diff(diff: &BodyDiff) -> Markup {
 }
 
 /// The request sent and the responses expected and received. A passing interaction shows its
-/// bodies only when they are short, to keep 10,000 of them light.
+/// request body only when it is short, and of the responses only the statuses and the expected
+/// headers, to keep 10,000 of them light.
 fn exchange_table(exchange: &Exchange, passed: bool) -> Markup {
     let body = |text: &str| -> Option<String> {
         let text = console::printable(text);
         match (text.is_empty(), passed && text.len() > 512) {
             (true, _) => None,
             (false, true) => Some(format!("({} bytes, shown for failures only)", text.len())),
-            (false, false) => Some(text.into_owned()),
+            (false, false) => Some(console::normalise(&text)),
         }
     };
+    let response_body = |text: &str| if passed { None } else { body(text) };
     let status = match exchange.actual_status {
         Some(status) => status.to_string(),
         None => "no response".to_string(),
@@ -432,13 +434,13 @@ fn exchange_table(exchange: &Exchange, passed: bool) -> Markup {
                 h4 { "Expected response" }
                 p.line { "status " code { (exchange.expected_status) } }
                 (headers(&exchange.expected_headers))
-                @if let Some(text) = body(&exchange.expected_body) { pre { (text) } }
+                @if let Some(text) = response_body(&exchange.expected_body) { pre { (text) } }
             }
             div.part {
                 h4 { "Actual response" }
                 p.line.bad[exchange.actual_status != Some(exchange.expected_status)] { "status " code { (status) } }
-                (headers(&exchange.actual_headers))
-                @if let Some(text) = body(&exchange.actual_body) { pre { (text) } }
+                @if !passed { (headers(&exchange.actual_headers)) }
+                @if let Some(text) = response_body(&exchange.actual_body) { pre { (text) } }
             }
         }
     }
