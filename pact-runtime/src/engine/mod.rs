@@ -640,6 +640,11 @@ impl Engine {
         let content_type = pact_models::http_parts::HttpPart::content_type(&http.response);
         match match_response(http.response, actual, pact, &interaction.boxed()).await {
             Ok(mismatches) => {
+                if mismatches.is_empty() {
+                    // The HTML report shows a passing interaction's request and statuses only.
+                    seen.actual_headers = Vec::new();
+                    (seen.expected_body, seen.actual_body) = (String::new(), String::new());
+                }
                 if mismatches
                     .iter()
                     .any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. }))

@@ -312,7 +312,7 @@ fn interaction(pact: usize, result: &InteractionResult) -> Markup {
                 @if let Some(diff) = &result.body_diff { (body_diff(diff)) }
                 @for warning in &result.warnings { p.warning { "warning: " (console::printable(warning)) } }
                 @if let Some(exchange) = &result.exchange { (exchange_table(exchange, result.passed())) }
-                @else if result.passed() { p.quiet { "no HTTP request (a message interaction)" } }
+                @else if result.passed() { p.quiet { "no HTTP exchange (a message or plugin interaction)" } }
                 p.meta { "key " code { (result.interaction_key) } @if let Some(id) = &result.interaction_id { " · id " code { (id) } } }
             }
         }
