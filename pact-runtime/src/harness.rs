@@ -65,7 +65,8 @@
 //!
 //! After the tests, the harness prints a summary (counts, missing states, broker notices and a
 //! command that reruns only the failures) and writes the report files asked for
-//! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`),
+//! (`junit_report`/`PACT_VERIFIER_JUNIT_REPORT`, `json_report`/`PACT_VERIFIER_JSON_REPORT`,
+//! `html_report`/`PACT_VERIFIER_HTML_REPORT`),
 //! with the interactions this process ran. Under nextest, where each process runs one test,
 //! point those at a directory (each process then writes a file named after its test) or use
 //! nextest's own JUnit output.

@@ -480,9 +480,10 @@ pub use pact_macros::provider_state;
 /// | `consumer_version_selectors = r#"[...]"#` | selectors as JSON (checked when the macro expands) |
 /// | `publish = true` | publish verification results (needs `provider_version` or `GIT_COMMIT`) |
 /// | `custom_headers = "Name: value"` | headers added to every request to the provider (repeatable, comma-separated) |
-/// | `junit_report = "path"`, `json_report = "path"` | write JUnit XML and JSON reports (see [`report`]) |
+/// | `junit_report = "path"`, `json_report = "path"`, `html_report = "path"` | write JUnit XML, JSON and HTML reports (see [`report`]) |
 /// | `fail_fast = true` | stop at the first interaction that fails the run; the rest are reported as skipped, and nothing is published |
 /// | `last_failed = "path"` | verify only the interactions that failed in that JSON report (`true`: the one `json_report` names) |
+/// | `dedupe_interactions = false` | verify each pact's copy of an interaction identical in several pacts of one consumer (on by default: verified once, reported for each pact) |
 /// | `harness` | generate the `fn main` of a `harness = false` target with a test per interaction (see [`harness`]) |
 /// | `crate = "path"` | where `pact_runtime` is, if you renamed it |
 ///

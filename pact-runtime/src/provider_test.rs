@@ -10,7 +10,7 @@ use crate::session::{load_run, LoadedRun, RunError};
 ///
 /// This is what `#[pact_provider_test]` runs; call it yourself to assert on the report.
 ///
-/// It writes the report files the settings name (`junit_report`, `json_report`), as a
+/// It writes the report files the settings name (`junit_report`, `json_report`, `html_report`), as a
 /// `#[pact_provider_test]` does; a directory gets a file named after the provider. A file it
 /// cannot write is a warning of the returned report (and printed to stderr for a run that
 /// could not verify anything), never a failure of the run.
@@ -31,7 +31,7 @@ pub async fn verify_provider<Form, App: ProviderApp<Form>>(
 ) -> Result<VerificationReport, RunError> {
     let mut outcome = verify(settings, app, None, None).await;
     let files = settings.report_files();
-    if files.junit.is_none() && files.json.is_none() {
+    if files.is_empty() {
         return outcome;
     }
     let written = match &mut outcome {

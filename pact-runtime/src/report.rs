@@ -1,10 +1,12 @@
-//! What a verification run found, and how it reads on a console.
+//! What a verification run found, how it reads on a console, and the JUnit, JSON and HTML
+//! report files (`junit_report`, `json_report`, `html_report`).
 
 use std::fmt::{self, Write as _};
 use std::time::Duration;
 
 pub(crate) mod console;
 pub(crate) mod files;
+mod html;
 pub mod json;
 mod junit;
 pub(crate) mod last_failed;
@@ -164,6 +166,48 @@ pub struct InteractionResult {
     /// The pact whose identical interaction was verified for this one (`dedupe_interactions`):
     /// this result is that verification's.
     pub(crate) shared_from: Option<String>,
+    /// The HTTP request sent and the response expected and received, for the HTML report.
+    pub(crate) exchange: Option<Box<Exchange>>,
+}
+
+/// What an HTTP interaction sent and what it expected and got back, as the HTML report shows
+/// it. Bodies are cut at [`Exchange::BODY_BYTES`]; secret header values are hidden.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Exchange {
+    pub(crate) method: String,
+    /// The path with its query string.
+    pub(crate) path: String,
+    pub(crate) request_headers: Vec<(String, String)>,
+    pub(crate) request_body: String,
+    pub(crate) expected_status: u16,
+    pub(crate) expected_headers: Vec<(String, String)>,
+    pub(crate) expected_body: String,
+    /// None when no response came.
+    pub(crate) actual_status: Option<u16>,
+    pub(crate) actual_headers: Vec<(String, String)>,
+    pub(crate) actual_body: String,
+}
+
+impl Exchange {
+    /// The most of each body kept: enough to read, small enough for 10,000 interactions.
+    pub(crate) const BODY_BYTES: usize = 4 * 1024;
+
+    /// Header values never shown: credentials, and the values of the run's `custom_headers`.
+    pub(crate) fn header_value(name: &str, value: &str, secret: &[String]) -> String {
+        const CREDENTIALS: [&str; 4] = ["authorization", "proxy-authorization", "cookie", "set-cookie"];
+        let hidden = CREDENTIALS.iter().any(|known| name.eq_ignore_ascii_case(known))
+            || secret.iter().any(|custom| name.eq_ignore_ascii_case(custom));
+        if hidden {
+            "[hidden]".to_string()
+        } else {
+            crate::util::redact::text(value)
+        }
+    }
+
+    /// `text` cut at [`Exchange::BODY_BYTES`] on a character boundary, saying how much was cut.
+    pub(crate) fn body(text: &str) -> String {
+        console::shortened(text, Self::BODY_BYTES).into_owned()
+    }
 }
 
 /// An interaction a run selected but did not verify, because `fail_fast` stopped it first.
@@ -593,6 +637,7 @@ mod tests {
             duration: std::time::Duration::ZERO,
             body_diff: Some(super::BodyDiff { content_type: None, expected: huge, actual: lines }),
             shared_from: None,
+            exchange: None,
         };
         let report = super::VerificationReport { results: vec![result], ..Default::default() };
         let console = report.to_string();

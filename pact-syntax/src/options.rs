@@ -254,6 +254,13 @@ pub const OPTIONS: &[OptionDef] = &[
         "write a JSON report to this file (or, for a directory, to a file in it named after the test)",
     ),
     option(
+        "html_report",
+        OptionKind::Text,
+        &["PACT_VERIFIER_HTML_REPORT"],
+        "none",
+        "write an HTML report, one self-contained page, to this file (or, for a directory, to a file in it named after the test)",
+    ),
+    option(
         "fail_fast",
         OptionKind::Flag,
         &["PACT_FAIL_FAST"],

@@ -259,6 +259,12 @@ impl SettingsBuilder {
         self.set("json_report", path_text(path))
     }
 
+    /// `html_report`: write an HTML report, one self-contained page, to this file (or into
+    /// this directory).
+    pub fn html_report(self, path: impl AsRef<Path>) -> Self {
+        self.set("html_report", path_text(path))
+    }
+
     /// `fail_fast`: stop at the first interaction that fails the run (a pending one does not);
     /// the rest are reported as skipped, and nothing is published.
     pub fn fail_fast(self, fail_fast: bool) -> Self {
@@ -349,6 +355,7 @@ mod tests {
             .custom_header("X-A", "1")
             .junit_report("junit.xml")
             .json_report("report.json")
+            .html_report("report.html")
             .fail_fast(true)
             .last_failed("report.json")
             .dedupe_interactions(false)

@@ -38,6 +38,7 @@
 //! | `custom_headers` (repeatable) | `PACT_CUSTOM_HEADERS` | none | headers added to every request to the provider, `Name: value`, comma-separated |
 //! | `junit_report` | `PACT_VERIFIER_JUNIT_REPORT` | none | write a JUnit XML report there (a directory gets a file named after the test) |
 //! | `json_report` | `PACT_VERIFIER_JSON_REPORT` | none | write a JSON report there (see [`crate::report::json`]) |
+//! | `html_report` | `PACT_VERIFIER_HTML_REPORT` | none | write an HTML report there: one self-contained page, failures first |
 //! | `fail_fast` | `PACT_FAIL_FAST` | `false` | stop at the first interaction that fails the run (a pending one does not); the rest are reported as skipped, and nothing is published (the reference verifier's `--exit-on-first-error`) |
 //! | `last_failed` | `PACT_LAST_FAILED` | none | verify only the interactions that failed (or pending-failed) in a previous run's JSON report: its path, or `true` for the report `json_report` names; nothing is published (the reference verifier's `--last-failed`) |
 //! | `dedupe_interactions` | `PACT_DEDUPE_INTERACTIONS` | `true` | an interaction identical in several pacts of one consumer (versions several selectors chose) is verified once, and its result reported and published for each pact |
@@ -67,6 +68,7 @@ use regex::Regex;
 pub use crate::broker::{BrokerAuth, BrokerSettings, ConsumerVersionSelector, PublishSettings, Secret};
 use crate::endpoint::DEFAULT_STATE_PATH;
 pub use crate::pacts::{InteractionFilter, PactSource, Shard, SourceError};
+use crate::report::files::RunFacts;
 use crate::report::ReportFiles;
 pub use crate::states::{MissingStates, UnusedStates};
 pub use builder::SettingsBuilder;
@@ -170,6 +172,8 @@ pub struct Settings {
     pub junit_report: Option<PathBuf>,
     /// Where to write the JSON report, if anywhere.
     pub json_report: Option<PathBuf>,
+    /// Where to write the HTML report, if anywhere (`SettingsBuilder::html_report`).
+    pub(crate) html_report: Option<PathBuf>,
     /// Stop at the first interaction that fails the run.
     pub(crate) fail_fast: bool,
     /// Verify only the interactions that failed in this previous JSON report.
@@ -211,6 +215,7 @@ impl std::fmt::Debug for Settings {
             custom_headers,
             junit_report,
             json_report,
+            html_report,
             fail_fast,
             last_failed,
             dedupe_interactions,
@@ -236,6 +241,7 @@ impl std::fmt::Debug for Settings {
             .field("custom_headers", &custom_headers.iter().map(|(name, _)| name).collect::<Vec<_>>())
             .field("junit_report", junit_report)
             .field("json_report", json_report)
+            .field("html_report", html_report)
             .field("fail_fast", fail_fast)
             .field("last_failed", last_failed)
             .field("dedupe_interactions", dedupe_interactions)
@@ -267,6 +273,7 @@ impl Settings {
             custom_headers: Vec::new(),
             junit_report: None,
             json_report: None,
+            html_report: None,
             fail_fast: false,
             last_failed: None,
             dedupe_interactions: true,
@@ -281,7 +288,15 @@ impl Settings {
 
     /// The report files these settings ask for.
     pub(crate) fn report_files(&self) -> ReportFiles {
-        ReportFiles { junit: self.junit_report.clone(), json: self.json_report.clone() }
+        ReportFiles {
+            junit: self.junit_report.clone(),
+            json: self.json_report.clone(),
+            html: self.html_report.clone(),
+            facts: RunFacts {
+                provider_version: self.publish.as_ref().map(|publish| publish.provider_version.clone()),
+                shard: self.shard.map(|shard| shard.to_string()),
+            },
+        }
     }
 
     /// Resolves a test's attribute options, then lets the process environment override them.
@@ -362,6 +377,7 @@ impl Settings {
             custom_headers: resolve_custom_headers(&values)?,
             junit_report: values.report_path("junit_report", manifest_dir)?,
             json_report: values.report_path("json_report", manifest_dir)?,
+            html_report: values.report_path("html_report", manifest_dir)?,
             fail_fast: values.flag("fail_fast")?,
             last_failed: resolve_last_failed(&values, manifest_dir)?,
             dedupe_interactions: values.flag_or("dedupe_interactions", true)?,
@@ -776,6 +792,23 @@ mod tests {
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
         move |name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+    }
+
+    /// `html_report` comes from the attribute (against the crate's directory), the environment
+    /// (`PACT_VERIFIER_HTML_REPORT`, which wins) or the builder, and goes to the report files
+    /// with the provider version and shard the page names.
+    #[test]
+    fn the_html_report_path_comes_from_the_attribute_the_environment_or_the_builder() {
+        let spec =
+            ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[("html_report", "target/r.html")] };
+        let settings = Settings::resolve_with(&spec, |_| None).unwrap();
+        assert_eq!(settings.report_files().html.as_deref(), Some(Path::new("/crate/target/r.html")));
+        let settings = Settings::resolve_with(&spec, env(&[("PACT_VERIFIER_HTML_REPORT", "ci/r.html")])).unwrap();
+        assert_eq!(settings.report_files().html.as_deref(), Some(Path::new("ci/r.html")));
+        let settings = Settings::builder().html_report("out/").shard(2, 3).build().unwrap();
+        let files = settings.report_files();
+        assert_eq!(files.html.as_deref(), Some(Path::new("out/")));
+        assert_eq!(files.facts, RunFacts { provider_version: None, shard: Some("2/3".into()) });
     }
 
     /// `custom_headers` refuses exactly the values the HTTP client would refuse at every request.

@@ -55,7 +55,7 @@ use crate::message::registry::MessageRegistry;
 use crate::message::METADATA_HEADER;
 use crate::pacts::{is_message, InteractionFilter, LoadedPact, Plan};
 use crate::report::{
-    BodyDiff, Failure, InteractionResult, MissingState, Progress, SkippedInteraction, VerificationReport,
+    BodyDiff, Exchange, Failure, InteractionResult, MissingState, Progress, SkippedInteraction, VerificationReport,
 };
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
@@ -498,6 +498,7 @@ impl Engine {
             duration: started.elapsed(),
             body_diff: None,
             shared_from: None,
+            exchange: None,
         }
     }
 
@@ -604,8 +605,10 @@ impl Engine {
         }
 
         let mut body_diff = None;
+        let mut exchange = None;
         if failures.is_empty() {
-            failures.extend(self.exchange(loaded, index, interaction, &context, checks.hooks, &mut body_diff).await);
+            let seen = (&mut body_diff, &mut exchange);
+            failures.extend(self.exchange(loaded, index, interaction, &context, checks.hooks, seen).await);
         }
 
         for state in set_up.into_iter().rev() {
@@ -617,11 +620,18 @@ impl Engine {
             failures.extend(hooks.run(HookKind::AfterEach, &hook_context).await);
         }
 
-        InteractionResult { failures, warnings, body_diff, ..self.result(provider, loaded, interaction, started) }
+        InteractionResult {
+            failures,
+            warnings,
+            body_diff,
+            exchange,
+            ..self.result(provider, loaded, interaction, started)
+        }
     }
 
     /// Sends the generated request, through the request filters of `hooks`, and matches the
-    /// response. Empty when it matched; on a body mismatch, `body_diff` gets both bodies.
+    /// response. Empty when it matched; on a body mismatch, `body_diff` gets both bodies. An
+    /// HTTP interaction's request and responses go to `exchange`, for the HTML report.
     async fn exchange(
         &self,
         loaded: &LoadedPact,
@@ -629,7 +639,7 @@ impl Engine {
         interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
         context: &HashMap<String, Value>,
         hooks: Option<&Hooks>,
-        body_diff: &mut Option<BodyDiff>,
+        (body_diff, exchange): (&mut Option<BodyDiff>, &mut Option<Box<Exchange>>),
     ) -> Vec<Failure> {
         let pact = &loaded.pact;
         #[cfg(feature = "plugins")]
@@ -677,18 +687,27 @@ impl Engine {
             },
             None => request,
         };
+        let seen = exchange.insert(Box::new(self.exchange_record(&request, &http.response)));
         let actual = match self.send(&request).await {
             Ok(actual) => actual,
             Err(message) => {
                 return vec![Failure::Request { message: format!("{} {}: {message}", request.method, request.path) }]
             }
         };
+        seen.actual_status = Some(actual.status);
+        seen.actual_headers = self.header_list(actual.headers.as_ref());
+        seen.actual_body = Exchange::body(&body_text(&actual.body));
         // Bodies are reference-counted bytes: keeping them for a diff copies nothing.
         let actual_body = actual.body.clone();
         let expected_body = http.response.body.clone();
         let content_type = pact_models::http_parts::HttpPart::content_type(&http.response);
         match match_response(http.response, actual, pact, &interaction.boxed()).await {
             Ok(mismatches) => {
+                if mismatches.is_empty() {
+                    // The HTML report shows a passing interaction's request and statuses only.
+                    seen.actual_headers = Vec::new();
+                    (seen.expected_body, seen.actual_body) = (String::new(), String::new());
+                }
                 if mismatches
                     .iter()
                     .any(|m| matches!(m, Mismatch::BodyMismatch { .. } | Mismatch::BodyTypeMismatch { .. }))
@@ -784,6 +803,46 @@ impl Engine {
 
     /// Sends `request` to the provider and reads its response, the body up to
     /// `max_body_bytes`; the error says what failed, with its cause.
+    /// The request as sent and the response the pact expects, for the HTML report.
+    fn exchange_record(
+        &self,
+        request: &pact_models::v4::http_parts::HttpRequest,
+        expected: &pact_models::v4::http_parts::HttpResponse,
+    ) -> Exchange {
+        let mut path = request.path.clone();
+        if let Some(query) = &request.query {
+            let mut pairs: Vec<String> = query
+                .iter()
+                .flat_map(|(name, values)| values.iter().map(move |value| (name, value.clone().unwrap_or_default())))
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            pairs.sort();
+            path = format!("{path}?{}", pairs.join("&"));
+        }
+        Exchange {
+            method: request.method.clone(),
+            path: crate::util::redact::text(&path),
+            request_headers: self.header_list(request.headers.as_ref()),
+            request_body: Exchange::body(&body_text(&request.body)),
+            expected_status: expected.status,
+            expected_headers: self.header_list(expected.headers.as_ref()),
+            expected_body: Exchange::body(&body_text(&expected.body)),
+            ..Exchange::default()
+        }
+    }
+
+    /// Headers sorted by name, credentials and custom header values hidden.
+    fn header_list(&self, headers: Option<&HashMap<String, Vec<String>>>) -> Vec<(String, String)> {
+        let custom: Vec<String> = self.custom_headers.iter().map(|(name, _)| name.clone()).collect();
+        let mut list: Vec<(String, String)> = headers
+            .into_iter()
+            .flatten()
+            .map(|(name, values)| (name.clone(), Exchange::header_value(name, &values.join(", "), &custom)))
+            .collect();
+        list.sort();
+        list
+    }
+
     async fn send(
         &self,
         request: &pact_models::v4::http_parts::HttpRequest,

@@ -139,7 +139,7 @@ pub(crate) fn diff_lines<'a>(expected: &'a str, actual: &'a str) -> Vec<DiffLine
 }
 
 /// The body as the diff shows it: JSON pretty-printed with sorted keys, anything else as is.
-fn normalise(body: &str) -> String {
+pub(crate) fn normalise(body: &str) -> String {
     match serde_json::from_str::<serde_json::Value>(body) {
         Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| body.to_string()),
         Err(_) => body.to_string(),

@@ -1,18 +1,21 @@
-//! Writing the JUnit and JSON report files a run was asked for.
+//! Writing the JUnit, JSON and HTML report files a run was asked for.
 
 use std::path::{Path, PathBuf};
 
-use super::{json::JsonReport, junit, VerificationReport};
+use super::{html, json::JsonReport, junit, VerificationReport};
 
-/// The report files a run writes: `junit_report`/`PACT_VERIFIER_JUNIT_REPORT` and
-/// `json_report`/`PACT_VERIFIER_JSON_REPORT`. A path that is a directory, or ends with `/`,
-/// gets a file named after the test, so several tests can share one setting.
+pub(crate) use html::RunFacts;
+
+/// The report files a run writes: `junit_report`/`PACT_VERIFIER_JUNIT_REPORT`,
+/// `json_report`/`PACT_VERIFIER_JSON_REPORT` and `html_report`/`PACT_VERIFIER_HTML_REPORT`. A
+/// path that is a directory, or ends with `/`, gets a file named after the test, so several
+/// tests can share one setting.
 ///
 /// ```ignore
 /// use pact_runtime::report::ReportFiles;
 /// use pact_runtime::VerificationReport;
 ///
-/// let files = ReportFiles { junit: Some("target/pact/".into()), json: Some("target/pact.json".into()) };
+/// let files = ReportFiles { junit: Some("target/pact/".into()), json: Some("target/pact.json".into()), ..Default::default() };
 /// let written = files.write(&VerificationReport::default(), "my_test").unwrap();
 /// assert_eq!(written.len(), 2); // target/pact/my_test.xml and target/pact.json
 /// ```
@@ -22,13 +25,27 @@ pub struct ReportFiles {
     pub junit: Option<PathBuf>,
     /// Where the JSON report goes.
     pub json: Option<PathBuf>,
+    /// Where the HTML report goes.
+    pub html: Option<PathBuf>,
+    /// The provider version and shard the HTML report names.
+    pub facts: RunFacts,
 }
 
 impl ReportFiles {
+    /// True when no report file is asked for.
+    pub fn is_empty(&self) -> bool {
+        self.junit.is_none() && self.json.is_none() && self.html.is_none()
+    }
+
     /// Writes the report files for `report` of the test `name`, creating parent directories,
     /// and answers the paths written.
     pub fn write(&self, report: &VerificationReport, name: &str) -> Result<Vec<PathBuf>, String> {
-        self.write_texts(name, || report.to_junit_xml(name), || report.to_json(name))
+        self.write_texts(
+            name,
+            || report.to_junit_xml(name),
+            || report.to_json(name),
+            || html::page(report, name, &self.facts),
+        )
     }
 
     /// The file the JSON report of the test `name` goes to, when one is asked for.
@@ -42,6 +59,7 @@ impl ReportFiles {
             name,
             || junit::run_error_xml(name, provider, error),
             || JsonReport::for_error(name, provider, error),
+            || html::error_page(name, provider, error),
         )
     }
 
@@ -50,6 +68,7 @@ impl ReportFiles {
         name: &str,
         junit: impl FnOnce() -> String,
         json: impl FnOnce() -> JsonReport,
+        html: impl FnOnce() -> String,
     ) -> Result<Vec<PathBuf>, String> {
         let mut written = Vec::new();
         if let Some(path) = &self.junit {
@@ -62,6 +81,11 @@ impl ReportFiles {
             let text =
                 serde_json::to_string_pretty(&json()).map_err(|err| format!("cannot encode the JSON report: {err}"))?;
             write(&path, &text, "JSON")?;
+            written.push(path);
+        }
+        if let Some(path) = &self.html {
+            let path = file_path(path, name, "html");
+            write(&path, &html(), "HTML")?;
             written.push(path);
         }
         Ok(written)
@@ -79,7 +103,7 @@ fn check_kind(path: &Path) -> Result<(), String> {
     }
 }
 
-/// Checks a `junit_report` or `json_report` setting before a run: a regular file, a directory
+/// Checks a `junit_report`, `json_report` or `html_report` setting before a run: a regular file, a directory
 /// or a path with nothing there yet. The error names the path.
 pub(crate) fn check_report_path(path: &Path) -> Result<(), String> {
     match std::fs::metadata(path) {
@@ -126,7 +150,7 @@ mod tests {
         let _ = std::fs::remove_file(&fifo);
         let status = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
         assert!(status.success());
-        let files = ReportFiles { junit: None, json: Some(fifo.clone()) };
+        let files = ReportFiles { json: Some(fifo.clone()), ..ReportFiles::default() };
         let (done, outcome) = std::sync::mpsc::channel();
         std::thread::spawn(move || done.send(files.write(&VerificationReport::default(), "t")));
         let error =
@@ -142,7 +166,7 @@ mod tests {
         let file = dir.join("new.json");
         let _ = std::fs::remove_file(&file);
         for _ in 0..2 {
-            let files = ReportFiles { junit: None, json: Some(file.clone()) };
+            let files = ReportFiles { json: Some(file.clone()), ..ReportFiles::default() };
             assert_eq!(files.write(&VerificationReport::default(), "t"), Ok(vec![file.clone()]));
         }
         let _ = std::fs::remove_dir_all(&dir);
