@@ -43,7 +43,7 @@ use tokio::sync::oneshot;
 
 use crate::functions::ProviderFunctions;
 use crate::message::protocol::parse_message_request;
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProduceError};
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
 use crate::states::protocol::parse_state_change;
 use crate::states::StateRegistry;
@@ -251,7 +251,7 @@ async fn handle_message(State(functions): State<ProviderFunctions>, request: Req
             }
             response
         }
-        Err(error) => (status(error.status), error_body(&error.message)).into_response(),
+        Err(ProduceError { endpoint: error, .. }) => (status(error.status), error_body(&error.message)).into_response(),
     }
 }
 

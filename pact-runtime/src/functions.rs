@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProduceError};
 use crate::message::{Message, MessageRequest};
 use crate::states::protocol::StateChange;
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
@@ -116,7 +116,7 @@ impl ProviderFunctions {
 
     /// Runs the `#[message]` function that produces `request`'s description, after any state
     /// function running now has finished.
-    pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, EndpointError> {
+    pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, ProduceError> {
         let _serial = self.inner.serial.lock().await;
         self.inner.messages.produce(request, self.inner.timeout).await
     }

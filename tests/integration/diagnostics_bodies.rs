@@ -187,7 +187,7 @@ async fn a_produced_message_over_the_limit_fails() {
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("within 10 s").expect("starts");
     assert_eq!(
         failure_texts(&report, 0),
-        ["request failed: message `a large event` produced by `large_event` is 2000 bytes, more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected"]
+        ["the #[message] function `large_event` failed to produce `a large event`: the message is 2000 bytes, more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected"]
     );
 }
 
@@ -216,7 +216,9 @@ async fn message_metadata_counts_toward_the_limit_in_process_and_at_the_state_se
     settings.max_body_bytes = 1000;
     let run = verify_provider(&settings, || async { Router::new() });
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("within 10 s").expect("starts");
-    assert_eq!(failure_texts(&report, 0), [format!("request failed: {LARGE_METADATA_FAILURE}")]);
+    assert_eq!(
+        failure_texts(&report, 0),
+        ["the #[message] function `large_metadata` failed to produce `an event with large metadata`: the message is 2012 bytes with its metadata (1 bytes of contents, 2011 bytes of metadata as JSON), more than `max_body_bytes` (1000 bytes);
 
     let server = pact_runtime::StateServer::start_with(&settings).await.expect("the server starts");
     let request = json!({ "description": "an event with large metadata", "providerStates": [] });

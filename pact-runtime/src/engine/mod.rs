@@ -51,7 +51,7 @@ use serde_json::{json, Map, Value};
 use crate::functions::ProviderFunctions;
 use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::protocol::message_request;
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProducerFailure};
 use crate::message::METADATA_HEADER;
 use crate::pacts::{is_message, InteractionFilter, LoadedPact};
 use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress, VerificationReport};
@@ -830,8 +830,13 @@ struct ProducedMessage {
 /// have read from `body`.
 async fn produce_in_process(functions: &ProviderFunctions, body: Value) -> Result<ProducedMessage, Failure> {
     let request = message_request(body).map_err(|error| Failure::Request { message: error.message })?;
-    let message =
-        functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
+    let message = functions.produce_message(request).await.map_err(|error| match error.producer {
+        // The function ran and failed: the provider's code, not a request, is at fault.
+        Some(ProducerFailure { function, description, message }) => {
+            Failure::Producer { description, function: function.to_string(), message }
+        }
+        None => Failure::Request { message: error.endpoint.message },
+    })?;
     Ok(ProducedMessage {
         bytes: axum::body::Bytes::copy_from_slice(message.contents()),
         content_type: Some(message.content_type().to_string()),

@@ -62,7 +62,8 @@
 //!   (`StatusMismatch`, `HeaderMismatch`, `BodyMismatch`, `BodyTypeMismatch`, `QueryMismatch`,
 //!   `PathMismatch`, `MethodMismatch`, `MetadataMismatch`) or one of `StateSetupFailed`,
 //!   `StateTeardownFailed` (with `state`), `RequestFailed`, `Unsupported`,
-//!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`. `message` is the text the
+//!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`, `MessageProducerFailed` (a
+//!   `#[message]` function failed). `message` is the text the
 //!   console shows.
 //! - `key` identifies the interaction across runs and machines: the pact's V4 interaction `key`,
 //!   or else the first 16 hex digits of a SHA-256 of its description, provider states (with
@@ -253,6 +254,7 @@ fn mismatch(failure: &Failure) -> JsonMismatch {
         Failure::MissingMessage { description, .. } => plain("MissingMessageProducer", Some(description)),
         Failure::AppStopped { .. } => plain("AppStopped", None),
         Failure::Hook { .. } => plain("HookFailed", None),
+        Failure::Producer { .. } => plain("MessageProducerFailed", None),
         Failure::Plugin { .. } => plain("PluginFailed", None),
     }
 }

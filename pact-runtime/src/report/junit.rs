@@ -70,6 +70,7 @@ fn failure_kind(failure: &Failure) -> &str {
         Failure::MissingMessage { .. } => "MissingMessageProducer",
         Failure::AppStopped { .. } => "AppStopped",
         Failure::Hook { .. } => "HookFailed",
+        Failure::Producer { .. } => "MessageProducerFailed",
         Failure::Plugin { .. } => "PluginFailed",
     }
 }
