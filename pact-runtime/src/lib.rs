@@ -98,7 +98,7 @@
 //! | [`Message`], [`MessageRequest`], [`Json`], [`mod@message`] | producing messages, and the message protocol the endpoint speaks |
 //! | [`StateValues`], [`HookContext`], [`ProviderRequest`] | what state functions return, and what hooks and request filters take |
 //! | [`FromStatePlaceholder`], [`FromStateParams`], [`IntoStateValues`], [`IntoHookResult`] | the traits that name the argument and return types state functions and hooks may have (the runtime implements them; compile errors name them) |
-//! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code |
+//! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code ([`Settings::builder`]; `Settings` has no public fields, each option is read with the method of its name) |
 //! | [`verify_provider`], [`RunError`] | a whole run in code, for assertions on its report |
 //! | [`VerificationReport`], [`InteractionResult`], [`Failure`], [`report`] | what a run found, and the JSON report's schema |
 //! | [`harness`] | a test per interaction |
@@ -108,7 +108,9 @@
 //!
 //! So that it can grow without breaking you, what a run reports is `#[non_exhaustive]`: the
 //! report types, the JSON report's types, [`Failure`] and [`RunError`] (match them with a `_`
-//! arm; new failure kinds and fields come in minor versions). And no type of another crate is
+//! arm; new failure kinds and fields come in minor versions), and so are the settings'
+//! read-only parts ([`config::BrokerSettings`], [`config::PublishSettings`],
+//! [`config::InteractionFilter`]). And no type of another crate is
 //! part of this API: the selectors, the harness's `Arguments` and `Conclusion` are our own, so
 //! a new `pact_verifier` or `libtest-mimic` does not change it.
 //!

@@ -48,7 +48,9 @@ impl StateServer {
     /// Fails when two functions serve the same state or message, listing both locations, or
     /// when no loopback port can be bound.
     pub async fn start(provider: &str) -> Result<StateServer, RunError> {
-        Self::start_with(&Settings::new(Vec::new()).provider(provider)).await
+        let mut settings = Settings::new(Vec::new());
+        settings.provider = Some(provider.to_string());
+        Self::start_with(&settings).await
     }
 
     /// Like [`StateServer::start`] for the provider of `settings`, with its `state_path`,
@@ -56,11 +58,9 @@ impl StateServer {
     pub async fn start_with(settings: &Settings) -> Result<StateServer, RunError> {
         let provider = settings.provider.as_deref().ok_or_else(|| {
             RunError::Config(crate::config::ConfigError(
-                "a state server serves one provider: set it with `Settings::provider`".to_string(),
+                "a state server serves one provider: set it with `SettingsBuilder::provider` (or the `provider` option)".to_string(),
             ))
         })?;
-        // `Settings::state_path` can be set without `build()`, which checks it too.
-        crate::config::check_state_path("`Settings::state_path`", &settings.state_path).map_err(RunError::Config)?;
         check_states(provider)?;
         let endpoint = StateEndpoint::start_with_messages(
             StateRegistry::for_provider(provider),

@@ -258,7 +258,7 @@ fn debug_output_hides_credentials() {
     let debug = format!("{settings:?}");
     assert_no_secret("Settings' Debug", &debug);
     assert!(debug.contains("pact:***@broker.example/pacts/1"), "{debug}");
-    for source in &settings.sources {
+    for source in settings.sources() {
         assert_no_secret("a source's Display", &source.to_string());
         assert_no_secret("a source's Debug", &format!("{source:?}"));
     }
