@@ -432,8 +432,14 @@ pub use util::install_crypto_provider;
 ///
 /// `()`, `Result<T, E: Display>` (an `Err` fails the interaction with its message),
 /// `Option<T>`, or values for `fromProviderState` generators: a `serde_json::Map`, a
-/// `HashMap<String, _>`, or [`StateValues`] around any `Serialize` struct. Returned values are
-/// merged over the params.
+/// `HashMap<String, _>`, or [`StateValues`] around any `Serialize` struct.
+///
+/// A `fromProviderState` expression (`${id}`) looks a name up in the values the states'
+/// functions returned, then in the states' params, then in the placeholders their patterns
+/// matched, typed as the argument took them (integers and floats as JSON numbers, `bool` as a
+/// boolean, anything else as its text). So `fn user_exists(id: u64)` for `user {id} exists`
+/// feeds `${id}` without returning it. A name none of them has fails the interaction before its
+/// request.
 ///
 /// ```
 /// use pact_runtime::{provider_state, StateValues};

@@ -16,6 +16,10 @@ use crate::states::StateRegistry;
 /// Pact's message providers (see [`mod@crate::message`]). It listens on `127.0.0.1` and an
 /// ephemeral port, and stops when dropped.
 ///
+/// A setup answers the values the function returned over its placeholders' values that no
+/// param shadows: a verifier that puts the answer over the params (as `pact_verifier` does)
+/// resolves `fromProviderState` expressions as a `#[pact_provider_test]` does.
+///
 /// Both URLs start with a secret path segment made for this server
 /// (`http://127.0.0.1:PORT/<secret>/_pact/provider_states`): give the verifier the whole URL.
 /// A request without it is answered `403`, and a body that is not `Content-Type:
