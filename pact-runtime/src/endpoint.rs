@@ -43,10 +43,10 @@ use tokio::sync::oneshot;
 
 use crate::functions::ProviderFunctions;
 use crate::message::protocol::parse_message_request;
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProduceError};
 use crate::message::{DEFAULT_MESSAGE_PATH, METADATA_HEADER};
 use crate::states::protocol::parse_state_change;
-use crate::states::StateRegistry;
+use crate::states::{StateAction, StateRegistry};
 
 /// The default path of the state-change endpoint.
 pub const DEFAULT_STATE_PATH: &str = "/_pact/provider_states";
@@ -214,8 +214,13 @@ async fn handle_state_change(State(functions): State<ProviderFunctions>, request
         Ok(change) => change,
         Err(error) => return (status(error.status), error_body(&error.message)).into_response(),
     };
+    let (params, action) = (change.params.clone(), change.action);
     match functions.change_state(change).await {
-        Ok(values) => (StatusCode::OK, axum::Json(Value::Object(values))).into_response(),
+        Ok(changed) => {
+            // Only a setup's values reach `fromProviderState` expressions.
+            let values = if action == StateAction::Setup { changed.answer(&params) } else { changed.returned };
+            (StatusCode::OK, axum::Json(Value::Object(values))).into_response()
+        }
         Err(error) => (status(error.status), error_body(&error.message)).into_response(),
     }
 }
@@ -251,7 +256,7 @@ async fn handle_message(State(functions): State<ProviderFunctions>, request: Req
             }
             response
         }
-        Err(error) => (status(error.status), error_body(&error.message)).into_response(),
+        Err(ProduceError { endpoint: error, .. }) => (status(error.status), error_body(&error.message)).into_response(),
     }
 }
 

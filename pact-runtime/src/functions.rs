@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProduceError};
 use crate::message::{Message, MessageRequest};
 use crate::states::protocol::StateChange;
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
@@ -44,15 +44,16 @@ impl ProviderFunctions {
         }
     }
 
-    /// Runs the function that serves `change` and answers the values it returned. An empty
-    /// state (verifiers send one for interactions without states) and the teardown of a state
-    /// no function serves do nothing. Errors carry the status the endpoint answers with.
-    pub async fn change_state(&self, change: StateChange) -> Result<Map<String, Value>, EndpointError> {
+    /// Runs the function that serves `change` and answers the values it returned and its
+    /// placeholders' values. An empty state (verifiers send one for interactions without
+    /// states) and the teardown of a state no function serves do nothing. Errors carry the
+    /// status the endpoint answers with.
+    pub async fn change_state(&self, change: StateChange) -> Result<StateChanged, EndpointError> {
         let inner = &self.inner;
         // The look-up counts toward `state_timeout_ms` too.
         let started = Instant::now();
         if change.state.trim().is_empty() {
-            return Ok(Map::new());
+            return Ok(StateChanged::default());
         }
         if let Some(error) = too_long(
             "provider state text",
@@ -64,7 +65,7 @@ impl ProviderFunctions {
         }
         let found = match inner.registry.lookup(&change.state, &change.params, change.action) {
             Ok(found) => found,
-            Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(Map::new()),
+            Err(LookupError::Missing) if change.action == StateAction::Teardown => return Ok(StateChanged::default()),
             Err(LookupError::Missing) => {
                 let help = match inner.registry.missing(&change.state, &change.params) {
                     Some(help) => format!("\n{help}"),
@@ -88,12 +89,23 @@ impl ProviderFunctions {
                 )));
             }
         };
-        let call = StateCall { state: change.state.clone(), placeholders: found.placeholders, params: change.params };
+        let call = StateCall {
+            state: change.state.clone(),
+            placeholders: found.placeholders,
+            params: change.params,
+            placeholder_values: Arc::default(),
+        };
+        let placeholder_values = call.placeholder_values.clone();
         let function = found.registration.function;
         let _serial = inner.serial.lock().await;
         let left = inner.timeout.saturating_sub(started.elapsed());
         match run_bounded((found.registration.handler)(call), left).await {
-            Bounded::Finished(Ok(values)) => Ok(values),
+            Bounded::Finished(Ok(returned)) => Ok(StateChanged {
+                returned,
+                placeholders: std::mem::take(
+                    &mut placeholder_values.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+                ),
+            }),
             Bounded::Finished(Err(error)) => Err(EndpointError::unprocessable(format!(
                 "{} of state `{}` failed in `{function}`: {error}",
                 change.action, change.state
@@ -116,13 +128,35 @@ impl ProviderFunctions {
 
     /// Runs the `#[message]` function that produces `request`'s description, after any state
     /// function running now has finished.
-    pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, EndpointError> {
+    pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, ProduceError> {
         let _serial = self.inner.serial.lock().await;
         self.inner.messages.produce(request, self.inner.timeout).await
     }
 }
 
-/// The longest provider state text or message description matched against the functions'
+/// What a state change gave for `fromProviderState` expressions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StateChanged {
+    /// The values the state function returned.
+    pub returned: Map<String, Value>,
+    /// Its placeholders' values, typed as its arguments took them.
+    pub placeholders: Map<String, Value>,
+}
+
+impl StateChanged {
+    /// What the state endpoint answers: the placeholders' values no param of the same name
+    /// shadows, under the returned values. A verifier puts the answer over the params (as
+    /// `pact_verifier` does), so it looks a name up as an in-process run does: returned values,
+    /// then params, then placeholders.
+    pub fn answer(self, params: &Map<String, Value>) -> Map<String, Value> {
+        let mut values = self.placeholders;
+        values.retain(|name, _| !params.contains_key(name));
+        values.extend(self.returned);
+        values
+    }
+}
+
+/// The longest provider state text or message description matched against the functions''
 /// patterns, in bytes (documented in the README, "When things go wrong").
 pub(crate) const MAX_MATCHED_TEXT_BYTES: usize = 16 * 1024;
 

@@ -176,12 +176,11 @@ pub fn run<Form, App: ProviderApp<Form>>(spec: ProviderTestSpec, app: App) -> Ex
 /// to write a report file or to publish as a failed test.
 ///
 /// ```no_run
-/// use pact_runtime::config::PactSource;
 /// use pact_runtime::harness::{self, Arguments};
 /// use pact_runtime::Settings;
 ///
 /// fn main() -> std::process::ExitCode {
-///     let settings = Settings::new(vec![PactSource::Dir("pacts".into())]).provider("UserService");
+///     let settings = Settings::builder().provider("UserService").pacts("pacts").build().expect("valid settings");
 ///     let args = Arguments::from_args();
 ///     harness::run_with(&settings, args, "pact_interactions", || async { axum::Router::new() }).exit_code()
 /// }

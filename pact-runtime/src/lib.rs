@@ -98,7 +98,7 @@
 //! | [`Message`], [`MessageRequest`], [`Json`], [`mod@message`] | producing messages, and the message protocol the endpoint speaks |
 //! | [`StateValues`], [`HookContext`], [`ProviderRequest`] | what state functions return, and what hooks and request filters take |
 //! | [`FromStatePlaceholder`], [`FromStateParams`], [`IntoStateValues`], [`IntoHookResult`] | the traits that name the argument and return types state functions and hooks may have (the runtime implements them; compile errors name them) |
-//! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code |
+//! | [`Settings`], [`config`] | the configuration: every option, its environment variable, and the settings of a run in code ([`Settings::builder`]; `Settings` has no public fields, each option is read with the method of its name) |
 //! | [`verify_provider`], [`RunError`] | a whole run in code, for assertions on its report |
 //! | [`VerificationReport`], [`InteractionResult`], [`Failure`], [`report`] | what a run found, and the JSON report's schema |
 //! | [`harness`] | a test per interaction |
@@ -108,7 +108,9 @@
 //!
 //! So that it can grow without breaking you, what a run reports is `#[non_exhaustive]`: the
 //! report types, the JSON report's types, [`Failure`] and [`RunError`] (match them with a `_`
-//! arm; new failure kinds and fields come in minor versions). And no type of another crate is
+//! arm; new failure kinds and fields come in minor versions), and so are the settings'
+//! read-only parts ([`config::BrokerSettings`], [`config::PublishSettings`],
+//! [`config::InteractionFilter`]). And no type of another crate is
 //! part of this API: the selectors, the harness's `Arguments` and `Conclusion` are our own, so
 //! a new `pact_verifier` or `libtest-mimic` does not change it.
 //!
@@ -430,8 +432,14 @@ pub use util::install_crypto_provider;
 ///
 /// `()`, `Result<T, E: Display>` (an `Err` fails the interaction with its message),
 /// `Option<T>`, or values for `fromProviderState` generators: a `serde_json::Map`, a
-/// `HashMap<String, _>`, or [`StateValues`] around any `Serialize` struct. Returned values are
-/// merged over the params.
+/// `HashMap<String, _>`, or [`StateValues`] around any `Serialize` struct.
+///
+/// A `fromProviderState` expression (`${id}`) looks a name up in the values the states'
+/// functions returned, then in the states' params, then in the placeholders their patterns
+/// matched, typed as the argument took them (integers and floats as JSON numbers, `bool` as a
+/// boolean, anything else as its text). So `fn user_exists(id: u64)` for `user {id} exists`
+/// feeds `${id}` without returning it. A name none of them has fails the interaction before its
+/// request.
 ///
 /// ```
 /// use pact_runtime::{provider_state, StateValues};

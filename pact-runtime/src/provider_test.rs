@@ -16,11 +16,10 @@ use crate::session::{load_run, LoadedRun, RunError};
 /// could not verify anything), never a failure of the run.
 ///
 /// ```no_run
-/// use pact_runtime::config::PactSource;
 /// use pact_runtime::{verify_provider, Settings};
 ///
 /// # async fn run() -> Result<(), pact_runtime::RunError> {
-/// let settings = Settings::new(vec![PactSource::Dir("pacts".into())]).provider("UserService");
+/// let settings = Settings::builder().provider("UserService").pacts("pacts").build()?;
 /// let report = verify_provider(&settings, || async { axum::Router::new() }).await?;
 /// assert!(report.is_success(), "{}", report.failure_summary());
 /// # Ok(()) }

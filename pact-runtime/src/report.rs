@@ -87,6 +87,16 @@ pub enum Failure {
         /// What went wrong, with the plugin's last stderr lines when it wrote any.
         message: String,
     },
+    /// A `#[message]` function ran and failed: it returned an error, panicked, timed out, or
+    /// produced a message larger than `max_body_bytes`.
+    Producer {
+        /// The message description it was asked to produce.
+        description: String,
+        /// The function's name.
+        function: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A `#[before_each]` or `#[after_each]` hook, or a `#[request_filter]`, failed.
     Hook {
         /// `before_each`, `after_each` or `request_filter`.
@@ -96,6 +106,26 @@ pub enum Failure {
         /// Its error or panic message.
         message: String,
     },
+}
+
+impl Failure {
+    /// The failure's kind as every report names it (JSON `kind`, JUnit `type`, HTML): a
+    /// mismatch's own kind (`StatusMismatch`, `BodyMismatch`, ...) or the failure's.
+    pub(crate) fn kind(&self) -> &str {
+        match self {
+            Failure::Mismatch { kind, .. } => kind,
+            Failure::StateSetup { .. } => "StateSetupFailed",
+            Failure::StateTeardown { .. } => "StateTeardownFailed",
+            Failure::Request { .. } => "RequestFailed",
+            Failure::Unsupported { .. } => "Unsupported",
+            Failure::MissingState { .. } => "MissingProviderState",
+            Failure::MissingMessage { .. } => "MissingMessageProducer",
+            Failure::AppStopped { .. } => "AppStopped",
+            Failure::Hook { .. } => "HookFailed",
+            Failure::Producer { .. } => "MessageProducerFailed",
+            Failure::Plugin { .. } => "PluginFailed",
+        }
+    }
 }
 
 impl fmt::Display for Failure {
@@ -114,6 +144,9 @@ impl fmt::Display for Failure {
                 write!(f, "not verified: {reason} (it stopped during the run, before this interaction)")
             }
             Failure::Hook { kind, function, message } => write!(f, "{kind} `{function}` failed: {message}"),
+            Failure::Producer { description, function, message } => {
+                write!(f, "the #[message] function `{function}` failed to produce `{description}`: {message}")
+            }
             Failure::Plugin { message, .. } => write!(f, "plugin failed: {message}"),
         }
     }

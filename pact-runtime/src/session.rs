@@ -43,6 +43,13 @@ pub enum RunError {
     Broker(String),
 }
 
+/// So that `Settings::builder()...build()?` works in a function returning a `RunError`.
+impl From<ConfigError> for RunError {
+    fn from(error: ConfigError) -> RunError {
+        RunError::Config(error)
+    }
+}
+
 impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = match self {
@@ -351,7 +358,6 @@ pub(crate) enum LoadedRun {
 /// Loads the run's pacts and applies the `no_pacts` policy and `last_failed`. `run_name` names
 /// the run's report files (the test's name; `None`: the provider's), for `last_failed = true`.
 pub(crate) async fn load_run(settings: &Settings, run_name: Option<&str>) -> Result<LoadedRun, RunError> {
-    crate::config::check_custom_headers(&settings.custom_headers).map_err(RunError::Config)?;
     let client = http_client_with(settings.request_timeout, settings.follow_redirects)?;
     let mut warnings = Vec::new();
     let (pacts, broker) = fetch_pacts(settings, &client, &mut warnings).await?;

@@ -16,6 +16,10 @@ use crate::states::StateRegistry;
 /// Pact's message providers (see [`mod@crate::message`]). It listens on `127.0.0.1` and an
 /// ephemeral port, and stops when dropped.
 ///
+/// A setup answers the values the function returned over its placeholders' values that no
+/// param shadows: a verifier that puts the answer over the params (as `pact_verifier` does)
+/// resolves `fromProviderState` expressions as a `#[pact_provider_test]` does.
+///
 /// Both URLs start with a secret path segment made for this server
 /// (`http://127.0.0.1:PORT/<secret>/_pact/provider_states`): give the verifier the whole URL.
 /// A request without it is answered `403`, and a body that is not `Content-Type:
@@ -48,7 +52,9 @@ impl StateServer {
     /// Fails when two functions serve the same state or message, listing both locations, or
     /// when no loopback port can be bound.
     pub async fn start(provider: &str) -> Result<StateServer, RunError> {
-        Self::start_with(&Settings::new(Vec::new()).provider(provider)).await
+        let mut settings = Settings::new(Vec::new());
+        settings.provider = Some(provider.to_string());
+        Self::start_with(&settings).await
     }
 
     /// Like [`StateServer::start`] for the provider of `settings`, with its `state_path`,
@@ -56,11 +62,9 @@ impl StateServer {
     pub async fn start_with(settings: &Settings) -> Result<StateServer, RunError> {
         let provider = settings.provider.as_deref().ok_or_else(|| {
             RunError::Config(crate::config::ConfigError(
-                "a state server serves one provider: set it with `Settings::provider`".to_string(),
+                "a state server serves one provider: set it with `SettingsBuilder::provider` (or the `provider` option)".to_string(),
             ))
         })?;
-        // `Settings::state_path` can be set without `build()`, which checks it too.
-        crate::config::check_state_path("`Settings::state_path`", &settings.state_path).map_err(RunError::Config)?;
         check_states(provider)?;
         let endpoint = StateEndpoint::start_with_messages(
             StateRegistry::for_provider(provider),

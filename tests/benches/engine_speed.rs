@@ -265,7 +265,7 @@ async fn run_ours(setup: &Setup, pact: &Path, count: usize, states: States) -> (
 /// (d) The whole `verify_provider` run a `#[pact_provider_test]` makes: load the pact, boot
 /// the app, verify with the state functions in-process, build the report.
 async fn run_whole(pact: &Path, count: usize) -> Duration {
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(pact.to_path_buf())]).provider(PROVIDER);
+    let settings = pact_runtime::Settings::builder().pacts(pact).provider(PROVIDER).build().expect("valid settings");
     let started = Instant::now();
     let report = pact_runtime::verify_provider(&settings, || async { app() }).await.expect("verify_provider ran");
     let total = started.elapsed();
@@ -277,7 +277,8 @@ async fn run_whole(pact: &Path, count: usize) -> Duration {
 /// Ours, gRPC: the whole `verify_provider` run (load, boot the tonic router, start the protobuf
 /// plugin, verify with the states in-process, shut the plugin down, report).
 async fn run_grpc_ours(pact: &Path, count: usize) -> Duration {
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(pact.to_path_buf())]).provider(GRPC_PROVIDER);
+    let settings =
+        pact_runtime::Settings::builder().pacts(pact).provider(GRPC_PROVIDER).build().expect("valid settings");
     let started = Instant::now();
     let report = pact_runtime::verify_provider(&settings, || async { grpc_provider::app(GRPC_STORE.clone()) })
         .await

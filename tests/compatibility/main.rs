@@ -39,7 +39,7 @@ use pact_runtime::__private::{
     http_client, load_pacts, Engine, EngineConfig, Hooks, RunChecks, StateEndpoint, StateRegistry,
 };
 use pact_runtime::config::MissingStates;
-use pact_runtime::config::{BrokerSettings, PactSource, PublishSettings};
+use pact_runtime::config::PactSource;
 use pact_runtime::{provider_state, request_filter, verify_provider, Failure, ProviderRequest, Settings};
 use pact_runtime::{RunError, VerificationReport};
 use serde_json::{Map, Value};
@@ -525,33 +525,24 @@ async fn verification_is_run(world: &mut CompatWorld) -> anyhow::Result<()> {
         "a run of pact-runtime reads its pacts from one place: local files or a broker, not both"
     );
 
-    let mut settings = Settings::new(files).provider(provider);
+    let mut builder = files.iter().fold(Settings::builder().provider(provider), |builder, file| match file {
+        PactSource::File(path) | PactSource::Dir(path) => builder.pacts(path),
+        PactSource::Url(url) => builder.pacts(url),
+    });
     if world.state_callback == StateCallback::None {
         // No state function serves the provider: warn, as `missing_states = "warn"` does.
-        settings.missing_states = MissingStates::Warn;
+        builder = builder.missing_states(MissingStates::Warn);
     }
     if !broker_pacts.is_empty() {
         let stub = BrokerStub::start(provider, broker_pacts).await?;
-        settings.broker = Some(BrokerSettings {
-            base_url: stub.base_url().to_string(),
-            auth: None,
-            selectors: Vec::new(),
-            provider_branch: None,
-            provider_tags: Vec::new(),
-            enable_pending: false,
-            include_wip_pacts_since: None,
-            ca_bundle: None,
-        });
+        builder = builder.broker_url(stub.base_url());
         world.broker = Some(stub);
     }
-    if world.publish {
-        settings.publish = Some(PublishSettings {
-            provider_version: "0.0.0".to_string(),
-            provider_branch: None,
-            provider_tags: Vec::new(),
-            build_url: None,
-        });
+    // Results are published to a broker; without one there is nowhere to publish.
+    if world.publish && world.broker.is_some() {
+        builder = builder.publish(true).provider_version("0.0.0");
     }
+    let settings = builder.build()?;
 
     let message_pacts = world.pacts.iter().filter(|pact| matches!(pact.content, PactContent::Message(_))).count();
     let result = if message_pacts > 0 {
@@ -584,20 +575,20 @@ async fn verify_messages(
     messages: &[MessageDef],
 ) -> Result<VerificationReport, RunError> {
     messages::set(messages.to_vec());
-    let client = http_client(settings.request_timeout)?;
-    let pacts = load_pacts(&settings.sources, Some(provider), &client).await.map_err(RunError::Source)?;
+    let client = http_client(settings.request_timeout())?;
+    let pacts = load_pacts(settings.sources(), Some(provider), &client).await.map_err(RunError::Source)?;
     let registry = StateRegistry::for_provider(provider);
     let producers = messages::registry(provider, messages);
     let endpoint = StateEndpoint::start_with_messages(
         registry.clone(),
         producers.clone(),
-        &settings.state_path,
-        settings.state_timeout,
+        settings.state_path(),
+        settings.state_timeout(),
     )
     .await
     .map_err(|err| RunError::Setup(format!("cannot start the state endpoint: {err}")))?;
     let config = EngineConfig {
-        request_timeout: settings.request_timeout,
+        request_timeout: settings.request_timeout(),
         message_url: Some(endpoint.message_url()),
         ..EngineConfig::new(endpoint.url().to_string(), Some(endpoint.url().to_string()))
     };
@@ -605,12 +596,12 @@ async fn verify_messages(
     let hooks = Hooks::for_provider(provider);
     let checks = RunChecks {
         registry: Some(&registry),
-        missing_states: settings.missing_states,
+        missing_states: settings.missing_states(),
         hooks: Some(&hooks),
         messages: Some(&producers),
         ..RunChecks::default()
     };
-    Ok(engine.verify(provider, &pacts, &settings.filter, checks).await)
+    Ok(engine.verify(provider, &pacts, settings.filter(), checks).await)
 }
 
 fn next_id() -> usize {

@@ -1,13 +1,10 @@
 //! A provider that breaks its pact in several ways: the report must name every failing
 //! interaction with what went wrong, and leave the passing ones out of the failures.
 
-use std::path::PathBuf;
-
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use pact_runtime::config::PactSource;
 use pact_runtime::{pact_provider_test, provider_state, verify_provider, Settings, VerificationReport};
 use serde_json::{json, Map, Value};
 
@@ -46,7 +43,7 @@ fn broken_app() -> Router {
 }
 
 async fn verify_broken_app() -> VerificationReport {
-    let settings = Settings::new(vec![PactSource::File(PathBuf::from(PACT))]).provider(PROVIDER);
+    let settings = Settings::builder().pacts(PACT).provider(PROVIDER).build().unwrap();
     let run = verify_provider(&settings, || async { broken_app() });
     tokio::time::timeout(std::time::Duration::from_secs(10), run)
         .await

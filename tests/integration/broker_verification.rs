@@ -59,6 +59,11 @@ fn webhook_thing(marker: String) {
     things::add(marker);
 }
 
+#[provider_state("thing {marker} exists", provider = "SubPathApi")]
+fn sub_path_thing(marker: String) {
+    things::add(marker);
+}
+
 #[provider_state("thing {marker} exists", provider = "AuthApi")]
 fn auth_thing(marker: String) {
     things::add(marker);
@@ -895,6 +900,71 @@ async fn webhook_mode_verifies_and_publishes_only_the_pact_url() {
         let records = open.verification_results();
         assert_eq!(records.len(), 1, "{records:?}");
         assert_eq!((records[0].pact_version_sha.as_str(), records[0].success), (only.sha.as_str(), true));
+    })
+    .await;
+}
+
+// ==================================================================== a broker under a sub-path
+
+// A broker behind a reverse proxy at `http://host/broker`: fetching, publishing and webhook
+// mode all follow its links, which carry the prefix; the double answers 404 anywhere else.
+// Bound: 20 s (three runs against a local double).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fetch_publish_and_webhook_mode_work_with_a_broker_under_a_sub_path() {
+    bounded(Duration::from_secs(20), async {
+        let broker = start(BrokerOptions::new().with_path_prefix("/broker")).await;
+        let url = broker.url();
+        assert!(url.ends_with("/broker"), "{url}");
+        let web = broker
+            .publish_pact("SubWeb", "1", Some("main"), &[], pact("SubWeb", "SubPathApi", vec![passing("sub-web")]))
+            .unwrap();
+        let mobile = pact("SubMobile", "SubPathApi", vec![passing("sub-mobile-1"), passing("sub-mobile-2")]);
+        let mobile = broker.publish_pact("SubMobile", "3", Some("main"), &[], mobile).unwrap();
+        assert!(web.url.starts_with(&format!("{url}/pacts/")), "{}", web.url);
+        // The prefix matters: the double's root is no broker.
+        let root = url.trim_end_matches("/broker");
+        let client = reqwest::Client::new();
+        assert_eq!(client.get(format!("{root}/")).send().await.unwrap().status(), 404);
+        let index: Value = client.get(format!("{url}/")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(index["_links"]["self"]["href"], url.as_str(), "{index}");
+
+        // Fetch and publish, with the base URL as users write it, with or without a slash.
+        for (base, version) in [(url.clone(), "sub-1"), (format!("{url}/"), "sub-2")] {
+            let env = [
+                ("PACT_BROKER_BASE_URL", base.as_str()),
+                ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+                ("PACT_PROVIDER_VERSION", version),
+                ("PACT_PROVIDER_BRANCH", "main"),
+            ];
+            let report = run(Some("SubPathApi"), &env).await.expect("the run completes");
+            assert!(report.is_success(), "{report}");
+            assert_eq!(verified(&report), set(&["SubWeb sub-web", "SubMobile sub-mobile-1", "SubMobile sub-mobile-2"]));
+            assert_eq!(report.publications.len(), 2, "{:?}", report.publications);
+        }
+        let records = broker.verification_results();
+        assert_eq!(records.len(), 4, "{records:?}");
+        assert!(records.iter().all(|record| record.success && record.provider == "SubPathApi"), "{records:?}");
+        let published: BTreeSet<(&str, &str)> =
+            records.iter().map(|r| (r.pact_version_sha.as_str(), r.provider_version.as_str())).collect();
+        let expected = [(&web.sha, "sub-1"), (&mobile.sha, "sub-1"), (&web.sha, "sub-2"), (&mobile.sha, "sub-2")];
+        assert_eq!(published, expected.iter().map(|(sha, version)| (sha.as_str(), *version)).collect());
+
+        // Webhook mode: the one pact URL under the prefix, its result published to its own link.
+        let env = [
+            ("PACT_URL", mobile.url.as_str()),
+            ("PACT_BROKER_BASE_URL", url.as_str()),
+            ("PACT_BROKER_PUBLISH_VERIFICATION_RESULTS", "true"),
+            ("PACT_PROVIDER_VERSION", "sub-hook"),
+        ];
+        let report = run(None, &env).await.expect("the run completes");
+        assert!(report.is_success(), "{report}");
+        assert_eq!(verified(&report), set(&["SubMobile sub-mobile-1", "SubMobile sub-mobile-2"]));
+        let records = broker.verification_results();
+        let hook: Vec<_> = records.iter().filter(|record| record.provider_version == "sub-hook").collect();
+        assert_eq!(hook.len(), 1, "{records:?}");
+        assert_eq!((hook[0].pact_version_sha.as_str(), hook[0].success), (mobile.sha.as_str(), true));
+        let requests = broker.requests();
+        assert!(requests.iter().all(|request| request.status < 400), "{requests:?}");
     })
     .await;
 }

@@ -16,7 +16,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use pact_runtime::__private::{StateEndpoint, StateRegistry};
 use pact_runtime::app::ProviderApp;
-use pact_runtime::config::PactSource;
+use pact_runtime::config::SettingsBuilder;
 use pact_runtime::{
     pact_provider_test, provider_state, verify_provider, Failure, RunError, Settings, VerificationReport,
 };
@@ -25,14 +25,16 @@ use tokio::net::TcpListener;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/diagnostics/app");
 
+fn builder(file: &str, provider: &str) -> SettingsBuilder {
+    Settings::builder().pacts(PathBuf::from(FIXTURES).join(file)).provider(provider)
+}
+
 fn settings(file: &str, provider: &str) -> Settings {
-    Settings::new(vec![PactSource::File(PathBuf::from(FIXTURES).join(file))]).provider(provider)
+    builder(file, provider).build().expect("valid settings")
 }
 
 fn boot_settings() -> Settings {
-    let mut settings = settings("AppConsumer-BootService.json", "BootService");
-    settings.boot_timeout = Duration::from_millis(300);
-    settings
+    builder("AppConsumer-BootService.json", "BootService").boot_timeout(Duration::from_millis(300)).build().unwrap()
 }
 
 /// Runs `verify_provider` and fails the test if it takes longer than `bound`.
@@ -232,8 +234,10 @@ fn crashing_app(
 async fn crash_run(crash: Crash) -> (VerificationReport, Vec<u32>) {
     let steps = Arc::new(Mutex::new(Vec::new()));
     let keep_open = Arc::new(Mutex::new(None));
-    let mut settings = settings("AppConsumer-CrashService.json", "CrashService");
-    settings.request_timeout = Duration::from_secs(20);
+    let settings = builder("AppConsumer-CrashService.json", "CrashService")
+        .request_timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
     let app = crashing_app(crash, steps.clone(), keep_open.clone());
     let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
     println!("{report}");

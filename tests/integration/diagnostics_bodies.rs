@@ -78,9 +78,13 @@ async fn an_endless_body_fails_quickly_with_memory_bounded() {
             ]),
         ),
     );
-    let mut settings = Settings::new(vec![PactSource::File(file)]).provider("EndlessService");
-    settings.max_body_bytes = MIB as u64;
-    settings.request_timeout = Duration::from_secs(60);
+    let settings = Settings::builder()
+        .pacts(file)
+        .provider("EndlessService")
+        .max_body_bytes(MIB as u64)
+        .request_timeout(Duration::from_secs(60))
+        .build()
+        .expect("valid settings");
     let app = || async {
         Router::new()
             .route("/endless", get(|| async { ([(header::CONTENT_TYPE, "text/plain")], endless()) }))
@@ -130,7 +134,7 @@ async fn a_body_at_the_limit_passes_and_one_byte_more_fails() {
     );
     let settings =
         Settings::builder().pacts(&file).provider("LimitService").max_body_bytes(1000).build().expect("valid settings");
-    assert_eq!(settings.max_body_bytes, 1000);
+    assert_eq!(settings.max_body_bytes(), 1000);
     let text = |body: String| ([(header::CONTENT_TYPE, "text/plain")], body);
     // Two chunks without a Content-Length.
     let streamed = |body: String| {
@@ -181,13 +185,13 @@ async fn a_produced_message_over_the_limit_fails() {
             "metadata": { "pactSpecification": { "version": "3.0.0" } }
         }),
     );
-    let mut settings = Settings::new(vec![PactSource::File(file)]).provider("LargeMessageService");
-    settings.max_body_bytes = 1000;
+    let settings =
+        Settings::builder().pacts(file).provider("LargeMessageService").max_body_bytes(1000).build().unwrap();
     let run = verify_provider(&settings, || async { Router::new() });
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("within 10 s").expect("starts");
     assert_eq!(
         failure_texts(&report, 0),
-        ["request failed: message `a large event` produced by `large_event` is 2000 bytes, more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected"]
+        ["the #[message] function `large_event` failed to produce `a large event`: the message is 2000 bytes, more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected"]
     );
 }
 
@@ -212,11 +216,14 @@ async fn message_metadata_counts_toward_the_limit_in_process_and_at_the_state_se
             "metadata": { "pactSpecification": { "version": "3.0.0" } }
         }),
     );
-    let mut settings = Settings::new(vec![PactSource::File(file)]).provider("LargeMetadataService");
-    settings.max_body_bytes = 1000;
+    let settings =
+        Settings::builder().pacts(file).provider("LargeMetadataService").max_body_bytes(1000).build().unwrap();
     let run = verify_provider(&settings, || async { Router::new() });
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("within 10 s").expect("starts");
-    assert_eq!(failure_texts(&report, 0), [format!("request failed: {LARGE_METADATA_FAILURE}")]);
+    assert_eq!(
+        failure_texts(&report, 0),
+        ["the #[message] function `large_metadata` failed to produce `an event with large metadata`: the message is 2012 bytes with its metadata (1 bytes of contents, 2011 bytes of metadata as JSON), more than `max_body_bytes` (1000 bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected"]
+    );
 
     let server = pact_runtime::StateServer::start_with(&settings).await.expect("the server starts");
     let request = json!({ "description": "an event with large metadata", "providerStates": [] });

@@ -236,7 +236,7 @@ async fn the_console_escapes_control_characters() {
     let app = || async {
         Router::new().route("/bell", get(|| async { axum::Json(serde_json::json!({ "text": "\u{1b}[2J\u{7}loud" })) }))
     };
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(file.clone())]).provider(PROVIDER);
+    let settings = pact_runtime::Settings::builder().pacts(&file).provider(PROVIDER).build().unwrap();
     let run = pact_runtime::verify_provider(&settings, app);
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
     let _ = std::fs::remove_dir_all(file.parent().unwrap());
@@ -299,7 +299,7 @@ async fn a_provider_test_run_listens_only_for_its_app() {
     let file = pact_tests::write_pact("Closer-ClosedService.json", &pact);
     let before = listening_sockets();
     let app = || async { Router::new().route("/ping", get(|| async { StatusCode::OK })) };
-    let settings = pact_runtime::Settings::new(vec![PactSource::File(file.clone())]).provider("ClosedService");
+    let settings = pact_runtime::Settings::builder().pacts(&file).provider("ClosedService").build().unwrap();
     let run = pact_runtime::verify_provider(&settings, app);
     let report = tokio::time::timeout(Duration::from_secs(10), run).await.expect("finished within 10 s").unwrap();
     let _ = std::fs::remove_dir_all(file.parent().unwrap());

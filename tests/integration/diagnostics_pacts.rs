@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::routing::get;
 use axum::Router;
 use pact_runtime::config::PactSource;
-use pact_runtime::config::{NoPacts, ProviderTestSpec};
+use pact_runtime::config::{NoPacts, ProviderTestSpec, SettingsBuilder};
 use pact_runtime::{pact_provider_test, verify_provider, RunError, Settings, VerificationReport};
 use tokio::net::TcpListener;
 
@@ -35,7 +35,14 @@ async fn verify(settings: Settings) -> Result<VerificationReport, RunError> {
 }
 
 fn sources(sources: Vec<PactSource>) -> Settings {
-    Settings::new(sources).provider(PROVIDER)
+    builder(sources).build().expect("valid settings")
+}
+
+fn builder(sources: Vec<PactSource>) -> SettingsBuilder {
+    sources.into_iter().fold(Settings::builder().provider(PROVIDER), |builder, source| match source {
+        PactSource::File(path) | PactSource::Dir(path) => builder.pacts(path),
+        PactSource::Url(url) => builder.pacts(url),
+    })
 }
 
 fn message(outcome: Result<VerificationReport, RunError>) -> String {
@@ -161,8 +168,7 @@ async fn a_pact_url_nobody_serves_names_the_url() {
 #[tokio::test]
 async fn no_pacts_pass_turns_the_error_into_a_warning() {
     let dir = fixture("empty");
-    let mut settings = sources(vec![PactSource::Dir(dir.clone())]);
-    settings.no_pacts = NoPacts::Pass;
+    let settings = builder(vec![PactSource::Dir(dir.clone())]).no_pacts(NoPacts::Pass).build().unwrap();
     let report = verify(settings).await.unwrap();
     assert!(report.is_success());
     assert!(report.results.is_empty());
@@ -185,11 +191,11 @@ fn no_pacts_is_an_option_overridden_by_pact_no_pacts() {
             (name == "PACT_NO_PACTS").then_some(value).flatten().map(String::from)
         })
     };
-    assert_eq!(resolve(None).unwrap().no_pacts, NoPacts::Pass);
-    assert_eq!(resolve(Some("fail")).unwrap().no_pacts, NoPacts::Fail);
+    assert_eq!(resolve(None).unwrap().no_pacts(), NoPacts::Pass);
+    assert_eq!(resolve(Some("fail")).unwrap().no_pacts(), NoPacts::Fail);
     assert_eq!(resolve(Some("maybe")).unwrap_err().to_string(), "PACT_NO_PACTS must be `fail` or `pass`, got `maybe`");
     let defaults = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
-    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().no_pacts, NoPacts::Fail);
+    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().no_pacts(), NoPacts::Fail);
 }
 
 #[pact_provider_test(provider = "PactService", pacts = "fixtures/diagnostics/pacts/empty")]

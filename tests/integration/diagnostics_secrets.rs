@@ -199,6 +199,16 @@ async fn failing_generated_tests_never_print_secrets() {
             "PACT_BROKER_BASE_URL is not a URL (invalid port number): `http://pact:***@127.0.0.1:99999`",
         ),
         (
+            "a broker URL that is no URL at all, with userinfo in it",
+            vec![("PACT_BROKER_BASE_URL", format!("not a url pact:{PASSWORD}@"))],
+            "PACT_BROKER_BASE_URL is not a URL (relative URL without a base): `not a url pact:***@`",
+        ),
+        (
+            "a broker URL that is no URL at all, with a token in it",
+            vec![("PACT_BROKER_BASE_URL", format!("{TOKEN}@broker"))],
+            "PACT_BROKER_BASE_URL is not a URL (relative URL without a base): `***@broker`",
+        ),
+        (
             "a pact URL with a password that does not parse",
             vec![("PACT_URL", format!("http://pact:{PASSWORD}@127.0.0.1:99999/pacts/1"))],
             "http://pact:***@127.0.0.1:99999/pacts/1",
@@ -258,7 +268,7 @@ fn debug_output_hides_credentials() {
     let debug = format!("{settings:?}");
     assert_no_secret("Settings' Debug", &debug);
     assert!(debug.contains("pact:***@broker.example/pacts/1"), "{debug}");
-    for source in &settings.sources {
+    for source in settings.sources() {
         assert_no_secret("a source's Display", &source.to_string());
         assert_no_secret("a source's Debug", &format!("{source:?}"));
     }

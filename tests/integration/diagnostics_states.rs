@@ -22,8 +22,8 @@ use serde_json::json;
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/diagnostics/states");
 
-fn pact(file: &str) -> Vec<PactSource> {
-    vec![PactSource::File(PathBuf::from(FIXTURES).join(file))]
+fn pact(file: &str) -> PathBuf {
+    PathBuf::from(FIXTURES).join(file)
 }
 
 /// Runs `verify_provider` and fails the test if it takes longer than `bound`.
@@ -92,7 +92,11 @@ const USER_42_STUB: &str = "add this function and fill it in:
 async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
     let _serial = MISSING_SERIAL.lock().await;
     MISSING_APP_REQUESTS.lock().unwrap().clear();
-    let settings = Settings::new(pact("StatesConsumer-MissingStateService.json")).provider("MissingStateService");
+    let settings = Settings::builder()
+        .pacts(pact("StatesConsumer-MissingStateService.json"))
+        .provider("MissingStateService")
+        .build()
+        .unwrap();
     let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
     println!("{report}");
 
@@ -148,8 +152,12 @@ async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
 async fn missing_states_warn_sends_the_request_and_lists_the_states() {
     let _serial = MISSING_SERIAL.lock().await;
     MISSING_APP_REQUESTS.lock().unwrap().clear();
-    let mut settings = Settings::new(pact("StatesConsumer-MissingStateService.json")).provider("MissingStateService");
-    settings.missing_states = MissingStates::Warn;
+    let settings = Settings::builder()
+        .pacts(pact("StatesConsumer-MissingStateService.json"))
+        .provider("MissingStateService")
+        .missing_states(MissingStates::Warn)
+        .build()
+        .unwrap();
     let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
     let text = report.to_string();
     println!("{text}");
@@ -183,13 +191,13 @@ fn missing_states_is_an_option_overridden_by_pact_missing_states() {
             (name == "PACT_MISSING_STATES").then_some(value).flatten().map(String::from)
         })
     };
-    assert_eq!(resolve(None).unwrap().missing_states, MissingStates::Warn);
-    assert_eq!(resolve(Some("fail")).unwrap().missing_states, MissingStates::Fail);
-    assert_eq!(resolve(Some("WARN")).unwrap().missing_states, MissingStates::Warn);
+    assert_eq!(resolve(None).unwrap().missing_states(), MissingStates::Warn);
+    assert_eq!(resolve(Some("fail")).unwrap().missing_states(), MissingStates::Fail);
+    assert_eq!(resolve(Some("WARN")).unwrap().missing_states(), MissingStates::Warn);
     let error = resolve(Some("sometimes")).unwrap_err();
     assert_eq!(error.to_string(), "PACT_MISSING_STATES must be `fail` or `warn`, got `sometimes`");
     let defaults = ProviderTestSpec { test_name: "t", manifest_dir: "/crate", options: &[] };
-    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().missing_states, MissingStates::Fail);
+    assert_eq!(Settings::resolve_with(&defaults, |_| None).unwrap().missing_states(), MissingStates::Fail);
 }
 
 #[pact_provider_test(
@@ -247,8 +255,12 @@ async fn failing_panicking_and_hanging_states_fail_only_their_interaction() {
             }),
         )
     };
-    let mut settings = Settings::new(pact("StatesConsumer-FlakyStateService.json")).provider("FlakyStateService");
-    settings.state_timeout = Duration::from_millis(300);
+    let settings = Settings::builder()
+        .pacts(pact("StatesConsumer-FlakyStateService.json"))
+        .provider("FlakyStateService")
+        .state_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
     println!("{report}");
 
@@ -298,8 +310,12 @@ fn block_one_request(request: &mut pact_runtime::ProviderRequest) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() {
     let app = || async { Router::new().route("/health", get(|| async { StatusCode::OK })) };
-    let mut settings = Settings::new(pact("StatesConsumer-BlockingService.json")).provider("BlockingService");
-    settings.state_timeout = Duration::from_millis(300);
+    let settings = Settings::builder()
+        .pacts(pact("StatesConsumer-BlockingService.json"))
+        .provider("BlockingService")
+        .state_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
     let report = verify_within(Duration::from_millis(2500), &settings, app).await.unwrap();
     println!("{report}");
     let messages = pact_tests::failure_lines(&report);
@@ -326,7 +342,11 @@ fn any_widget(id: u32) {
 #[tokio::test]
 async fn overlapping_registrations_stop_the_run_before_any_interaction() {
     static BOOTED: AtomicBool = AtomicBool::new(false);
-    let settings = Settings::new(pact("StatesConsumer-ConflictService.json")).provider("ConflictService");
+    let settings = Settings::builder()
+        .pacts(pact("StatesConsumer-ConflictService.json"))
+        .provider("ConflictService")
+        .build()
+        .unwrap();
     let app = || async {
         BOOTED.store(true, Ordering::SeqCst);
         Router::new()
@@ -386,7 +406,8 @@ fn slot_app() -> Router {
 /// keeps each interaction's setup, request and teardown apart. Bound: 10 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_runs_of_one_provider_never_interleave_their_states() {
-    let settings = Settings::new(pact("StatesConsumer-SerialService.json")).provider("SerialService");
+    let settings =
+        Settings::builder().pacts(pact("StatesConsumer-SerialService.json")).provider("SerialService").build().unwrap();
     let started = Instant::now();
     let (first, second) = tokio::join!(
         verify_within(Duration::from_secs(10), &settings, || async { slot_app() }),
@@ -452,7 +473,9 @@ async fn without_the_provider_lock_two_engines_interleave() {
         .await
         .unwrap();
         let engine = Engine::new(EngineConfig::new(app_url.clone(), Some(endpoint.url().to_string()))).unwrap();
-        let pacts = load_pacts(&pact("StatesConsumer-SerialService.json"), None, engine.client()).await.unwrap();
+        let pacts = load_pacts(&[PactSource::File(pact("StatesConsumer-SerialService.json"))], None, engine.client())
+            .await
+            .unwrap();
         engine.verify("UnlockedService", &pacts, &Default::default(), Default::default()).await
     };
     let both = async { tokio::join!(run(), run()) };
@@ -503,7 +526,7 @@ async fn long_states_are_matched_in_linear_time_and_too_long_ones_are_refused() 
     let matched = format!("a {}event", "x ".repeat(4 * 1024));
     let too_long = format!("a {}event", "x ".repeat(9 * 1024));
     let file = long_state_pact(&[unmatched, matched, too_long]);
-    let settings = Settings::new(vec![PactSource::File(file)]).provider("LongStateService");
+    let settings = Settings::builder().pacts(file).provider("LongStateService").build().unwrap();
     let app = || async { Router::new().route("/", get(|| async { StatusCode::OK })) };
     let report = verify_within(Duration::from_secs(5), &settings, app).await.unwrap();
     let failures = pact_tests::failure_lines(&report);

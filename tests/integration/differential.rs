@@ -9,6 +9,9 @@
 //! response; both verifiers must agree on each, and reject every mutation.
 //! The corpus runs twice, without and with following redirects (`follow_redirects` on both
 //! verifiers); a verdict that depends on it reads `[<without>; following redirects <with>]`.
+//! Where the verifiers fail for different reasons by design, the kind reads
+//! `<ours>, pact_verifier <theirs>` (a `fromProviderState` value found nowhere: ours fails the
+//! state before the request, pact_verifier sends the consumer's example value).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -445,7 +448,8 @@ fn check_rows(
             Some((false, kind)) => {
                 failing += 1;
                 let kind = kind.unwrap_or_default();
-                for (who, verdict) in [("ours", ours), ("pact_verifier", theirs)] {
+                let (our_kind, their_kind) = kind.split_once(", pact_verifier ").unwrap_or((kind, kind));
+                for (who, verdict, kind) in [("ours", ours, our_kind), ("pact_verifier", theirs, their_kind)] {
                     if verdict.passed || !verdict.kinds.contains(kind) {
                         problems.push(format!(
                             "{setting}: {consumer} › {description}: meant to fail with a {kind} failure, but {who} found {:?}",

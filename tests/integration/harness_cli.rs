@@ -510,7 +510,6 @@ async fn pending_interactions_are_marked_and_their_failures_do_not_fail_the_run(
 fn run_with_answers_counts_and_an_exit_code() {
     use axum::http::StatusCode;
     use axum::routing::get;
-    use pact_runtime::config::PactSource;
     use pact_runtime::harness::{self, Arguments};
 
     let dir = temp_dir("run-with");
@@ -524,7 +523,7 @@ fn run_with_answers_counts_and_an_exit_code() {
         "metadata": { "pactSpecification": { "version": "3.0.0" } }
     });
     std::fs::write(dir.join("Pinger-HarnessApiService.json"), pact.to_string()).unwrap();
-    let settings = pact_runtime::Settings::new(vec![PactSource::Dir(dir.clone())]).provider("HarnessApiService");
+    let settings = pact_runtime::Settings::builder().pacts(&dir).provider("HarnessApiService").build().unwrap();
     let app = || async {
         let ok = get(|| async { StatusCode::OK });
         axum::Router::new().route("/ping", ok.clone()).route("/pong", ok)

@@ -11,8 +11,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
 use axum::Router;
-use pact_runtime::config::PactSource;
-use pact_runtime::config::ProviderTestSpec;
+use pact_runtime::config::{ProviderTestSpec, SettingsBuilder};
 use pact_runtime::{
     after_each, before_each, provider_state, request_filter, verify_provider, Failure, HookContext, ProviderRequest,
     Settings, VerificationReport,
@@ -139,7 +138,7 @@ fn interaction(description: &str, states: &[&str], path: &str) -> Value {
 async fn verify(
     provider: &str,
     interactions: Vec<Value>,
-    settings: impl FnOnce(Settings) -> Settings,
+    settings: impl FnOnce(SettingsBuilder) -> SettingsBuilder,
 ) -> VerificationReport {
     let pact = json!({
         "consumer": { "name": "HookConsumer" },
@@ -151,7 +150,7 @@ async fn verify(
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("pact.json");
     std::fs::write(&file, pact.to_string()).unwrap();
-    let settings = settings(Settings::new(vec![PactSource::File(file)]).provider(provider));
+    let settings = settings(Settings::builder().pacts(file).provider(provider)).build().expect("valid settings");
     let report = verify_provider(&settings, || async { app() }).await.expect("the run completes");
     println!("{report}");
     report
@@ -244,7 +243,7 @@ async fn custom_headers_from_the_attribute_or_the_environment_reach_the_provider
     };
     let from_attribute = Settings::resolve_with(&spec, |_| None).unwrap();
     assert_eq!(
-        from_attribute.custom_headers,
+        from_attribute.custom_headers(),
         [
             ("X-Api-Key".to_string(), "from-attribute".to_string()),
             ("X-Tenant".to_string(), "acme".to_string()),
@@ -255,7 +254,7 @@ async fn custom_headers_from_the_attribute_or_the_environment_reach_the_provider
         (name == "PACT_CUSTOM_HEADERS").then(|| "X-Api-Key: from-env".to_string())
     })
     .unwrap();
-    assert_eq!(from_env.custom_headers, [("X-Api-Key".to_string(), "from-env".to_string())]);
+    assert_eq!(from_env.custom_headers(), [("X-Api-Key".to_string(), "from-env".to_string())]);
     let error = Settings::resolve_with(&spec, |name| (name == "PACT_CUSTOM_HEADERS").then(|| "no colon".to_string()))
         .unwrap_err();
     assert!(error.0.contains("PACT_CUSTOM_HEADERS") && error.0.contains("`no colon` is not a header"), "{error}");
@@ -265,9 +264,11 @@ async fn custom_headers_from_the_attribute_or_the_environment_reach_the_provider
         "request": { "method": "GET", "path": "/headers/echo" },
         "response": { "status": 200, "body": { "x-api-key": "from-attribute", "x-tenant": "acme", "x-list": "a, b" } }
     });
-    let report = verify("HeaderService", vec![echo], |mut settings| {
-        settings.custom_headers = from_attribute.custom_headers.clone();
-        settings
+    let report = verify("HeaderService", vec![echo], |settings| {
+        from_attribute
+            .custom_headers()
+            .iter()
+            .fold(settings, |settings, (name, value)| settings.custom_header(name, value))
     })
     .await;
     assert!(report.is_success(), "{report}");

@@ -11,7 +11,6 @@ use std::time::Duration;
 use axum::extract::Path;
 use axum::routing::get;
 use axum::{Json as AxumJson, Router};
-use pact_runtime::config::PactSource;
 use pact_runtime::message::{IntoMessage, Json};
 use pact_runtime::StateServer;
 use pact_runtime::{
@@ -25,7 +24,7 @@ const FIXTURES: &str = "fixtures/messages";
 
 async fn verify(provider: &str, file: &str) -> VerificationReport {
     let settings =
-        Settings::new(vec![PactSource::File(format!("{FIXTURES}/{file}").into())]).provider(provider.to_string());
+        Settings::builder().pacts(format!("{FIXTURES}/{file}")).provider(provider).build().expect("valid settings");
     verify_provider(&settings, || async { Router::new() }).await.expect("the run starts")
 }
 
@@ -288,8 +287,13 @@ async fn stock_level() -> Result<Message, std::io::Error> {
     Err(std::io::Error::other("the stock service is down"))
 }
 
+#[message("a price change event", provider = "EdgeMessageService")]
+fn price_change() -> Message {
+    panic!("the price table is empty")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn several_sync_responses_are_unsupported_and_producer_errors_fail_with_their_message() {
+async fn several_sync_responses_are_unsupported_and_producer_errors_are_the_producers_failure() {
     let report = verify("EdgeMessageService", "EdgeConsumer-EdgeMessageService.json").await;
     assert!(!report.is_success());
     let [Failure::Unsupported { message }] = report.results[0].failures.as_slice() else {
@@ -299,12 +303,22 @@ async fn several_sync_responses_are_unsupported_and_producer_errors_fail_with_th
         message.contains("`a query with two answers` is a synchronous message with several responses"),
         "{message}"
     );
-    let [Failure::Request { message }] = report.results[1].failures.as_slice() else {
-        panic!("{:#?}", report.results[1].failures);
+    // The function ran and failed: the producer's failure, not a request's.
+    let failure = &report.results[1].failures[..];
+    let [Failure::Producer { description, function, message, .. }] = failure else {
+        panic!("{failure:#?}");
     };
-    assert!(
-        message.contains("producing message `a stock level event` failed in `stock_level`: the stock service is down"),
-        "{message}"
+    assert_eq!((description.as_str(), function.as_str()), ("a stock level event", "stock_level"));
+    assert_eq!(message, "the stock service is down");
+    assert_eq!(
+        failure[0].to_string(),
+        "the #[message] function `stock_level` failed to produce `a stock level event`: the stock service is down"
+    );
+    let failure = &report.results[2].failures[..];
+    assert!(matches!(failure, [Failure::Producer { function, .. }] if function == "price_change"), "{failure:#?}");
+    assert_eq!(
+        failure[0].to_string(),
+        "the #[message] function `price_change` failed to produce `a price change event`: it panicked: the price table is empty"
     );
 }
 

@@ -8,7 +8,6 @@
 use std::path::{Path, PathBuf};
 
 use pact_runtime::__private::run_provider_test;
-use pact_runtime::config::PactSource;
 use pact_runtime::config::ProviderTestSpec;
 use pact_runtime::report::json::JsonReport;
 use pact_runtime::{provider_state, verify_provider, Settings, VerificationReport};
@@ -27,7 +26,7 @@ fn user_does_not_exist(id: u64) {
 
 /// Verifies the fixture pacts against the (`broken`) app.
 async fn verify(broken: bool) -> VerificationReport {
-    let settings = Settings::new(vec![PactSource::Dir(PACTS.into())]).provider("UserService");
+    let settings = Settings::builder().pacts(PACTS).provider("UserService").build().unwrap();
     verify_provider(&settings, move || async move { app(broken) }).await.expect("the run completes")
 }
 
@@ -301,16 +300,16 @@ fn report_paths_come_from_the_options_or_the_environment() {
         options: &[("junit_report", "target/junit.xml"), ("json_report", "target/report.json")],
     };
     let settings = Settings::resolve_with(&spec, |_| None).unwrap();
-    assert_eq!(settings.junit_report.as_deref(), Some(Path::new("/crate/target/junit.xml")));
-    assert_eq!(settings.json_report.as_deref(), Some(Path::new("/crate/target/report.json")));
+    assert_eq!(settings.junit_report(), Some(Path::new("/crate/target/junit.xml")));
+    assert_eq!(settings.json_report(), Some(Path::new("/crate/target/report.json")));
     let settings = Settings::resolve_with(&spec, |name| match name {
         "PACT_VERIFIER_JUNIT_REPORT" => Some("ci/junit.xml".to_string()),
         "PACT_VERIFIER_JSON_REPORT" => Some("ci/report.json".to_string()),
         _ => None,
     })
     .unwrap();
-    assert_eq!(settings.junit_report.as_deref(), Some(Path::new("ci/junit.xml")));
-    assert_eq!(settings.json_report.as_deref(), Some(Path::new("ci/report.json")));
+    assert_eq!(settings.junit_report(), Some(Path::new("ci/junit.xml")));
+    assert_eq!(settings.json_report(), Some(Path::new("ci/report.json")));
 }
 
 /// `verify_provider` with `json_report` and `junit_report` in its settings wrote nothing and

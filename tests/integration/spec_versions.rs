@@ -72,8 +72,8 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Json(json!({ "error": "product not found" }))).into_response()
 }
 
-async fn verify(sources: Vec<PactSource>) -> Result<VerificationReport, RunError> {
-    let settings = Settings::new(sources).provider(PROVIDER);
+async fn verify(pacts: impl AsRef<std::path::Path>) -> Result<VerificationReport, RunError> {
+    let settings = Settings::builder().pacts(pacts).provider(PROVIDER).build()?;
     let run = verify_provider(&settings, || async { spec_app() });
     tokio::time::timeout(Duration::from_secs(10), run).await.expect("verification did not finish within 10 s")
 }
@@ -85,7 +85,7 @@ fn spec_file(name: &str) -> PathBuf {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_spec_version_verifies_against_one_app() {
     let _serial = SERIAL.lock().await;
-    let report = verify(vec![PactSource::Dir(SPEC_DIR.into())]).await.unwrap();
+    let report = verify(SPEC_DIR).await.unwrap();
     println!("{report}");
 
     // The directory holds OtherService's pact too; only SpecService's are verified.
@@ -107,7 +107,7 @@ async fn every_spec_version_verifies_against_one_app() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_pending_v4_interaction_does_not_fail_the_run() {
     let _serial = SERIAL.lock().await;
-    let report = verify(vec![PactSource::File(spec_file("SpecConsumerV4-SpecService.json"))]).await.unwrap();
+    let report = verify(spec_file("SpecConsumerV4-SpecService.json")).await.unwrap();
 
     let pending: Vec<_> = report.results.iter().filter(|result| result.pending).collect();
     assert_eq!(pending.len(), 1, "{report}");
@@ -146,7 +146,7 @@ async fn a_directory_source_picks_only_the_named_providers_pacts() {
 #[tokio::test]
 async fn a_file_for_another_provider_is_an_error_naming_the_file() {
     let file = spec_file("OtherConsumer-OtherService.json");
-    let error = verify(vec![PactSource::File(file)]).await.unwrap_err();
+    let error = verify(file).await.unwrap_err();
     let RunError::Source(_) = &error else { panic!("expected a source error, got {error:?}") };
     let message = error.to_string();
     assert!(message.contains("fixtures/pacts/spec/OtherConsumer-OtherService.json"), "{message}");
@@ -157,7 +157,7 @@ async fn a_file_for_another_provider_is_an_error_naming_the_file() {
 #[tokio::test]
 async fn a_missing_file_is_an_error_naming_the_path() {
     let file = spec_file("NoSuchConsumer-SpecService.json");
-    let error = verify(vec![PactSource::File(file)]).await.unwrap_err();
+    let error = verify(file).await.unwrap_err();
     let RunError::Source(_) = &error else { panic!("expected a source error, got {error:?}") };
     let message = error.to_string();
     assert!(message.contains("fixtures/pacts/spec/NoSuchConsumer-SpecService.json"), "{message}");
@@ -166,7 +166,7 @@ async fn a_missing_file_is_an_error_naming_the_path() {
 
 #[tokio::test]
 async fn a_malformed_file_is_an_error_naming_the_file() {
-    let error = verify(vec![PactSource::File(MALFORMED.into())]).await.unwrap_err();
+    let error = verify(MALFORMED).await.unwrap_err();
     let RunError::Source(_) = &error else { panic!("expected a source error, got {error:?}") };
     let message = error.to_string();
     assert!(message.contains("fixtures/pacts/invalid/malformed.json"), "{message}");

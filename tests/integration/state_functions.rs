@@ -146,7 +146,8 @@ async fn v3_bare_text_with_params_is_served_by_the_pattern() {
 #[tokio::test]
 async fn the_query_string_form_is_accepted() {
     let endpoint = Endpoint::start("Arguments").await;
-    assert_eq!(endpoint.post_query("state=user%2044%20exists").await, (200, json!({ "userId": 44 })));
+    // The answer holds the placeholder too, for `fromProviderState` (see `state_values.rs`).
+    assert_eq!(endpoint.post_query("state=user%2044%20exists").await, (200, json!({ "id": 44, "userId": 44 })));
     // Query parameters other than `state` and `action` are params.
     assert_eq!(endpoint.post_query("state=user+exists&action=setup&id=45").await, (200, json!({ "userId": 45 })));
     assert_eq!(
@@ -301,7 +302,7 @@ async fn a_panic_fails_the_state_and_the_endpoint_keeps_serving() {
     assert_contains(&message, &["state `the state function panics` panicked in `panics`", "fixture file is missing"]);
     let message = error(endpoint.setup("the state function panics with 503", json!({})).await, 422);
     assert_contains(&message, &["panicked in `panics_async`", "async failure 503"]);
-    assert_eq!(endpoint.setup("order 2 exists", json!({})).await, (200, json!({})));
+    assert_eq!(endpoint.setup("order 2 exists", json!({})).await, (200, json!({ "number": 2 })));
 }
 
 #[tokio::test]
@@ -337,7 +338,7 @@ async fn a_state_that_outlives_the_timeout_fails_promptly() {
     assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());
     assert_contains(&message, &["state `the state function hangs` timed out after 300ms in `hangs`"]);
     // The timed-out state no longer holds the endpoint.
-    assert_eq!(endpoint.setup("order 3 exists", json!({})).await, (200, json!({})));
+    assert_eq!(endpoint.setup("order 3 exists", json!({})).await, (200, json!({ "number": 3 })));
 }
 
 // ---- scoping and teardown ----
@@ -382,7 +383,7 @@ fn record_locked(id: u64) {
 #[tokio::test]
 async fn teardown_runs_the_teardown_function_only() {
     let endpoint = Endpoint::start("Teardown").await;
-    assert_eq!(endpoint.setup("record 5 exists", json!({})).await, (200, json!({ "setUp": 5 })));
+    assert_eq!(endpoint.setup("record 5 exists", json!({})).await, (200, json!({ "id": 5, "setUp": 5 })));
     assert!(TORN_DOWN.lock().unwrap().is_empty());
     let answer = endpoint.teardown("record 5 exists", json!({ "why": "done" })).await;
     assert_eq!(answer, (200, json!({ "tornDown": 5, "params": { "why": "done" } })));

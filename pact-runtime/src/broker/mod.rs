@@ -121,8 +121,10 @@ impl BrokerAuth {
     }
 }
 
-/// Where and how to fetch pacts from a broker.
+/// Where and how to fetch pacts from a broker, as [`Settings::broker`](crate::Settings::broker)
+/// reads them; the broker options of [`SettingsBuilder`](crate::config::SettingsBuilder) set them.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct BrokerSettings {
     /// The broker's base URL, without credentials or a trailing slash.
     pub base_url: String,
@@ -142,24 +144,10 @@ pub struct BrokerSettings {
     pub ca_bundle: Option<PathBuf>,
 }
 
-impl BrokerSettings {
-    /// Settings for `base_url` with no credentials and the broker's default selectors.
-    pub fn new(base_url: impl Into<String>) -> BrokerSettings {
-        BrokerSettings {
-            base_url: base_url.into().trim_end_matches('/').to_string(),
-            auth: None,
-            selectors: Vec::new(),
-            provider_branch: None,
-            provider_tags: Vec::new(),
-            enable_pending: false,
-            include_wip_pacts_since: None,
-            ca_bundle: None,
-        }
-    }
-}
-
-/// What to publish verification results as.
+/// What to publish verification results as, as [`Settings::publish`](crate::Settings::publish)
+/// reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PublishSettings {
     /// `providerApplicationVersion`.
     pub provider_version: String,

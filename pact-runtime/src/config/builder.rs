@@ -39,9 +39,9 @@ use super::{ConfigError, MissingStates, NoPacts, Settings, UnusedStates};
 ///     .custom_header("Authorization", "Bearer test-token")
 ///     .json_report("target/pact-report.json")
 ///     .build()?;
-/// let broker = settings.broker.as_ref().expect("a broker");
+/// let broker = settings.broker().expect("a broker");
 /// assert_eq!((broker.base_url.as_str(), broker.provider_branch.as_deref()), ("https://broker.example", Some("main")));
-/// assert!(settings.follow_redirects && settings.publish.is_some());
+/// assert!(settings.follow_redirects() && settings.publish().is_some());
 ///
 /// // Mistakes are errors that name the option.
 /// let error = Settings::builder().filter_description("(unclosed").build().unwrap_err();

@@ -92,7 +92,7 @@ pub const DEFAULT_MAX_BODY_BYTES: u64 = crate::util::DEFAULT_MAX_BODY_BYTES;
 /// };
 /// let broker = |name: &str| (name == "PACT_BROKER_BASE_URL").then(|| "https://broker.example".to_string());
 /// let settings = Settings::resolve_with(&spec, broker).unwrap();
-/// assert_eq!(settings.broker.unwrap().base_url, "https://broker.example");
+/// assert_eq!(settings.broker().unwrap().base_url, "https://broker.example");
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct ProviderTestSpec {
@@ -129,49 +129,53 @@ pub enum NoPacts {
 }
 
 /// The resolved settings of one verification run. Its `Debug` hides URL passwords.
+///
+/// Settings are made one way, so that every value passes the same checks: by
+/// `#[pact_provider_test]`'s options and the environment ([`Settings::resolve`]), or in code by
+/// [`Settings::builder`]. Each option is read with the method of its name.
 #[derive(Clone)]
 pub struct Settings {
     /// The provider to verify; `None` takes it from the pacts.
-    pub provider: Option<String>,
+    pub(crate) provider: Option<String>,
     /// Local pact sources, used when neither webhook mode nor a broker is configured.
-    pub sources: Vec<PactSource>,
+    pub(crate) sources: Vec<PactSource>,
     /// The broker to fetch pacts from, if any.
-    pub broker: Option<BrokerSettings>,
+    pub(crate) broker: Option<BrokerSettings>,
     /// Webhook mode: the one pact URL to verify.
-    pub pact_url: Option<String>,
+    pub(crate) pact_url: Option<String>,
     /// Publishing of verification results, when on.
-    pub publish: Option<PublishSettings>,
+    pub(crate) publish: Option<PublishSettings>,
     /// Path the app is mounted under (e.g. `/api`), prefixed to every request path.
-    pub base_path: Option<String>,
+    pub(crate) base_path: Option<String>,
     /// Path of the state endpoint [`StateServer`](crate::StateServer) serves.
-    pub state_path: String,
+    pub(crate) state_path: String,
     /// How long the app may take to accept connections.
-    pub boot_timeout: Duration,
+    pub(crate) boot_timeout: Duration,
     /// Timeout of each request to the provider and the broker.
-    pub request_timeout: Duration,
+    pub(crate) request_timeout: Duration,
     /// Whether requests to the provider follow `3xx` redirects (off: the pact's status is exact).
-    pub follow_redirects: bool,
+    pub(crate) follow_redirects: bool,
     /// How long one state function may run.
-    pub state_timeout: Duration,
+    pub(crate) state_timeout: Duration,
     /// The largest response, message or state-change answer body read, in bytes; a larger one
     /// fails its interaction after reading at most this much.
-    pub max_body_bytes: u64,
+    pub(crate) max_body_bytes: u64,
     /// Which interactions to verify.
-    pub filter: InteractionFilter,
+    pub(crate) filter: InteractionFilter,
     /// Which shard of the pacts this job verifies, when the run is split across jobs.
-    pub shard: Option<Shard>,
+    pub(crate) shard: Option<Shard>,
     /// What to do with a state no function serves.
-    pub missing_states: MissingStates,
+    pub(crate) missing_states: MissingStates,
     /// What to do with state and message functions a complete run did not use.
-    pub unused_states: UnusedStates,
+    pub(crate) unused_states: UnusedStates,
     /// What to do when no pact is found.
-    pub no_pacts: NoPacts,
+    pub(crate) no_pacts: NoPacts,
     /// Headers added to every request to the provider, in order.
-    pub custom_headers: Vec<(String, String)>,
+    pub(crate) custom_headers: Vec<(String, String)>,
     /// Where to write the JUnit XML report, if anywhere.
-    pub junit_report: Option<PathBuf>,
+    pub(crate) junit_report: Option<PathBuf>,
     /// Where to write the JSON report, if anywhere.
-    pub json_report: Option<PathBuf>,
+    pub(crate) json_report: Option<PathBuf>,
     /// Where to write the HTML report, if anywhere (`SettingsBuilder::html_report`).
     pub(crate) html_report: Option<PathBuf>,
     /// Stop at the first interaction that fails the run.
@@ -251,7 +255,7 @@ impl std::fmt::Debug for Settings {
 
 impl Settings {
     /// Settings for local `sources` with every other value at its default.
-    pub fn new(sources: Vec<PactSource>) -> Settings {
+    pub(crate) fn new(sources: Vec<PactSource>) -> Settings {
         Settings {
             provider: None,
             sources,
@@ -280,10 +284,104 @@ impl Settings {
         }
     }
 
-    /// Sets the provider name.
-    pub fn provider(mut self, name: impl Into<String>) -> Settings {
-        self.provider = Some(name.into());
-        self
+    /// `provider`: the provider to verify; `None` takes it from the pacts.
+    pub fn provider(&self) -> Option<&str> {
+        self.provider.as_deref()
+    }
+
+    /// `pacts`: the local pact sources, used when neither webhook mode nor a broker is set.
+    pub fn sources(&self) -> &[PactSource] {
+        &self.sources
+    }
+
+    /// The broker to fetch pacts from (`broker_url` and the options that go with it), if any.
+    pub fn broker(&self) -> Option<&BrokerSettings> {
+        self.broker.as_ref()
+    }
+
+    /// `PACT_URL`: webhook mode's one pact URL, if set.
+    pub fn pact_url(&self) -> Option<&str> {
+        self.pact_url.as_deref()
+    }
+
+    /// What verification results are published as, when `publish` is on.
+    pub fn publish(&self) -> Option<&PublishSettings> {
+        self.publish.as_ref()
+    }
+
+    /// `base_path`: the path the app is mounted under (e.g. `/api`), if any.
+    pub fn base_path(&self) -> Option<&str> {
+        self.base_path.as_deref()
+    }
+
+    /// `state_path`: the path of the state endpoint [`StateServer`](crate::StateServer) serves.
+    pub fn state_path(&self) -> &str {
+        &self.state_path
+    }
+
+    /// `boot_timeout_ms`: how long the app may take to accept connections.
+    pub fn boot_timeout(&self) -> Duration {
+        self.boot_timeout
+    }
+
+    /// `request_timeout_ms`: the timeout of each request to the provider and the broker.
+    pub fn request_timeout(&self) -> Duration {
+        self.request_timeout
+    }
+
+    /// `follow_redirects`: whether requests to the provider follow `3xx` redirects.
+    pub fn follow_redirects(&self) -> bool {
+        self.follow_redirects
+    }
+
+    /// `state_timeout_ms`: how long one state function may run.
+    pub fn state_timeout(&self) -> Duration {
+        self.state_timeout
+    }
+
+    /// `max_body_bytes`: the largest response, message or state-change answer body read.
+    pub fn max_body_bytes(&self) -> u64 {
+        self.max_body_bytes
+    }
+
+    /// The `filter_*` options: which interactions to verify.
+    pub fn filter(&self) -> &InteractionFilter {
+        &self.filter
+    }
+
+    /// `shard`: which shard of the pacts this job verifies, if the run is split.
+    pub fn shard(&self) -> Option<Shard> {
+        self.shard
+    }
+
+    /// `missing_states`: what a state no function serves does.
+    pub fn missing_states(&self) -> MissingStates {
+        self.missing_states
+    }
+
+    /// `unused_states`: what state and message functions a complete run did not use do.
+    pub fn unused_states(&self) -> UnusedStates {
+        self.unused_states
+    }
+
+    /// `no_pacts`: what finding no pact does.
+    pub fn no_pacts(&self) -> NoPacts {
+        self.no_pacts
+    }
+
+    /// `custom_headers`: the headers added to every request to the provider, in order.
+    pub fn custom_headers(&self) -> &[(String, String)] {
+        &self.custom_headers
+    }
+
+    /// `junit_report`: where the JUnit XML report is written, if anywhere.
+    pub fn junit_report(&self) -> Option<&Path> {
+        self.junit_report.as_deref()
+    }
+
+    /// `json_report`: where the JSON report is written, if anywhere.
+    pub fn json_report(&self) -> Option<&Path> {
+        self.json_report.as_deref()
     }
 
     /// The report files these settings ask for.
@@ -411,30 +509,13 @@ fn resolve_last_failed(values: &Values<'_>, manifest_dir: &Path) -> Result<Optio
 
 /// Refuses a `state_path` (from `source`) that is not a plain path: the router `StateServer`
 /// serves it with reads `:name`, `{name}` and `*name` as parameters, and panics on some.
-pub(crate) fn check_state_path(source: &str, path: &str) -> Result<(), ConfigError> {
+fn check_state_path(source: &str, path: &str) -> Result<(), ConfigError> {
     if is_plain_path(path) {
         return Ok(());
     }
     Err(ConfigError(format!(
         "{source} must be a plain path such as `{DEFAULT_STATE_PATH}` (letters, digits, `-`, `.`, `_` and `~` between single slashes), got `{path}`"
     )))
-}
-
-/// Refuses `Settings::custom_headers` set in code, past `build()`, that no HTTP request can
-/// carry; the error names the header and never shows its value, which may be a secret.
-pub(crate) fn check_custom_headers(headers: &[(String, String)]) -> Result<(), ConfigError> {
-    use axum::http::{HeaderName, HeaderValue};
-    for (name, value) in headers {
-        if HeaderName::from_bytes(name.as_bytes()).is_err() {
-            return Err(ConfigError(format!("`Settings::custom_headers`: `{name}` is not a header name")));
-        }
-        if HeaderValue::from_str(value).is_err() {
-            return Err(ConfigError(format!(
-                "`Settings::custom_headers`: the value of header `{name}` holds a character no HTTP header may carry, such as a control character (value not shown)"
-            )));
-        }
-    }
-    Ok(())
 }
 
 /// A path of segments of letters, digits, `-`, `.`, `_` and `~`, each after one `/`.

@@ -39,7 +39,7 @@ use std::time::{Duration, Instant};
 use pact_matching::{match_message, match_response, match_sync_message_response, Mismatch};
 use pact_models::bodies::OptionalBody;
 use pact_models::content_types::ContentType;
-use pact_models::generators::GeneratorTestMode;
+use pact_models::generators::{Generator, GeneratorTestMode};
 use pact_models::interaction::Interaction;
 use pact_models::pact::Pact;
 use pact_models::provider_states::ProviderState;
@@ -51,7 +51,7 @@ use serde_json::{json, Map, Value};
 use crate::functions::ProviderFunctions;
 use crate::hooks::{HookContext, HookKind, Hooks};
 use crate::message::protocol::message_request;
-use crate::message::registry::MessageRegistry;
+use crate::message::registry::{MessageRegistry, ProducerFailure};
 use crate::message::METADATA_HEADER;
 use crate::pacts::{is_message, InteractionFilter, LoadedPact, Plan};
 use crate::report::{
@@ -516,9 +516,13 @@ impl Engine {
         let states = interaction.provider_states();
         let mut failures = Vec::new();
         let mut warnings = Vec::new();
-        let mut context: HashMap<String, Value> = HashMap::new();
+        // What `fromProviderState` expressions read, each source over the one before: the
+        // placeholders the states' patterns matched, the params, the values functions returned.
+        let mut placeholders: HashMap<String, Value> = HashMap::new();
+        let mut params: HashMap<String, Value> = HashMap::new();
+        let mut returned: HashMap<String, Value> = HashMap::new();
         for state in &states {
-            context.extend(state.params.iter().map(|(key, value)| (key.clone(), value.clone())));
+            params.extend(state.params.iter().map(|(key, value)| (key.clone(), value.clone())));
         }
 
         let consumer = loaded.pact.consumer().name;
@@ -593,14 +597,24 @@ impl Engine {
         let to_set_up = if failures.is_empty() { states.as_slice() } else { &[] };
         for state in to_set_up.iter().filter(|state| !skipped.contains(&state.name)) {
             match self.change_state(state, StateAction::Setup).await {
-                Ok(values) => {
-                    context.extend(values);
+                Ok(changed) => {
+                    placeholders.extend(changed.placeholders);
+                    returned.extend(changed.returned);
                     set_up.push(state);
                 }
                 Err(message) => {
                     failures.push(Failure::StateSetup { state: state.name.clone(), message });
                     break;
                 }
+            }
+        }
+
+        let mut context = placeholders;
+        context.extend(params);
+        context.extend(returned);
+        if failures.is_empty() {
+            if let Some(failure) = unresolved_state_values(interaction, &states, &context) {
+                failures.push(failure);
             }
         }
 
@@ -892,13 +906,17 @@ impl Engine {
     }
 
     /// Runs one state change, in-process or through the state endpoint, and answers the values
-    /// its function returned.
-    async fn change_state(&self, state: &ProviderState, action: StateAction) -> Result<HashMap<String, Value>, String> {
+    /// its function returned and, in-process, its placeholders' values (the endpoint answers
+    /// both merged with the params, in lookup order).
+    async fn change_state(&self, state: &ProviderState, action: StateAction) -> Result<ChangedState, String> {
         if let Some(functions) = &self.functions {
             let params = state.params.iter().map(|(key, value)| (key.clone(), value.clone())).collect();
             let change = StateChange { state: state.name.clone(), params, action };
             return match functions.change_state(change).await {
-                Ok(values) => Ok(values.into_iter().collect()),
+                Ok(changed) => Ok(ChangedState {
+                    returned: changed.returned.into_iter().collect(),
+                    placeholders: changed.placeholders.into_iter().collect(),
+                }),
                 Err(error) => Err(error.message),
             };
         }
@@ -907,7 +925,7 @@ impl Engine {
                 StateAction::Setup => {
                     Err(format!("state `{}` cannot be set up: no state endpoint is configured", state.name))
                 }
-                StateAction::Teardown => Ok(HashMap::new()),
+                StateAction::Teardown => Ok(ChangedState::default()),
             };
         };
         let body = json!({ "state": state.name, "params": state.params, "action": action.as_str() });
@@ -933,11 +951,77 @@ impl Engine {
                 .unwrap_or(text);
             return Err(format!("{message} (state endpoint answered {status})"));
         }
-        Ok(match parsed {
+        let returned = match parsed {
             Some(Value::Object(values)) => values.into_iter().collect(),
-            _ => Map::new().into_iter().collect(),
-        })
+            _ => HashMap::new(),
+        };
+        Ok(ChangedState { returned, placeholders: HashMap::new() })
     }
+}
+
+/// What one state change gave `fromProviderState` expressions.
+#[derive(Default)]
+struct ChangedState {
+    /// The values the state function returned (through the endpoint: its whole answer).
+    returned: HashMap<String, Value>,
+    /// Its placeholders' values, typed as its arguments took them.
+    placeholders: HashMap<String, Value>,
+}
+
+/// A failure naming each `${name}` of the request's `fromProviderState` expressions that no
+/// returned value, param or placeholder provides. Pact's generator would keep the consumer's
+/// example value instead, and the request would quietly ask for something else.
+fn unresolved_state_values(
+    interaction: &(dyn Interaction + Send + Sync + RefUnwindSafe),
+    states: &[ProviderState],
+    context: &HashMap<String, Value>,
+) -> Option<Failure> {
+    /// Answers every name (so parsing goes on past a missing one) and notes the missing ones.
+    struct Noting<'a> {
+        context: &'a HashMap<String, Value>,
+        missing: std::cell::RefCell<Vec<String>>,
+    }
+    impl pact_models::expression_parser::ValueResolver<Value> for Noting<'_> {
+        fn resolve_value(&self, name: &str) -> Option<Value> {
+            if !self.context.contains_key(name) {
+                self.missing.borrow_mut().push(name.to_string());
+            }
+            Some(self.context.get(name).cloned().unwrap_or(Value::Null))
+        }
+    }
+    let http = interaction.as_v4_http()?;
+    // Each missing name with the expressions that use it, sorted so the message is stable.
+    let mut unresolved: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for generator in http.request.generators.categories.values().flat_map(|generators| generators.values()) {
+        let Generator::ProviderStateGenerator(expression, _) = generator else { continue };
+        let noting = Noting { context, missing: Default::default() };
+        let _ = pact_models::expression_parser::parse_expression(expression, &noting);
+        for name in noting.missing.into_inner() {
+            unresolved.entry(name).or_default().insert(expression.clone());
+        }
+    }
+    let first = unresolved.keys().next()?.clone();
+    let names: Vec<String> = unresolved
+        .iter()
+        .map(|(name, expressions)| {
+            let expressions: Vec<String> = expressions.iter().map(|expression| format!("`{expression}`")).collect();
+            format!("`{name}` (in {})", expressions.join(", "))
+        })
+        .collect();
+    let from = match states {
+        [] => "the interaction has no provider state".to_string(),
+        states => format!(
+            "no value a #[provider_state] function returned, no param and no placeholder of {} has that name",
+            states.iter().map(|state| format!("`{}`", state.name)).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    Some(Failure::StateSetup {
+        state: states.first().map(|state| state.name.clone()).unwrap_or_default(),
+        message: format!(
+            "the request's `fromProviderState` expressions need {}, but {from}; return it from the state function (a map or `StateValues`), give it as a param, or name it as a placeholder in the state's pattern, such as `{{{first}}}`",
+            names.join(", ")
+        ),
+    })
 }
 
 /// A message as its `#[message]` function produced it.
@@ -952,8 +1036,13 @@ struct ProducedMessage {
 /// have read from `body`.
 async fn produce_in_process(functions: &ProviderFunctions, body: Value) -> Result<ProducedMessage, Failure> {
     let request = message_request(body).map_err(|error| Failure::Request { message: error.message })?;
-    let message =
-        functions.produce_message(request).await.map_err(|error| Failure::Request { message: error.message })?;
+    let message = functions.produce_message(request).await.map_err(|error| match error.producer {
+        // The function ran and failed: the provider's code, not a request, is at fault.
+        Some(ProducerFailure { function, description, message }) => {
+            Failure::Producer { description, function: function.to_string(), message }
+        }
+        None => Failure::Request { message: error.endpoint.message },
+    })?;
     Ok(ProducedMessage {
         bytes: axum::body::Bytes::copy_from_slice(message.contents()),
         content_type: Some(message.content_type().to_string()),

@@ -233,20 +233,22 @@ impl MessageRegistry {
 
     /// Produces the message `request` asks for: finds the producer and runs it, catching
     /// panics, within `timeout`. Errors carry the HTTP status the endpoint answers with.
-    pub async fn produce(&self, request: MessageRequest, timeout: Duration) -> Result<Message, EndpointError> {
+    pub async fn produce(&self, request: MessageRequest, timeout: Duration) -> Result<Message, ProduceError> {
         let unprocessable = EndpointError::unprocessable;
         // The look-up counts toward `timeout` too.
         let started = std::time::Instant::now();
         if let Some(error) =
             crate::functions::too_long("message description", &request.description, "#[message] descriptions", "")
         {
-            return Err(unprocessable(error));
+            return Err(unprocessable(error).into());
         }
         let registration = match self.lookup(&request.description) {
             Ok(registration) => registration,
             Err(MessageLookupError::Missing) => {
                 let help = self.missing(&request.description).map(|help| format!("\n{help}")).unwrap_or_default();
-                return Err(unprocessable(format!("no #[message] function produces `{}`{help}", request.description)));
+                return Err(
+                    unprocessable(format!("no #[message] function produces `{}`{help}", request.description)).into()
+                );
             }
             Err(MessageLookupError::Ambiguous(found)) => {
                 let locations: Vec<String> =
@@ -255,40 +257,92 @@ impl MessageRegistry {
                     "message `{}` is produced by more than one #[message] function: {}",
                     request.description,
                     locations.join(", ")
-                )));
+                ))
+                .into());
             }
         };
         let description = request.description.clone();
         let function = registration.function;
         let limit = self.max_body_bytes.unwrap_or(crate::util::DEFAULT_MAX_BODY_BYTES);
-        match run_bounded((registration.handler)(request), timeout.saturating_sub(started.elapsed())).await {
-            Bounded::Finished(Ok(message)) if message.contents().len() as u64 > limit => Err(unprocessable(format!(
-                "message `{description}` produced by `{function}` is {} bytes, more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
-                message.contents().len()
-            ))),
+        let raise = "raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected";
+        // (what the endpoint answers, what a run reports after naming the function)
+        let (endpoint, producer) = match run_bounded(
+            (registration.handler)(request),
+            timeout.saturating_sub(started.elapsed()),
+        )
+        .await
+        {
+            Bounded::Finished(Ok(message)) if message.contents().len() as u64 > limit => {
+                let size = message.contents().len();
+                (
+                    format!("message `{description}` produced by `{function}` is {size} bytes, more than `max_body_bytes` ({limit} bytes); {raise}"),
+                    format!("the message is {size} bytes, more than `max_body_bytes` ({limit} bytes); {raise}"),
+                )
+            }
             // Metadata counts too: it is matched, reported and sent as a header like the body.
             Bounded::Finished(Ok(message)) if message.contents().len() as u64 + metadata_bytes(&message) > limit => {
                 let (contents, metadata) = (message.contents().len() as u64, metadata_bytes(&message));
-                Err(unprocessable(format!(
-                    "message `{description}` produced by `{function}` is {} bytes with its metadata ({contents} bytes of contents, {metadata} bytes of metadata as JSON), more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
-                    contents + metadata
-                )))
+                let parts = format!("({contents} bytes of contents, {metadata} bytes of metadata as JSON), more than `max_body_bytes` ({limit} bytes); {raise}");
+                let size = contents + metadata;
+                (
+                    format!(
+                        "message `{description}` produced by `{function}` is {size} bytes with its metadata {parts}"
+                    ),
+                    format!("the message is {size} bytes with its metadata {parts}"),
+                )
             }
-            Bounded::Finished(Ok(message)) => Ok(message),
+            Bounded::Finished(Ok(message)) => return Ok(message),
             Bounded::Finished(Err(error)) => {
-                Err(unprocessable(format!("producing message `{description}` failed in `{function}`: {error}")))
+                (format!("producing message `{description}` failed in `{function}`: {error}"), error.to_string())
             }
-            Bounded::Panicked(panic) => {
-                Err(unprocessable(format!("producing message `{description}` panicked in `{function}`: {panic}")))
+            Bounded::Panicked(panic) => (
+                format!("producing message `{description}` panicked in `{function}`: {panic}"),
+                format!("it panicked: {panic}"),
+            ),
+            Bounded::NotStarted(cause) => (
+                format!("producing message `{description}` did not run `{function}`: {cause}"),
+                format!("it did not run: {cause}"),
+            ),
+            Bounded::TimedOut => {
+                let bound = "(`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)";
+                (
+                    format!("producing message `{description}` timed out after {timeout:?} in `{function}` {bound}"),
+                    format!("it timed out after {timeout:?} {bound}"),
+                )
             }
-            Bounded::NotStarted(cause) => {
-                Err(unprocessable(format!("producing message `{description}` did not run `{function}`: {cause}")))
-            }
-            Bounded::TimedOut => Err(unprocessable(format!(
-                "producing message `{description}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"
-            ))),
-        }
+        };
+        Err(ProduceError {
+            endpoint: unprocessable(endpoint),
+            producer: Some(ProducerFailure { function, description, message: producer }),
+        })
     }
+}
+
+/// Why no message was produced: what the message endpoint answers, and the `#[message]` function
+/// when it ran and failed, so that a run reports the producer's failure rather than a request's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProduceError {
+    /// The endpoint's answer: its status and a message naming the description and the function.
+    pub endpoint: EndpointError,
+    /// The function that ran and failed, if one did (none when no function matched).
+    pub producer: Option<ProducerFailure>,
+}
+
+impl From<EndpointError> for ProduceError {
+    fn from(endpoint: EndpointError) -> ProduceError {
+        ProduceError { endpoint, producer: None }
+    }
+}
+
+/// A `#[message]` function that ran and failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProducerFailure {
+    /// The function's name.
+    pub function: &'static str,
+    /// The description it was asked to produce.
+    pub description: String,
+    /// What went wrong: its error, its panic, its timeout or its message's size.
+    pub message: String,
 }
 
 /// The size of a message's metadata as JSON, counted without writing it out.
@@ -445,7 +499,7 @@ mod tests {
             .await
             .unwrap_err();
         assert_eq!(
-            error.message,
+            error.endpoint.message,
             "the message description `a x x x x x x x x x x x x x x x x x x x ...` is 18439 bytes, more than the 16384 bytes pact-runtime matches against #[message] descriptions: shorten it in the pact"
         );
         assert!(started.elapsed() < Duration::from_secs(5), "took {:?}", started.elapsed());

@@ -4,8 +4,10 @@ use regex::Regex;
 
 use super::Interaction;
 
-/// Which interactions to verify. The default verifies all of them.
+/// Which interactions to verify, as [`Settings::filter`](crate::Settings::filter) reads the
+/// `filter_*` options. The default verifies all of them.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct InteractionFilter {
     /// Only interactions whose description matches.
     pub description: Option<Regex>,

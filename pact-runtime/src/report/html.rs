@@ -364,7 +364,7 @@ fn failures(failures: &[Failure]) -> Markup {
                             }
                         },
                         other => tr {
-                            td.kind { (failure_kind(other)) }
+                            td.kind { (other.kind()) }
                             td { @if let Some(state) = failure_state(other) { code { (short(state)) } } }
                             td { pre { (short(&other.to_string())) } }
                         },
@@ -372,21 +372,6 @@ fn failures(failures: &[Failure]) -> Markup {
                 }
             }
         }
-    }
-}
-
-fn failure_kind(failure: &Failure) -> &'static str {
-    match failure {
-        Failure::StateSetup { .. } => "StateSetupFailed",
-        Failure::StateTeardown { .. } => "StateTeardownFailed",
-        Failure::Request { .. } => "RequestFailed",
-        Failure::Mismatch { .. } => "Mismatch",
-        Failure::Unsupported { .. } => "Unsupported",
-        Failure::MissingState { .. } => "MissingProviderState",
-        Failure::MissingMessage { .. } => "MissingMessage",
-        Failure::AppStopped { .. } => "AppStopped",
-        Failure::Plugin { .. } => "PluginFailed",
-        Failure::Hook { .. } => "HookFailed",
     }
 }
 

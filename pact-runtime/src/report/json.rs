@@ -65,7 +65,8 @@
 //!   (`StatusMismatch`, `HeaderMismatch`, `BodyMismatch`, `BodyTypeMismatch`, `QueryMismatch`,
 //!   `PathMismatch`, `MethodMismatch`, `MetadataMismatch`) or one of `StateSetupFailed`,
 //!   `StateTeardownFailed` (with `state`), `RequestFailed`, `Unsupported`,
-//!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`. `message` is the text the
+//!   `MissingProviderState` (with `state`), `AppStopped`, `HookFailed`, `MessageProducerFailed` (a
+//!   `#[message]` function failed). `message` is the text the
 //!   console shows.
 //! - `key` identifies the interaction across runs and machines: the pact's V4 interaction `key`,
 //!   or else the first 16 hex digits of a SHA-256 of its description, provider states (with
@@ -277,34 +278,29 @@ fn capped(text: &str) -> String {
 }
 
 fn mismatch(failure: &Failure) -> JsonMismatch {
-    let message = capped(&failure.to_string());
-    let plain = |kind: &str, state: Option<&String>| JsonMismatch {
-        kind: kind.to_string(),
+    let mut json = JsonMismatch {
+        kind: failure.kind().to_string(),
         path: None,
-        state: state.cloned(),
-        message: message.clone(),
+        state: None,
+        message: capped(&failure.to_string()),
         expected: None,
         actual: None,
     };
     match failure {
-        Failure::Mismatch { kind, path, expected, actual, .. } => JsonMismatch {
-            kind: kind.clone(),
-            path: path.clone(),
-            state: None,
-            message: message.clone(),
-            expected: expected.as_deref().map(capped),
-            actual: actual.as_deref().map(capped),
-        },
-        Failure::StateSetup { state, .. } => plain("StateSetupFailed", Some(state)),
-        Failure::StateTeardown { state, .. } => plain("StateTeardownFailed", Some(state)),
-        Failure::Request { .. } => plain("RequestFailed", None),
-        Failure::Unsupported { .. } => plain("Unsupported", None),
-        Failure::MissingState { state, .. } => plain("MissingProviderState", Some(state)),
-        Failure::MissingMessage { description, .. } => plain("MissingMessageProducer", Some(description)),
-        Failure::AppStopped { .. } => plain("AppStopped", None),
-        Failure::Hook { .. } => plain("HookFailed", None),
-        Failure::Plugin { .. } => plain("PluginFailed", None),
+        Failure::Mismatch { path, expected, actual, .. } => {
+            json.path = path.clone();
+            json.expected = expected.as_deref().map(capped);
+            json.actual = actual.as_deref().map(capped);
+        }
+        Failure::StateSetup { state, .. }
+        | Failure::StateTeardown { state, .. }
+        | Failure::MissingState { state, .. } => {
+            json.state = Some(state.clone());
+        }
+        Failure::MissingMessage { description, .. } => json.state = Some(description.clone()),
+        _ => {}
     }
+    json
 }
 
 fn interaction(result: &InteractionResult) -> JsonInteraction {

@@ -59,21 +59,6 @@ pub(crate) fn failure_text(result: &InteractionResult) -> String {
     text
 }
 
-fn failure_kind(failure: &Failure) -> &str {
-    match failure {
-        Failure::Mismatch { kind, .. } => kind,
-        Failure::StateSetup { .. } => "StateSetupFailed",
-        Failure::StateTeardown { .. } => "StateTeardownFailed",
-        Failure::Request { .. } => "RequestFailed",
-        Failure::Unsupported { .. } => "Unsupported",
-        Failure::MissingState { .. } => "MissingProviderState",
-        Failure::MissingMessage { .. } => "MissingMessageProducer",
-        Failure::AppStopped { .. } => "AppStopped",
-        Failure::Hook { .. } => "HookFailed",
-        Failure::Plugin { .. } => "PluginFailed",
-    }
-}
-
 fn testcase(result: &InteractionResult) -> TestCase {
     let mut out = String::new();
     let status = match result.failures.first() {
@@ -91,7 +76,7 @@ fn testcase(result: &InteractionResult) -> TestCase {
                 let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 status
                     .set_message(xml(&message))
-                    .set_type(xml(failure_kind(first)))
+                    .set_type(xml(first.kind()))
                     .set_description(xml(&failure_text(result)));
                 status
             }

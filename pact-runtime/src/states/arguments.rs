@@ -145,9 +145,33 @@ pub fn placeholder_argument<T: FromStatePlaceholder>(call: &StateCall, name: &st
         .find(|(placeholder, _)| placeholder == name)
         .map(|(_, text)| text.as_str())
         .ok_or_else(|| StateError(format!("state `{}` has no value for placeholder `{{{name}}}`", call.state)))?;
-    T::from_placeholder(text).map_err(|err| {
+    let value = T::from_placeholder(text).map_err(|err| {
         StateError(format!("state `{}`: cannot parse `{text}` for argument `{name}`: {err}", call.state))
-    })
+    })?;
+    let typed = placeholder_json::<T>(text);
+    call.placeholder_values.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(name.to_string(), typed);
+    Ok(value)
+}
+
+/// A placeholder's text as a `fromProviderState` value, typed as its argument took it: a JSON
+/// number for an integer or float argument, a boolean for `bool`, the text for anything else
+/// (`String`, or a type of yours: `FromStr` says nothing of its JSON form). `text` parsed as `T`.
+fn placeholder_json<T>(text: &str) -> Value {
+    const INTEGERS: &[&str] = &["u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"];
+    let name = std::any::type_name::<T>();
+    let typed = if INTEGERS.contains(&name) {
+        // Through i128, as `+5` and `-0` parse for the argument too; beyond 64 bits, the text.
+        text.parse::<i128>().ok().and_then(|number| {
+            i64::try_from(number).map(Value::from).ok().or_else(|| u64::try_from(number).map(Value::from).ok())
+        })
+    } else if name == "f32" || name == "f64" {
+        text.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map(Value::Number)
+    } else if name == "bool" {
+        text.parse::<bool>().ok().map(Value::Bool)
+    } else {
+        None
+    };
+    typed.unwrap_or_else(|| Value::String(text.to_string()))
 }
 
 /// Resolves an argument from the state's params (used by the macro expansion).
@@ -159,4 +183,49 @@ pub fn params_argument<T: FromStateParams>(call: &StateCall, name: &str) -> Resu
             Value::Object(call.params.clone())
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn call(state: &str, placeholders: &[(&str, &str)]) -> StateCall {
+        StateCall {
+            state: state.to_string(),
+            placeholders: placeholders.iter().map(|(name, text)| (name.to_string(), text.to_string())).collect(),
+            ..StateCall::default()
+        }
+    }
+
+    #[test]
+    fn a_placeholder_value_is_typed_as_its_argument_took_it() {
+        let call = call(
+            "state",
+            &[("id", "123"), ("big", "340282366920938463463374607431768211455"), ("price", "9.5"), ("on", "true")],
+        );
+        let _: u64 = placeholder_argument(&call, "id").unwrap();
+        let _: u128 = placeholder_argument(&call, "big").unwrap();
+        let _: f64 = placeholder_argument(&call, "price").unwrap();
+        let _: bool = placeholder_argument(&call, "on").unwrap();
+        let values = call.placeholder_values.lock().unwrap().clone();
+        assert_eq!(
+            Value::Object(values),
+            json!({ "id": 123, "big": "340282366920938463463374607431768211455", "price": 9.5, "on": true })
+        );
+        let call = self::call("state", &[("id", "007"), ("name", " Ann ")]);
+        let _: String = placeholder_argument(&call, "id").unwrap();
+        let _: String = placeholder_argument(&call, "name").unwrap();
+        let values = call.placeholder_values.lock().unwrap().clone();
+        assert_eq!(Value::Object(values), json!({ "id": "007", "name": " Ann " }), "a String keeps its text");
+    }
+
+    #[test]
+    fn a_placeholder_that_does_not_parse_records_nothing() {
+        let call = call("user abc exists", &[("id", "abc")]);
+        let error = placeholder_argument::<u64>(&call, "id").unwrap_err();
+        assert!(error.0.contains("cannot parse `abc` for argument `id`"), "{error}");
+        assert!(call.placeholder_values.lock().unwrap().is_empty());
+    }
 }

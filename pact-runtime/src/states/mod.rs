@@ -88,6 +88,11 @@ pub struct StateCall {
     pub placeholders: Vec<(String, String)>,
     /// The V3 params of the state (empty for V1/V2 pacts).
     pub params: Map<String, Value>,
+    /// Each placeholder's value as its argument's type made it ([`placeholder_argument`]
+    /// writes it), for `fromProviderState` expressions after the returned values and params.
+    ///
+    /// [`placeholder_argument`]: arguments::placeholder_argument
+    pub placeholder_values: std::sync::Arc<std::sync::Mutex<Map<String, Value>>>,
 }
 
 /// An error from running a state function. Its text is what users see in the report.

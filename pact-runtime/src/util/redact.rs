@@ -6,8 +6,15 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 /// `text` with the userinfo of every URL in it masked: `user:pass@` becomes `user:***@`, and a
-/// userinfo without a password (often a token) becomes `***@`.
+/// userinfo without a password (often a token) becomes `***@`. The same shapes outside a URL
+/// (`not a url user:pass@`, `token@host`) are masked too: a value that is not a URL may still
+/// hold credentials, and an e-mail address masked in an error costs less than a leaked password.
 pub fn url(text: &str) -> String {
+    bare_userinfo(&url_userinfo(text))
+}
+
+/// Masks the userinfo of every `scheme://` URL in `text`.
+fn url_userinfo(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(scheme_end) = rest.find("://") {
@@ -27,6 +34,35 @@ pub fn url(text: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// Masks `user:pass@` and `token@` in every word of `text` that is not a URL (those are done):
+/// the part of the word before its last `@`.
+fn bare_userinfo(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let word_len = rest.find(|c: char| !is_word_char(c)).unwrap_or(rest.len());
+        let word = &rest[..word_len];
+        match word.rfind('@') {
+            Some(at) if at > 0 && !word.contains("://") => {
+                out.push_str(&masked_userinfo(&word[..at]));
+                out.push_str(&word[at..]);
+            }
+            _ => out.push_str(word),
+        }
+        rest = &rest[word_len..];
+        let gap_len = rest.find(is_word_char).unwrap_or(rest.len());
+        out.push_str(&rest[..gap_len]);
+        rest = &rest[gap_len..];
+    }
+    out
+}
+
+/// Characters of a word that may hold userinfo: a URL's authority characters but `=`, `,`, `;`
+/// and square brackets, which separate a value from its name or the next value.
+fn is_word_char(c: char) -> bool {
+    is_authority_char(c) && !"=,;[]".contains(c)
 }
 
 /// Characters that can appear in a URL's authority as people write it, valid or not: anything
@@ -107,6 +143,20 @@ mod tests {
             "PACT_BROKER_BASE_URL is not a URL: `http://user:***@127.0.0.1:99999/x`, nor http://a:***@c"
         );
         assert_eq!(url("http://p@ss:w@rd@host/"), "http://p@ss:***@host/");
+    }
+
+    #[test]
+    fn userinfo_outside_a_url_is_masked_too() {
+        assert_eq!(url("not a url user:S3CRETpw@"), "not a url user:***@");
+        assert_eq!(url("`user:S3CRETpw@` is not a URL"), "`user:***@` is not a URL");
+        assert_eq!(url("PACT_BROKER_BASE_URL=s3cr3tToken@broker.example"), "PACT_BROKER_BASE_URL=***@broker.example");
+        assert_eq!(url("broker.example, TOKEN@, (u:p@h)"), "broker.example, ***@, (u:***@h)");
+        assert_eq!(url("host:p@ss:w@rd@broker"), "host:***@broker");
+        // A URL's userinfo is masked once, and masking again changes nothing.
+        let once = url("see https://user:s3cret@broker.example and user:s3cret@ and tok@");
+        assert_eq!(once, "see https://user:***@broker.example and user:***@ and ***@");
+        assert_eq!(url(&once), once);
+        assert_eq!(url("no at sign: a:b, @handle, trailing@"), "no at sign: a:b, @handle, ***@");
     }
 
     #[test]

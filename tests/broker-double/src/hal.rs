@@ -36,7 +36,8 @@ pub(crate) fn timestamp(at: &DateTime<Utc>) -> String {
 /// The absolute base URL (`scheme://host:port`, no trailing slash) that links are built on.
 ///
 /// Taken from the request's `Host` header, so links work for whatever name the client used;
-/// falls back to the bound address. A configured public base URL wins over both.
+/// falls back to the bound address, then the path prefix, if any. A configured public base URL
+/// wins over all of them (it names the prefix itself).
 #[derive(Debug, Clone)]
 pub(crate) struct Base(pub String);
 
@@ -60,7 +61,7 @@ pub(crate) fn base_url(parts: &Parts, shared: &Shared) -> String {
         .map(str::to_string)
         .or_else(|| parts.uri.authority().map(|a| a.to_string()))
         .unwrap_or_else(|| shared.config.local_addr.to_string());
-    format!("{}://{}", shared.config.scheme, host)
+    format!("{}://{}{}", shared.config.scheme, host, shared.config.path_prefix)
 }
 
 impl Base {

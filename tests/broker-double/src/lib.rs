@@ -111,6 +111,9 @@ pub struct BrokerOptions {
     pub allow_contract_modification: bool,
     /// Ignore unknown consumer version selector fields instead of answering 400.
     pub lenient_selectors: bool,
+    /// Serve everything under this path (such as `/broker`), as a broker behind a reverse proxy
+    /// at a sub-path: links and [`BrokerDouble::url`] carry it, other paths are `404`.
+    pub path_prefix: Option<String>,
 }
 
 impl BrokerOptions {
@@ -146,6 +149,12 @@ impl BrokerOptions {
     /// Builds links on a fixed base URL.
     pub fn with_public_base_url(mut self, url: impl Into<String>) -> Self {
         self.public_base_url = Some(url.into());
+        self
+    }
+
+    /// Serves the broker under a path prefix, e.g. `/broker` (see [`BrokerOptions::path_prefix`]).
+    pub fn with_path_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.path_prefix = Some(prefix.into());
         self
     }
 
@@ -269,6 +278,8 @@ pub(crate) struct Config {
     pub scheme: &'static str,
     pub local_addr: SocketAddr,
     pub public_base_url: Option<String>,
+    /// `/broker` or empty: what every path and link starts with.
+    pub path_prefix: String,
     pub basic_auth: Option<(String, String)>,
     pub bearer_token: Option<String>,
     pub allow_contract_modification: bool,
@@ -369,11 +380,16 @@ impl BrokerDouble {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, options.port)).await?;
         let addr = listener.local_addr()?;
         let scheme = if tls_config.is_some() { "https" } else { "http" };
+        let path_prefix = match options.path_prefix.as_deref().map(|prefix| prefix.trim_matches('/')) {
+            Some(prefix) if !prefix.is_empty() => format!("/{prefix}"),
+            _ => String::new(),
+        };
         let shared = Arc::new(Shared {
             config: Config {
                 scheme,
                 local_addr: addr,
                 public_base_url: options.public_base_url.clone(),
+                path_prefix: path_prefix.clone(),
                 basic_auth: options.basic_auth.clone(),
                 bearer_token: options.bearer_token.clone(),
                 allow_contract_modification: options.allow_contract_modification,
@@ -384,6 +400,7 @@ impl BrokerDouble {
             requests: Mutex::new(Vec::new()),
         });
         let app = routes::router(shared.clone());
+        let app = if path_prefix.is_empty() { app } else { routes::under_prefix(path_prefix.clone(), app) };
         let (shutdown, signal) = oneshot::channel::<()>();
         let signal = async move {
             let _ = signal.await;
@@ -401,14 +418,15 @@ impl BrokerDouble {
         };
         Ok(BrokerDouble {
             shared,
-            url: format!("{scheme}://127.0.0.1:{}", addr.port()),
+            url: format!("{scheme}://127.0.0.1:{}{path_prefix}", addr.port()),
             addr,
             shutdown: Some(shutdown),
             server: Some(server),
         })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234` (no trailing slash).
+    /// The base URL, e.g. `http://127.0.0.1:41234`, or `http://127.0.0.1:41234/broker` under a
+    /// path prefix (no trailing slash).
     pub fn url(&self) -> String {
         self.url.clone()
     }

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run -p pact-broker-double --bin broker-double -- --port 9292 [--username u --password p] [--token t]
-//!     [--tls-cert cert.pem --tls-key key.pem] [--public-base-url URL] [--allow-contract-modification]
+//!     [--tls-cert cert.pem --tls-key key.pem] [--public-base-url URL] [--path-prefix /broker]
+//!     [--allow-contract-modification]
 //! ```
 //!
 //! Prints `Pact Broker double listening on <url>` once it accepts connections. Faults, reset,
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 use pact_broker_double::{BrokerDouble, BrokerOptions};
 
 const USAGE: &str = "usage: broker-double [--port N] [--username U --password P] [--token T] \
-[--tls-cert FILE --tls-key FILE] [--public-base-url URL] [--allow-contract-modification] [--lenient-selectors]";
+[--tls-cert FILE --tls-key FILE] [--public-base-url URL] [--path-prefix /broker] [--allow-contract-modification] [--lenient-selectors]";
 
 fn parse(args: &[String]) -> Result<BrokerOptions, String> {
     let mut options = BrokerOptions::new();
@@ -31,6 +32,7 @@ fn parse(args: &[String]) -> Result<BrokerOptions, String> {
             "--tls-cert" => cert = Some(value("--tls-cert")?),
             "--tls-key" => key = Some(value("--tls-key")?),
             "--public-base-url" => options.public_base_url = Some(value("--public-base-url")?),
+            "--path-prefix" => options.path_prefix = Some(value("--path-prefix")?),
             "--allow-contract-modification" => options.allow_contract_modification = true,
             "--lenient-selectors" => options.lenient_selectors = true,
             "--help" | "-h" => return Err(USAGE.to_string()),

@@ -122,6 +122,37 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
+/// `api` served under `prefix` (such as `/broker`) only, as a broker behind a reverse proxy at a
+/// sub-path is: the prefix comes off before routing, and every other path is a `404`. Links
+/// carry the prefix (see [`crate::hal::base_url`]).
+pub(crate) fn under_prefix(prefix: String, api: Router) -> Router {
+    use axum::extract::Request;
+    use axum::response::IntoResponse;
+    use tower::ServiceExt;
+
+    Router::new().fallback(move |request: Request| {
+        let (api, prefix) = (api.clone(), prefix.clone());
+        async move {
+            let (mut parts, body) = request.into_parts();
+            let rest = parts.uri.path().strip_prefix(prefix.as_str());
+            let Some(rest) = rest.filter(|rest| rest.is_empty() || rest.starts_with('/')) else {
+                return not_found().await;
+            };
+            let rest = if rest.is_empty() { "/" } else { rest };
+            let inner = match parts.uri.query() {
+                Some(query) => format!("{rest}?{query}"),
+                None => rest.to_string(),
+            };
+            let Ok(uri) = inner.parse() else { return not_found().await };
+            parts.uri = uri;
+            match api.oneshot(Request::from_parts(parts, body)).await {
+                Ok(response) => response.into_response(),
+                Err(never) => match never {},
+            }
+        }
+    })
+}
+
 async fn not_found() -> axum::response::Response {
     super::hal::not_found("The requested resource")
 }
