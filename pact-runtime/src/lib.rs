@@ -760,7 +760,7 @@ pub mod __private {
     // The internals the repository's own tests, benchmarks and compatibility harness drive.
     pub use crate::broker::BrokerClient;
     pub use crate::endpoint::{StateEndpoint, CONNECTION_TIMEOUT, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
-    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
+    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks, SupervisedChecks};
     pub use crate::functions::ProviderFunctions;
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;

@@ -58,6 +58,7 @@ use crate::report::{BodyDiff, Failure, InteractionResult, MissingState, Progress
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
+use crate::util::watch::Watch;
 
 /// How the engine reaches the provider and its state endpoint.
 #[derive(Debug, Clone)]
@@ -147,6 +148,116 @@ impl std::fmt::Debug for RunChecks<'_> {
             .field("progress", &self.progress.is_some())
             .finish()
     }
+}
+
+/// [`RunChecks`] owned, for [`Engine::verify_supervised`]: its runner threads hold them. The
+/// default checks nothing.
+#[derive(Default, Clone)]
+pub struct SupervisedChecks {
+    /// As [`RunChecks::registry`].
+    pub registry: Option<StateRegistry>,
+    /// As [`RunChecks::missing_states`].
+    pub missing_states: MissingStates,
+    /// As [`RunChecks::app_exit`].
+    pub app_exit: Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>,
+    /// As [`RunChecks::serial`], held for the whole run.
+    pub serial: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// As [`RunChecks::hooks`].
+    pub hooks: Option<Hooks>,
+    /// As [`RunChecks::messages`].
+    pub messages: Option<MessageRegistry>,
+}
+
+impl std::fmt::Debug for SupervisedChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisedChecks")
+            .field("registry", &self.registry.is_some())
+            .field("missing_states", &self.missing_states)
+            .field("app_exit", &self.app_exit.is_some())
+            .field("serial", &self.serial.is_some())
+            .field("hooks", &self.hooks)
+            .field("messages", &self.messages.is_some())
+            .finish()
+    }
+}
+
+/// How often the supervisor of a run looks at its runner, and how long past its bound a
+/// function may still return before its runner is abandoned (an async function is cut off at
+/// its bound on the runner itself).
+const SUPERVISOR_TICK: Duration = Duration::from_millis(20);
+
+/// A supervised run, shared by its supervisor and its runner threads.
+struct SupervisedRun {
+    engine: Engine,
+    provider: String,
+    pacts: Arc<Vec<LoadedPact>>,
+    /// The interactions to verify, in order: (pact, interaction) indexes.
+    selected: Vec<(usize, usize)>,
+    checks: SupervisedChecks,
+    /// The results so far, in run order.
+    results: std::sync::Mutex<Vec<InteractionResult>>,
+    /// The missing states so far, as the last interaction verified left them.
+    missing: std::sync::Mutex<Vec<MissingState>>,
+}
+
+impl SupervisedRun {
+    /// Verifies the selected interactions from `from` on, on this thread.
+    async fn verify_from(&self, from: usize, watch: &Watch) {
+        let mut missing = lock(&self.missing).clone();
+        let app_exit = self.checks.app_exit.clone();
+        let mut probe = move || app_exit.as_ref().and_then(|probe| probe());
+        let mut checks = RunChecks {
+            registry: self.checks.registry.as_ref(),
+            missing_states: self.checks.missing_states,
+            app_exit: self.checks.app_exit.is_some().then_some(&mut probe as AppProbe<'_>),
+            serial: None,
+            hooks: self.checks.hooks.as_ref(),
+            messages: self.checks.messages.as_ref(),
+            progress: None,
+        };
+        for (position, &(pact, index)) in self.selected.iter().enumerate().skip(from) {
+            watch.begin(position);
+            let loaded = &self.pacts[pact];
+            let interaction = loaded.interactions()[index].as_ref();
+            let result = self
+                .engine
+                .verify_interaction(&self.provider, loaded, index, interaction, &mut checks, &mut missing)
+                .await;
+            if !missing.is_empty() {
+                lock(&self.missing).clone_from(&missing);
+            }
+            lock(&self.results).push(result);
+        }
+    }
+
+    /// Starts a runner thread verifying from `from` on; answers its watch and what tells that it
+    /// finished.
+    fn start_runner(
+        run: &Arc<SupervisedRun>,
+        from: usize,
+    ) -> std::io::Result<(Arc<Watch>, tokio::sync::oneshot::Receiver<()>)> {
+        let watch = Arc::new(Watch::default());
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let (run, runner_watch, runtime) = (run.clone(), watch.clone(), tokio::runtime::Handle::current());
+        std::thread::Builder::new().name("pact-verification".to_string()).spawn(move || {
+            crate::util::watch::become_runner(runner_watch.clone());
+            // `Handle::block_on`: the run's runtime drives the client's connections and timers.
+            runtime.block_on(async {
+                tokio::select! {
+                    biased;
+                    () = runner_watch.abandoned() => {}
+                    () = run.verify_from(from, &runner_watch) => {
+                        let _ = done.send(());
+                    }
+                }
+            });
+        })?;
+        Ok((watch, finished))
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// An engine configuration that cannot work, such as a base URL that is not a URL.
@@ -242,7 +353,7 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
 /// assert!(report.is_success(), "{}", report.failure_summary());
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
     /// Where requests go: the scheme, host, port and path of the provider base URL.
@@ -255,7 +366,7 @@ pub struct Engine {
     functions: Option<ProviderFunctions>,
     /// Where plugin transports reach the provider, and the plugins this engine holds.
     #[cfg(feature = "plugins")]
-    plugins: plugins::PluginTarget,
+    plugins: Arc<plugins::PluginTarget>,
 }
 
 impl Engine {
@@ -295,12 +406,12 @@ impl Engine {
             message_url: config.message_url,
             functions: config.functions,
             #[cfg(feature = "plugins")]
-            plugins: plugins::PluginTarget::new(
+            plugins: Arc::new(plugins::PluginTarget::new(
                 &host,
                 base.port_or_known_default(),
                 config.transport_ports,
                 config.request_timeout,
-            ),
+            )),
         })
     }
 
@@ -356,6 +467,115 @@ impl Engine {
             provider: provider.to_string(),
             results,
             missing_states: missing,
+            duration: started.elapsed(),
+            ..VerificationReport::default()
+        }
+    }
+
+    /// [`Engine::verify`], with the provider's state, hook and message functions called on the
+    /// run's own thread instead of being handed to another thread each: this future supervises a
+    /// runner thread that verifies the interactions. A function that overruns its bound on the
+    /// runner fails its interaction; when it blocks the runner (a synchronous `fn` that never
+    /// returns), the supervisor fails that interaction, leaves the runner, and carries the run on
+    /// from the next interaction on a fresh runner thread. A function left behind runs on until it
+    /// returns, and its runner thread then ends without going on.
+    ///
+    /// `checks.serial` is held for the whole run; `progress` hears about results every
+    /// [`SUPERVISOR_TICK`]. An abandoned interaction's states are not torn down, and its
+    /// `#[after_each]` hooks do not run.
+    pub async fn verify_supervised(
+        &self,
+        provider: &str,
+        pacts: Arc<Vec<LoadedPact>>,
+        filter: &InteractionFilter,
+        checks: SupervisedChecks,
+        mut progress: Option<&mut Progress>,
+    ) -> VerificationReport {
+        let started = Instant::now();
+        let mut selected = Vec::new();
+        for (pact, loaded) in pacts.iter().enumerate() {
+            let consumer = loaded.pact.consumer().name;
+            for (index, interaction) in loaded.interactions().iter().enumerate() {
+                if filter.selects(&consumer, interaction.as_ref()) {
+                    selected.push((pact, index));
+                }
+            }
+        }
+        if let Some(progress) = progress.as_deref_mut() {
+            progress.start(selected.len());
+        }
+        let _serial = match &checks.serial {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let run = Arc::new(SupervisedRun {
+            engine: self.clone(),
+            provider: provider.to_string(),
+            pacts,
+            selected,
+            checks,
+            results: std::sync::Mutex::new(Vec::new()),
+            missing: std::sync::Mutex::new(Vec::new()),
+        });
+        let mut errors = Vec::new();
+        let mut reported = 0;
+        let mut runner = SupervisedRun::start_runner(&run, 0);
+        loop {
+            let (watch, finished) = match &mut runner {
+                Ok(runner) => (&runner.0, &mut runner.1),
+                Err(error) => {
+                    // No thread to run on: verify the rest here, each function handed off.
+                    let error = std::mem::replace(error, std::io::Error::other(""));
+                    let from = lock(&run.results).len();
+                    let note = format!("cannot start a thread for the run ({error}): it went on without one");
+                    run.verify_from(from, &Watch::default()).await;
+                    errors.push(note);
+                    break;
+                }
+            };
+            let ended = tokio::select! {
+                ended = finished => Some(ended.is_ok()),
+                () = tokio::time::sleep(SUPERVISOR_TICK) => None,
+            };
+            if let Some(progress) = progress.as_deref_mut() {
+                for result in &lock(&run.results)[reported..] {
+                    progress.completed(result);
+                }
+            }
+            reported = lock(&run.results).len();
+            match ended {
+                Some(true) => break,
+                Some(false) => {
+                    errors.push(format!(
+                        "the run's thread ended before its end, after {reported} of {} interactions",
+                        run.selected.len()
+                    ));
+                    break;
+                }
+                None => {}
+            }
+            if let Some(overdue) = watch.abandon_if_overdue(SUPERVISOR_TICK) {
+                let (pact, index) = run.selected[overdue.position];
+                let loaded = &run.pacts[pact];
+                let mut result = self.result(provider, loaded, loaded.interactions()[index].as_ref(), overdue.started);
+                result.index = index;
+                result.failures.push(overdue.failure);
+                lock(&run.results).push(result);
+                runner = SupervisedRun::start_runner(&run, overdue.position + 1);
+            }
+        }
+        if let Some(progress) = progress.as_deref_mut() {
+            for result in &lock(&run.results)[reported..] {
+                progress.completed(result);
+            }
+        }
+        let results = std::mem::take(&mut *lock(&run.results));
+        let missing_states = lock(&run.missing).clone();
+        VerificationReport {
+            provider: provider.to_string(),
+            results,
+            missing_states,
+            errors,
             duration: started.elapsed(),
             ..VerificationReport::default()
         }

@@ -11,6 +11,7 @@ use serde_json::Value;
 use pact_syntax::pattern::StatePattern;
 
 use super::{FromMessageRequest, Message, MessageError, MessageRequest};
+use crate::report::Failure;
 use crate::states::arguments::FromStatePlaceholder;
 use crate::states::SourceLocation;
 use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
@@ -261,7 +262,11 @@ impl MessageRegistry {
         let description = request.description.clone();
         let function = registration.function;
         let limit = self.max_body_bytes.unwrap_or(crate::util::DEFAULT_MAX_BODY_BYTES);
-        match run_bounded((registration.handler)(request), timeout.saturating_sub(started.elapsed())).await {
+        let timed_out = {
+            let description = description.clone();
+            move || Failure::Request { message: message_timed_out(&description, timeout, function) }
+        };
+        match run_bounded((registration.handler)(request), timeout.saturating_sub(started.elapsed()), timed_out).await {
             Bounded::Finished(Ok(message)) if message.contents().len() as u64 > limit => Err(unprocessable(format!(
                 "message `{description}` produced by `{function}` is {} bytes, more than `max_body_bytes` ({limit} bytes); raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected",
                 message.contents().len()
@@ -284,9 +289,7 @@ impl MessageRegistry {
             Bounded::NotStarted(cause) => {
                 Err(unprocessable(format!("producing message `{description}` did not run `{function}`: {cause}")))
             }
-            Bounded::TimedOut => Err(unprocessable(format!(
-                "producing message `{description}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"
-            ))),
+            Bounded::TimedOut => Err(unprocessable(message_timed_out(&description, timeout, function))),
         }
     }
 }
@@ -343,6 +346,13 @@ pub fn stub(description: &str) -> String {
         writeln!(text, "    todo!({:?})", format!("produce `{}`", description.replace('{', "{{").replace('}', "}}")));
     text.push('}');
     text
+}
+
+/// The message of a `#[message]` function that overran `state_timeout_ms`.
+fn message_timed_out(description: &str, timeout: Duration, function: &str) -> String {
+    format!(
+        "producing message `{description}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"
+    )
 }
 
 #[cfg(test)]
