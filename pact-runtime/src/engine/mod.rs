@@ -302,6 +302,16 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
     }
 }
 
+/// Whether `generate_request` could change `request`: it has generators (provider-state
+/// expressions are `ProviderState` generators), or matching rules that carry some
+/// (`arrayContains` variants).
+fn has_generators(request: &pact_models::v4::http_parts::HttpRequest) -> bool {
+    request.generators.categories.values().any(|generators| !generators.is_empty())
+        || request.matching_rules.rules.values().any(|category| {
+            category.rules.values().any(|list| list.rules.iter().any(|rule| rule.has_generators()))
+        })
+}
+
 /// A body as text for reports: UTF-8 as is, anything else as its size.
 fn body_text(body: &pact_models::bodies::OptionalBody) -> String {
     match body.value() {
@@ -817,11 +827,14 @@ impl Engine {
                 ),
             }];
         };
-        let generator_context: HashMap<&str, Value> =
-            context.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
-        let request =
-            pact_matching::generate_request(&http.request, &GeneratorTestMode::Provider, &generator_context).await;
-        let mut request = request;
+        let mut request = if has_generators(&http.request) {
+            let generator_context: HashMap<&str, Value> =
+                context.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
+            pact_matching::generate_request(&http.request, &GeneratorTestMode::Provider, &generator_context).await
+        } else {
+            // What `generate_request` answers for a request it has nothing to generate in.
+            http.request.clone()
+        };
         for (name, value) in &self.custom_headers {
             let headers = request.headers.get_or_insert_with(HashMap::new);
             headers.retain(|key, _| !key.eq_ignore_ascii_case(name));
