@@ -338,7 +338,7 @@ impl Hooks {
     }
 
     /// Passes `request` through every request filter, in order; the first error stops it.
-    /// Each filter runs on a thread of its own within the hooks' bound, like the hooks.
+    /// Each filter runs within the hooks' bound, like the hooks (see [`run_bounded`]).
     pub async fn filter_request(&self, request: HttpRequest) -> Result<HttpRequest, Failure> {
         if self.request_filters.is_empty() {
             return Ok(request);

@@ -307,9 +307,11 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
 /// (`arrayContains` variants).
 fn has_generators(request: &pact_models::v4::http_parts::HttpRequest) -> bool {
     request.generators.categories.values().any(|generators| !generators.is_empty())
-        || request.matching_rules.rules.values().any(|category| {
-            category.rules.values().any(|list| list.rules.iter().any(|rule| rule.has_generators()))
-        })
+        || request
+            .matching_rules
+            .rules
+            .values()
+            .any(|category| category.rules.values().any(|list| list.rules.iter().any(|rule| rule.has_generators())))
 }
 
 /// A body as text for reports: UTF-8 as is, anything else as its size.

@@ -60,7 +60,8 @@ pub enum Bounded<T> {
     NotStarted(String),
 }
 
-/// Runs a user function's future on a thread of its own, within `timeout`.
+/// Runs a user function's future within `timeout`, on a thread of its own (or, on a supervised
+/// run's runner thread, on that thread: see below).
 ///
 /// The macros wrap `fn` and `async fn` alike in a future, so a synchronous function that
 /// blocks (`std::thread::sleep`, a blocking client, a lock) would block a runtime worker and
