@@ -576,7 +576,7 @@ impl Engine {
                 runner = SupervisedRun::start_runner(&run, overdue.position + 1);
             }
         }
-        if let Some(progress) = progress.as_deref_mut() {
+        if let Some(progress) = progress {
             for result in &lock(&run.results)[reported..] {
                 progress.completed(result);
             }
