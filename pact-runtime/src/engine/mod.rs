@@ -242,15 +242,19 @@ impl SupervisedRun {
         std::thread::Builder::new().name("pact-verification".to_string()).spawn(move || {
             crate::util::watch::become_runner(runner_watch.clone());
             // `Handle::block_on`: the run's runtime drives the client's connections and timers.
-            runtime.block_on(async {
+            let completed = runtime.block_on(async {
                 tokio::select! {
                     biased;
-                    () = runner_watch.abandoned() => {}
-                    () = run.verify_from(from, &runner_watch) => {
-                        let _ = done.send(());
-                    }
+                    () = runner_watch.abandoned() => false,
+                    () = run.verify_from(from, &runner_watch) => true,
                 }
             });
+            // Before the supervisor hears of it: the run's engine (and its hold on the plugins)
+            // goes when the run ends, not some time after.
+            drop(run);
+            if completed {
+                let _ = done.send(());
+            }
         })?;
         Ok((watch, finished))
     }
