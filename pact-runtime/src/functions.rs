@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::message::registry::{MessageRegistry, ProduceError};
 use crate::message::{Message, MessageRequest};
+use crate::report::Failure;
 use crate::states::protocol::StateChange;
 use crate::states::{LookupError, StateAction, StateCall, StateRegistry};
 use crate::util::{run_bounded, Bounded, EndpointError};
@@ -28,6 +29,17 @@ struct Inner {
     timeout: Duration,
     /// One function at a time, so a provider's states never interleave.
     serial: tokio::sync::Mutex<()>,
+}
+
+impl Inner {
+    /// The lock held around each function, except on a supervised run's runner thread (see
+    /// [`crate::util::watch::on_runner`]).
+    async fn serial(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        if crate::util::watch::on_runner() {
+            return None;
+        }
+        Some(self.serial.lock().await)
+    }
 }
 
 impl std::fmt::Debug for ProviderFunctions {
@@ -97,9 +109,17 @@ impl ProviderFunctions {
         };
         let placeholder_values = call.placeholder_values.clone();
         let function = found.registration.function;
-        let _serial = inner.serial.lock().await;
+        let _serial = inner.serial().await;
         let left = inner.timeout.saturating_sub(started.elapsed());
-        match run_bounded((found.registration.handler)(call), left).await {
+        let (action, state, timeout) = (change.action, change.state.clone(), inner.timeout);
+        let timed_out = move || {
+            let message = state_timed_out(action, &state, timeout, function);
+            match action {
+                StateAction::Setup => Failure::StateSetup { state, message },
+                StateAction::Teardown => Failure::StateTeardown { state, message },
+            }
+        };
+        match run_bounded((found.registration.handler)(call), left, timed_out).await {
             Bounded::Finished(Ok(returned)) => Ok(StateChanged {
                 returned,
                 placeholders: std::mem::take(
@@ -119,9 +139,11 @@ impl ProviderFunctions {
                 change.action, change.state
             ))),
             // Its thread runs on; the lock is released so the next interactions go on.
-            Bounded::TimedOut => Err(EndpointError::unprocessable(format!(
-                "{} of state `{}` timed out after {:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)",
-                change.action, change.state, inner.timeout
+            Bounded::TimedOut => Err(EndpointError::unprocessable(state_timed_out(
+                change.action,
+                &change.state,
+                inner.timeout,
+                function,
             ))),
         }
     }
@@ -129,7 +151,7 @@ impl ProviderFunctions {
     /// Runs the `#[message]` function that produces `request`'s description, after any state
     /// function running now has finished.
     pub async fn produce_message(&self, request: MessageRequest) -> Result<Message, ProduceError> {
-        let _serial = self.inner.serial.lock().await;
+        let _serial = self.inner.serial().await;
         self.inner.messages.produce(request, self.inner.timeout).await
     }
 }
@@ -156,7 +178,12 @@ impl StateChanged {
     }
 }
 
-/// The longest provider state text or message description matched against the functions''
+/// The message of a state function that overran `state_timeout_ms`.
+fn state_timed_out(action: StateAction, state: &str, timeout: Duration, function: &str) -> String {
+    format!("{action} of state `{state}` timed out after {timeout:?} in `{function}` (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)")
+}
+
+/// The longest provider state text or message description matched against the functions'
 /// patterns, in bytes (documented in the README, "When things go wrong").
 pub(crate) const MAX_MATCHED_TEXT_BYTES: usize = 16 * 1024;
 

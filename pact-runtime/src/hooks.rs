@@ -311,15 +311,18 @@ impl Hooks {
         };
         let mut failures = Vec::new();
         for hook in hooks {
-            let message = match run_bounded((hook.handler)(context.clone()), self.timeout).await {
+            let (function, timeout) = (hook.function, self.timeout);
+            let timed_out = move || Failure::Hook {
+                kind: kind.to_string(),
+                function: function.to_string(),
+                message: hook_timed_out(timeout),
+            };
+            let message = match run_bounded((hook.handler)(context.clone()), self.timeout, timed_out).await {
                 Bounded::Finished(Ok(())) => None,
                 Bounded::Finished(Err(message)) => Some(message),
                 Bounded::Panicked(panic) => Some(format!("panicked: {panic}")),
                 Bounded::NotStarted(cause) => Some(format!("did not run: {cause}")),
-                Bounded::TimedOut => Some(format!(
-                    "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds hooks too)",
-                    self.timeout
-                )),
+                Bounded::TimedOut => Some(hook_timed_out(self.timeout)),
             };
             if let Some(message) = message {
                 failures.push(Failure::Hook { kind: kind.to_string(), function: hook.function.to_string(), message });
@@ -335,7 +338,7 @@ impl Hooks {
     }
 
     /// Passes `request` through every request filter, in order; the first error stops it.
-    /// Each filter runs on a thread of its own within the hooks' bound, like the hooks.
+    /// Each filter runs within the hooks' bound, like the hooks (see [`run_bounded`]).
     pub async fn filter_request(&self, request: HttpRequest) -> Result<HttpRequest, Failure> {
         if self.request_filters.is_empty() {
             return Ok(request);
@@ -349,7 +352,13 @@ impl Hooks {
                 let outcome = handler(&mut owned).await;
                 (owned, outcome)
             };
-            let message = match run_bounded(filtered, self.timeout).await {
+            let (function, timeout) = (filter.function, self.timeout);
+            let timed_out = move || Failure::Hook {
+                kind: "request_filter".to_string(),
+                function: function.to_string(),
+                message: filter_timed_out(timeout),
+            };
+            let message = match run_bounded(filtered, self.timeout, timed_out).await {
                 Bounded::Finished((filtered, Ok(()))) => {
                     request = filtered;
                     continue;
@@ -357,10 +366,7 @@ impl Hooks {
                 Bounded::Finished((_, Err(message))) => message,
                 Bounded::Panicked(panic) => format!("panicked: {panic}"),
                 Bounded::NotStarted(cause) => format!("did not run: {cause}"),
-                Bounded::TimedOut => format!(
-                    "timed out after {:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)",
-                    self.timeout
-                ),
+                Bounded::TimedOut => filter_timed_out(self.timeout),
             };
             return Err(Failure::Hook {
                 kind: "request_filter".to_string(),
@@ -370,4 +376,14 @@ impl Hooks {
         }
         Ok(request.into_pact_request())
     }
+}
+
+/// The message of a hook that overran `state_timeout_ms`.
+fn hook_timed_out(timeout: Duration) -> String {
+    format!("timed out after {timeout:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds hooks too)")
+}
+
+/// The message of a request filter that overran `state_timeout_ms`.
+fn filter_timed_out(timeout: Duration) -> String {
+    format!("timed out after {timeout:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)")
 }

@@ -637,8 +637,8 @@ pub use pact_macros::after_each;
 ///
 /// It takes `&mut` [`ProviderRequest`], is `fn` or `async fn`, and returns `()` or
 /// `Result<(), E: Display>`; an `Err` (or a panic) fails the interaction, and its request is
-/// not sent. Like the hooks, each runs on a thread of its own and is bounded by
-/// `state_timeout_ms`: a filter that blocks or never returns fails its interaction, naming the
+/// not sent. Like the hooks, each is bounded by `state_timeout_ms` (see the README, "When things
+/// go wrong"): a filter that blocks or never returns fails its interaction, naming the
 /// filter and the bound, and the next interactions go on. Filters run in source order, after
 /// the state setups. Same options as
 /// [`macro@before_each`]. For fixed headers, the `custom_headers` option (or
@@ -774,7 +774,7 @@ pub mod __private {
     // The internals the repository's own tests, benchmarks and compatibility harness drive.
     pub use crate::broker::BrokerClient;
     pub use crate::endpoint::{StateEndpoint, CONNECTION_TIMEOUT, DEFAULT_STATE_PATH, MAX_BODY_BYTES};
-    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks};
+    pub use crate::engine::{http_client, http_client_with, Engine, EngineConfig, RunChecks, SupervisedChecks};
     pub use crate::functions::ProviderFunctions;
     pub use crate::hooks::Hooks;
     pub use crate::message::registry::MessageRegistry;

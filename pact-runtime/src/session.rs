@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, PoisonError};
 use crate::app::{AppError, BootedApp};
 use crate::broker::{fetch_broker_pacts, fetch_webhook_pact, publish_results, BrokerClient};
 use crate::config::{ConfigError, LastFailed, NoPacts, Settings};
-use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks};
+use crate::engine::{http_client_with, Engine, EngineConfig, EngineError, RunChecks, SupervisedChecks};
 use crate::functions::ProviderFunctions;
 use crate::hooks::Hooks;
 use crate::message::registry::{MessageRegistration, MessageRegistry};
@@ -79,7 +79,7 @@ impl From<EngineError> for RunError {
 pub(crate) struct Session {
     pub(crate) settings: Settings,
     pub(crate) provider: String,
-    pub(crate) pacts: Vec<LoadedPact>,
+    pub(crate) pacts: Arc<Vec<LoadedPact>>,
     pub(crate) broker: Option<BrokerClient>,
     pub(crate) client: reqwest::Client,
     /// What loading skipped or found suspicious: the report warns with it.
@@ -95,7 +95,7 @@ pub(crate) struct Live {
     registry: StateRegistry,
     messages: MessageRegistry,
     hooks: Hooks,
-    booted: Mutex<BootedApp>,
+    booted: Arc<Mutex<BootedApp>>,
     serial: Arc<tokio::sync::Mutex<()>>,
     /// The app's own runtime; after `booted`, so the app's tasks are aborted before it goes.
     _app_runtime: AppRuntime,
@@ -165,7 +165,7 @@ impl Session {
             registry,
             messages,
             hooks: Hooks::for_provider(&self.provider).with_timeout(settings.state_timeout),
-            booted: Mutex::new(booted),
+            booted: Arc::new(Mutex::new(booted)),
             serial: provider_lock(&self.provider),
             _app_runtime: app_runtime,
         })
@@ -294,9 +294,19 @@ impl Live {
     /// Verifies the interactions of the session's [plan](Session::plan), in pact order, telling
     /// `progress` about each result as it completes.
     pub(crate) async fn verify_all(&self, session: &Session, progress: Option<&mut Progress>) -> VerificationReport {
-        let mut probe = || self.exit_reason();
-        let checks = RunChecks { progress, ..self.checks(session, &mut probe) };
-        self.engine.verify_plan(&session.provider, &session.pacts, &session.plan(), checks).await
+        // Weak: a runner thread abandoned with a blocked function must not keep the app running.
+        let booted = Arc::downgrade(&self.booted);
+        let app_exit = move || booted.upgrade().and_then(|booted| lock(&booted).exit_reason());
+        let checks = SupervisedChecks {
+            registry: Some(self.registry.clone()),
+            missing_states: session.settings.missing_states,
+            app_exit: Some(Arc::new(app_exit)),
+            serial: Some(self.serial.clone()),
+            hooks: Some(self.hooks.clone()),
+            messages: Some(self.messages.clone()),
+        };
+        let pacts = session.pacts.clone();
+        self.engine.verify_plan_supervised(&session.provider, pacts, session.plan(), checks, progress).await
     }
 
     fn checks<'a>(
@@ -317,8 +327,12 @@ impl Live {
 
     /// Why the app stopped, if it has.
     fn exit_reason(&self) -> Option<String> {
-        self.booted.lock().unwrap_or_else(PoisonError::into_inner).exit_reason()
+        lock(&self.booted).exit_reason()
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Runs the app function on the app's runtime (`app`), so what it starts runs there, within
@@ -380,7 +394,15 @@ pub(crate) async fn load_run(settings: &Settings, run_name: Option<&str>) -> Res
                 Some(last)
             }
         };
-        let session = Session { settings: settings.clone(), provider, pacts, broker, client, warnings, last_failed };
+        let session = Session {
+            settings: settings.clone(),
+            provider,
+            pacts: Arc::new(pacts),
+            broker,
+            client,
+            warnings,
+            last_failed,
+        };
         return Ok(LoadedRun::Pacts(Box::new(session)));
     }
     let mut message = no_pacts_message(settings, &provider, &client).await;

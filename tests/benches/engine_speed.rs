@@ -13,7 +13,7 @@
 //! both our engine and pact_verifier, and measures the peak RSS of a 10,000-interaction
 //! `verify_provider` run in a child process of its own (`BENCH_RSS_CHILD=N` runs just that
 //! child: `BENCH_RSS_CHILD=100000` measures 100k by hand). `BENCH_PROFILE=ours`
-//! repeats just that way of verifying (`endpoint`, `direct`, `grpc` too), for a profiler.
+//! repeats just that way of verifying (`handoff`, `endpoint`, `direct`, `grpc` too), for a profiler.
 //!
 //! The gRPC row verifies a pact of `BENCH_GRPC_INTERACTIONS` (default 100) copies of the gRPC
 //! example's two interactions (`examples/grpc-provider`) through the protobuf plugin, with
@@ -29,7 +29,9 @@
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock, Mutex};
+#[cfg(feature = "plugins")]
+use std::sync::LazyLock;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::Path as UrlPath;
@@ -37,6 +39,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+#[cfg(feature = "plugins")]
 use grpc_provider::UserStore;
 use pact_runtime::__private::{
     http_client, load_pacts, Engine, EngineConfig, MessageRegistry, ProviderFunctions, StateEndpoint, StateRegistry,
@@ -57,8 +60,10 @@ const RSS_INTERACTIONS: usize = 10_000;
 const LARGE_INTERACTIONS: usize = 100;
 const LARGE_BODY_ROWS: u64 = 12_000;
 /// The provider of the gRPC pact, so that its state functions are its own.
+#[cfg(feature = "plugins")]
 const GRPC_PROVIDER: &str = "BenchGrpcProvider";
 /// Whole gRPC runs of each verifier, interleaved: each pays for a plugin start-up.
+#[cfg(feature = "plugins")]
 const GRPC_ROUNDS: usize = 3;
 
 /// Items the app serves; the states add and remove them, so a passing run proves that every
@@ -76,13 +81,16 @@ fn item_removed(n: u64) {
 }
 
 /// The users the gRPC app serves; the gRPC pact's states change them.
+#[cfg(feature = "plugins")]
 static GRPC_STORE: LazyLock<UserStore> = LazyLock::new(UserStore::default);
 
+#[cfg(feature = "plugins")]
 #[pact_runtime::provider_state("user {id} exists", provider = "BenchGrpcProvider")]
 fn grpc_user_exists(id: u64) {
     grpc_provider::user_exists(&GRPC_STORE, id);
 }
 
+#[cfg(feature = "plugins")]
 #[pact_runtime::provider_state("user {id} doesn't exist", provider = "BenchGrpcProvider")]
 fn grpc_user_does_not_exist(id: u64) {
     grpc_provider::user_does_not_exist(&GRPC_STORE, id);
@@ -174,6 +182,7 @@ fn write_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
 /// (`a request for user 42` given `user 42 exists`, `a request for user 7` given `user 7
 /// doesn't exist`) in turn, each copy with a description of its own, and the example's plugin
 /// metadata (the protobuf descriptors).
+#[cfg(feature = "plugins")]
 fn write_grpc_pact(dir: &Path, name: &str, count: usize) -> PathBuf {
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/grpc-provider/pacts/UserWebApp-UserService.json");
@@ -232,8 +241,11 @@ struct Setup {
 /// How our engine reaches the state functions.
 #[derive(Clone, Copy, PartialEq)]
 enum States {
-    /// In-process, as a `#[pact_provider_test]` run calls them.
+    /// In-process on the run's own thread, as a `#[pact_provider_test]` run calls them
+    /// (`Engine::verify_supervised`).
     InProcess,
+    /// In-process, each call handed to a thread of its own (`Engine::verify`).
+    HandedOff,
     /// Through the state endpoint, as any Pact verifier would.
     Endpoint,
 }
@@ -242,7 +254,7 @@ enum States {
 /// build and load, and the time of `Engine::verify`, the loop that replaces pact_verifier's.
 async fn run_ours(setup: &Setup, pact: &Path, count: usize, states: States) -> (Duration, Duration) {
     let started = Instant::now();
-    let functions = (states == States::InProcess).then(|| {
+    let functions = (states != States::Endpoint).then(|| {
         ProviderFunctions::new(StateRegistry::for_provider(PROVIDER), MessageRegistry::for_provider(PROVIDER), TIMEOUT)
     });
     let engine = Engine::new(EngineConfig {
@@ -255,7 +267,12 @@ async fn run_ours(setup: &Setup, pact: &Path, count: usize, states: States) -> (
         load_pacts(&[PactSource::File(pact.to_path_buf())], Some(PROVIDER), engine.client()).await.expect("pact loads");
     let loaded = started.elapsed();
     let started = Instant::now();
-    let report = engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await;
+    let report = match states {
+        States::InProcess => {
+            engine.verify_supervised(PROVIDER, Arc::new(pacts), &Default::default(), Default::default(), None).await
+        }
+        _ => engine.verify(PROVIDER, &pacts, &Default::default(), Default::default()).await,
+    };
     let verified = started.elapsed();
     assert_eq!(report.results.len(), count, "our engine verified the wrong number of interactions");
     assert!(report.is_success(), "our engine failed, so its timing means nothing:\n{}", report.failure_summary());
@@ -276,6 +293,7 @@ async fn run_whole(pact: &Path, count: usize) -> Duration {
 
 /// Ours, gRPC: the whole `verify_provider` run (load, boot the tonic router, start the protobuf
 /// plugin, verify with the states in-process, shut the plugin down, report).
+#[cfg(feature = "plugins")]
 async fn run_grpc_ours(pact: &Path, count: usize) -> Duration {
     let settings =
         pact_runtime::Settings::builder().pacts(pact).provider(GRPC_PROVIDER).build().expect("valid settings");
@@ -297,6 +315,7 @@ async fn run_grpc_ours(pact: &Path, count: usize) -> Duration {
 /// every plugin down) with the `grpc` transport on the same tonic app, served before the clock
 /// starts, and the states POSTed to a `StateServer`. The gRPC states have no teardown, so none is
 /// POSTed.
+#[cfg(feature = "plugins")]
 async fn run_grpc_pact_verifier(pact: &Path, count: usize) -> Duration {
     let endpoint = pact_runtime::StateServer::start(GRPC_PROVIDER).await.expect("the gRPC state endpoint starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gRPC app binds");
@@ -570,6 +589,7 @@ fn interaction_count() -> usize {
 }
 
 /// The gRPC pact's interactions: copies of the example's two, in turn.
+#[cfg(feature = "plugins")]
 fn grpc_interaction_count() -> usize {
     count_from_env("BENCH_GRPC_INTERACTIONS", 100)
 }
@@ -584,12 +604,19 @@ async fn bench() {
     let warm_up_count = WARM_UP_INTERACTIONS.min(count);
     let warm_up = write_pact(&dir, "warm-up.json", warm_up_count);
     let pact = write_pact(&dir, "bench.json", count);
-    let grpc_count = grpc_interaction_count();
-    assert!(grpc_count > 0, "BENCH_GRPC_INTERACTIONS must be at least 1");
-    let grpc_warm_up_count = 2.min(grpc_count);
-    let grpc_warm_up = write_grpc_pact(&dir, "grpc-warm-up.json", grpc_warm_up_count);
-    let grpc_pact = write_grpc_pact(&dir, "grpc.json", grpc_count);
-    pact_test_plugins::protobuf_plugin().expect("the protobuf plugin builds and installs");
+    #[cfg(feature = "plugins")]
+    let (grpc_count, grpc_warm_up_count, grpc_warm_up, grpc_pact) = {
+        let grpc_count = grpc_interaction_count();
+        assert!(grpc_count > 0, "BENCH_GRPC_INTERACTIONS must be at least 1");
+        let grpc_warm_up_count = 2.min(grpc_count);
+        let grpc_warm_up = write_grpc_pact(&dir, "grpc-warm-up.json", grpc_warm_up_count);
+        let grpc_pact = write_grpc_pact(&dir, "grpc.json", grpc_count);
+        pact_test_plugins::protobuf_plugin().expect("the protobuf plugin builds and installs");
+        (grpc_count, grpc_warm_up_count, grpc_warm_up, grpc_pact)
+    };
+    // Without the plugins feature there is no gRPC row; its fields are NaN.
+    #[cfg(not(feature = "plugins"))]
+    let grpc_count = 0;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("app binds");
     let app_port = listener.local_addr().expect("app address").port();
@@ -604,17 +631,19 @@ async fn bench() {
 
     if let Ok(which) = std::env::var("BENCH_PROFILE") {
         // One way of verifying, over and over, for a profiler to watch.
-        let loop_count = if which == "grpc" { grpc_count } else { count };
+        let loop_count = if which == "grpc" { grpc_count.max(1) } else { count };
         for _ in 0..ROUNDS * 4 {
             let started = Instant::now();
             match which.as_str() {
                 "ours" => drop(run_ours(&setup, &pact, count, States::InProcess).await),
                 "endpoint" => drop(run_ours(&setup, &pact, count, States::Endpoint).await),
+                "handoff" => drop(run_ours(&setup, &pact, count, States::HandedOff).await),
                 "raw" => drop(run_raw(&setup, count).await),
                 "direct" => drop(run_direct(&setup, count).await),
                 "whole" => drop(run_whole(&pact, count).await),
+                #[cfg(feature = "plugins")]
                 "grpc" => drop(run_grpc_ours(&grpc_pact, grpc_count).await),
-                other => panic!("BENCH_PROFILE={other}: use ours, endpoint, whole, raw, direct or grpc"),
+                other => panic!("BENCH_PROFILE={other}: use ours, handoff, endpoint, whole, raw, direct or grpc"),
             }
             println!("{which}: {:.4} ms/interaction", started.elapsed().as_secs_f64() * 1000.0 / loop_count as f64);
         }
@@ -630,12 +659,14 @@ async fn bench() {
     // Ours and raw are cheap, so they run several interleaved rounds; pact_verifier runs once.
     let (mut ours, mut ours_loading, mut whole) = (Rounds::default(), Rounds::default(), Rounds::default());
     let (mut endpoint_rounds, mut raw, mut direct) = (Rounds::default(), Rounds::default(), Rounds::default());
+    let mut handed_off = Rounds::default();
     for _ in 0..ROUNDS {
         let (loading, verifying) = run_ours(&setup, &pact, count, States::InProcess).await;
         ours.push(verifying, count);
         ours_loading.push(loading + verifying, count);
         whole.push(run_whole(&pact, count).await, count);
         endpoint_rounds.push(run_ours(&setup, &pact, count, States::Endpoint).await.1, count);
+        handed_off.push(run_ours(&setup, &pact, count, States::HandedOff).await.1, count);
         raw.push(run_raw(&setup, count).await, count);
         direct.push(run_direct(&setup, count).await, count);
     }
@@ -652,13 +683,19 @@ async fn bench() {
     // gRPC through the protobuf plugin: whole runs, ours then pact_verifier, never at once
     // (pact_verifier shuts every plugin of the process down when its run ends). Each run starts
     // the plugin; the warm-up runs are the example's two interactions.
-    run_grpc_ours(&grpc_warm_up, grpc_warm_up_count).await;
-    run_grpc_pact_verifier(&grpc_warm_up, grpc_warm_up_count).await;
-    let (mut grpc_ours, mut grpc_theirs) = (Rounds::default(), Rounds::default());
-    for _ in 0..GRPC_ROUNDS {
-        grpc_ours.push(run_grpc_ours(&grpc_pact, grpc_count).await, grpc_count);
-        grpc_theirs.push(run_grpc_pact_verifier(&grpc_pact, grpc_count).await, grpc_count);
-    }
+    #[cfg(feature = "plugins")]
+    let (grpc_ms, grpc_theirs_ms, grpc_spreads) = {
+        run_grpc_ours(&grpc_warm_up, grpc_warm_up_count).await;
+        run_grpc_pact_verifier(&grpc_warm_up, grpc_warm_up_count).await;
+        let (mut grpc_ours, mut grpc_theirs) = (Rounds::default(), Rounds::default());
+        for _ in 0..GRPC_ROUNDS {
+            grpc_ours.push(run_grpc_ours(&grpc_pact, grpc_count).await, grpc_count);
+            grpc_theirs.push(run_grpc_pact_verifier(&grpc_pact, grpc_count).await, grpc_count);
+        }
+        (grpc_ours.median(), grpc_theirs.median(), [grpc_ours.spread(), grpc_theirs.spread()])
+    };
+    #[cfg(not(feature = "plugins"))]
+    let (grpc_ms, grpc_theirs_ms) = (f64::NAN, f64::NAN);
     let _ = std::fs::remove_dir_all(&dir);
     let rss_mb = measure_child_rss(RSS_INTERACTIONS);
 
@@ -670,7 +707,8 @@ async fn bench() {
     println!();
     println!("{:<58} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
     for (name, rounds) in [
-        ("ours: Engine::verify, states in-process", &ours),
+        ("ours: Engine::verify_supervised, states in-process", &ours),
+        ("ours: Engine::verify, each state call handed to a thread", &handed_off),
         ("ours incl. Engine::new + load_pacts", &ours_loading),
         ("ours: whole verify_provider run", &whole),
         ("ours: Engine::verify, states through the endpoint", &endpoint_rounds),
@@ -690,25 +728,29 @@ async fn bench() {
     let run_overhead_direct = run_ms / direct_ms;
     let (large_ours_ms, large_theirs_ms) = (large_ours.median(), large_theirs.median());
     let large_speedup = large_theirs_ms / large_ours_ms;
-    let (grpc_ms, grpc_theirs_ms) = (grpc_ours.median(), grpc_theirs.median());
     let grpc_speedup = grpc_theirs_ms / grpc_ms;
     println!();
     println!("{LARGE_INTERACTIONS} interactions with ~1 MB JSON bodies (1 round each):");
     println!("{:<58} {:>14.4}", "ours: Engine::verify", large_ours_ms);
     println!("{:<58} {:>14.4}", "pact_verifier::verify_provider_async", large_theirs_ms);
     println!();
-    println!(
-        "{grpc_count} gRPC interactions through the protobuf plugin, whole runs incl. plugin start-up \
-         (medians of {GRPC_ROUNDS} interleaved rounds):"
-    );
-    println!("{:<58} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
-    for (name, rounds) in [
-        ("ours: whole verify_provider run, states in-process", &grpc_ours),
-        ("pact_verifier::verify_provider_async, through the endpoint", &grpc_theirs),
-    ] {
-        println!("{:<58} {:>14.4} {:>18} {:>8.2}x", name, rounds.median(), rounds.spread(), rounds.median() / grpc_ms);
+    #[cfg(feature = "plugins")]
+    {
+        println!(
+            "{grpc_count} gRPC interactions through the protobuf plugin, whole runs incl. plugin start-up \
+             (medians of {GRPC_ROUNDS} interleaved rounds):"
+        );
+        println!("{:<58} {:>14} {:>18} {:>9}", "verifier", "ms/interaction", "rounds min .. max", "vs ours");
+        for (name, median, spread) in [
+            ("ours: whole verify_provider run, states in-process", grpc_ms, &grpc_spreads[0]),
+            ("pact_verifier::verify_provider_async, through the endpoint", grpc_theirs_ms, &grpc_spreads[1]),
+        ] {
+            println!("{:<58} {:>14.4} {:>18} {:>8.2}x", name, median, spread, median / grpc_ms);
+        }
+        println!();
     }
-    println!();
+    #[cfg(not(feature = "plugins"))]
+    println!("no gRPC row: built without the plugins feature (as an HTTP-only provider crate builds pact-runtime)\n");
     println!("speedup vs pact_verifier: {speedup:.2}x (target >= 25x)");
     println!("  the same, our engine through the state endpoint: {endpoint_speedup:.2}x");
     println!("overhead vs the raw loop through the endpoint: {overhead:.2}x");

@@ -53,15 +53,21 @@ fn user_exists(id: u64) {
     let _ = id;
 }
 
-/// Requests the app received, by path.
-static MISSING_APP_REQUESTS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+/// Requests an app received, by path: each run that counts them has its own, since the
+/// generated tests below run the same app at the same time.
+type Seen = Arc<std::sync::Mutex<Vec<String>>>;
 
-fn requests_to(path: &str) -> usize {
-    MISSING_APP_REQUESTS.lock().unwrap().iter().filter(|seen| *seen == path).count()
+fn requests_to(seen: &Seen, path: &str) -> usize {
+    seen.lock().unwrap().iter().filter(|request| *request == path).count()
 }
 
 /// Answers every interaction of the pact as it expects, whether its state was set up or not.
 fn missing_state_app() -> Router {
+    missing_state_app_seen(Seen::default())
+}
+
+/// [`missing_state_app`], noting the path of each request in `seen`.
+fn missing_state_app_seen(seen: Seen) -> Router {
     Router::new()
         .route(
             "/users/{id}",
@@ -70,9 +76,9 @@ fn missing_state_app() -> Router {
         .route("/basket", get(|| async { Json(json!({ "items": 3 })) }))
         .route("/checkout", post(|| async { Json(json!({ "paid": true })) }))
         .route("/health", get(|| async { StatusCode::OK }))
-        .layer(axum::middleware::map_request(|request: axum::extract::Request| async move {
-            MISSING_APP_REQUESTS.lock().unwrap().push(request.uri().path().to_string());
-            request
+        .layer(axum::middleware::map_request(move |request: axum::extract::Request| {
+            seen.lock().unwrap().push(request.uri().path().to_string());
+            async move { request }
         }))
 }
 
@@ -91,13 +97,15 @@ const USER_42_STUB: &str = "add this function and fill it in:
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
     let _serial = MISSING_SERIAL.lock().await;
-    MISSING_APP_REQUESTS.lock().unwrap().clear();
+    let seen = Seen::default();
+    let app_seen = seen.clone();
     let settings = Settings::builder()
         .pacts(pact("StatesConsumer-MissingStateService.json"))
         .provider("MissingStateService")
         .build()
         .unwrap();
-    let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
+    let app = move || async move { missing_state_app_seen(app_seen) };
+    let report = verify_within(Duration::from_secs(10), &settings, app).await.unwrap();
     println!("{report}");
 
     let outcomes: Vec<(&str, bool)> = report.results.iter().map(|r| (r.description.as_str(), r.passed())).collect();
@@ -126,7 +134,10 @@ async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
         ],
     );
     // Nothing was set up, so nothing was sent for the failing interactions.
-    assert_eq!((requests_to("/users/42"), requests_to("/basket"), requests_to("/checkout")), (0, 0, 0));
+    assert_eq!(
+        (requests_to(&seen, "/users/42"), requests_to(&seen, "/basket"), requests_to(&seen, "/checkout")),
+        (0, 0, 0)
+    );
 
     // The end of the run lists every missing state once, with every interaction that needs it.
     assert_eq!(report.missing_states.len(), 2);
@@ -151,19 +162,24 @@ async fn a_missing_state_fails_its_interaction_with_suggestions_and_a_stub() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_states_warn_sends_the_request_and_lists_the_states() {
     let _serial = MISSING_SERIAL.lock().await;
-    MISSING_APP_REQUESTS.lock().unwrap().clear();
+    let seen = Seen::default();
+    let app_seen = seen.clone();
     let settings = Settings::builder()
         .pacts(pact("StatesConsumer-MissingStateService.json"))
         .provider("MissingStateService")
         .missing_states(MissingStates::Warn)
         .build()
         .unwrap();
-    let report = verify_within(Duration::from_secs(10), &settings, || async { missing_state_app() }).await.unwrap();
+    let app = move || async move { missing_state_app_seen(app_seen) };
+    let report = verify_within(Duration::from_secs(10), &settings, app).await.unwrap();
     let text = report.to_string();
     println!("{text}");
 
     assert!(report.is_success(), "{}", report.failure_summary());
-    assert_eq!((requests_to("/users/42"), requests_to("/basket"), requests_to("/checkout")), (1, 1, 1));
+    assert_eq!(
+        (requests_to(&seen, "/users/42"), requests_to(&seen, "/basket"), requests_to(&seen, "/checkout")),
+        (1, 1, 1)
+    );
     let warning = &report.results[0].warnings[0];
     assert!(
         warning.starts_with(
@@ -326,6 +342,99 @@ async fn blocking_state_functions_and_hooks_time_out_without_stalling_the_run() 
         "request_filter `block_one_request` failed: timed out after 300ms (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS, bounds request filters too)"
     );
     assert_eq!(messages[3], "", "the run goes on after the blocked functions");
+}
+
+// ---- a function that blocks forever in a long run ----
+
+/// Whether a `ForeverService` state function runs now: two at once would be a bug.
+static FOREVER_IN_FUNCTION: AtomicBool = AtomicBool::new(false);
+static FOREVER_OVERLAPS: AtomicUsize = AtomicUsize::new(0);
+/// The items set up and not yet torn down, which the app serves.
+static FOREVER_ITEMS: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
+/// Item 500's setup never returns: a synchronous function blocked on something that never comes.
+#[provider_state("item {n} exists", provider = "ForeverService")]
+fn forever_item(n: u64) {
+    if n == 500 {
+        loop {
+            std::thread::park();
+        }
+    }
+    if FOREVER_IN_FUNCTION.swap(true, Ordering::SeqCst) {
+        FOREVER_OVERLAPS.fetch_add(1, Ordering::SeqCst);
+    }
+    FOREVER_ITEMS.lock().unwrap().push(n);
+    FOREVER_IN_FUNCTION.store(false, Ordering::SeqCst);
+}
+
+#[provider_state("item {n} exists", provider = "ForeverService", teardown)]
+fn forever_item_gone(n: u64) {
+    if FOREVER_IN_FUNCTION.swap(true, Ordering::SeqCst) {
+        FOREVER_OVERLAPS.fetch_add(1, Ordering::SeqCst);
+    }
+    FOREVER_ITEMS.lock().unwrap().retain(|item| *item != n);
+    FOREVER_IN_FUNCTION.store(false, Ordering::SeqCst);
+}
+
+/// Issue 21: state functions run on the run's own thread, and one that blocks forever in the
+/// middle of a 1,000-interaction run fails exactly its interaction at `state_timeout`; the run
+/// carries on and ends, every other interaction passing with its state set up. On the test's
+/// single-threaded runtime, as `#[tokio::test]` gives. Bound: 60 s for the run (a debug build on
+/// a loaded machine), and the blocked interaction within 2 s.
+#[tokio::test]
+async fn a_function_blocking_forever_in_a_long_run_fails_only_its_interaction() {
+    let interactions: Vec<serde_json::Value> = (0..1000)
+        .map(|n| {
+            json!({
+                "description": format!("a request for item {n}"),
+                "providerStates": [{ "name": format!("item {n} exists") }],
+                "request": { "method": "GET", "path": format!("/items/{n}") },
+                "response": { "status": 200 }
+            })
+        })
+        .collect();
+    let file = pact_tests::write_pact(
+        "ForeverConsumer-ForeverService.json",
+        &pact_tests::things::pact("ForeverConsumer", "ForeverService", interactions),
+    );
+    let app = || async {
+        Router::new().route(
+            "/items/{n}",
+            get(|axum::extract::Path(n): axum::extract::Path<u64>| async move {
+                if FOREVER_ITEMS.lock().unwrap().contains(&n) {
+                    StatusCode::OK
+                } else {
+                    StatusCode::NOT_FOUND
+                }
+            }),
+        )
+    };
+    let settings = Settings::builder()
+        .pacts(&file)
+        .provider("ForeverService")
+        .state_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let report = verify_within(Duration::from_secs(60), &settings, app).await.unwrap();
+
+    assert_eq!(report.results.len(), 1000, "every interaction has a result");
+    let failed: Vec<(usize, String)> = report
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, result)| !result.passed())
+        .map(|(position, result)| (position, result.failures.iter().map(ToString::to_string).collect()))
+        .collect();
+    assert_eq!(failed.len(), 1, "exactly the blocked interaction fails: {failed:?}");
+    assert_eq!(failed[0].0, 500, "{failed:?}");
+    assert_contains(&failed[0].1, &["setup of state `item 500 exists` timed out after 300ms in `forever_item`"]);
+    let blocked = &report.results[500];
+    assert_eq!(blocked.index, 500);
+    assert_eq!(blocked.description, "a request for item 500");
+    assert!(blocked.duration < Duration::from_secs(2), "the blocked interaction took {:?}", blocked.duration);
+    assert!(report.results.iter().enumerate().all(|(position, result)| result.index == position), "in pact order");
+    assert_eq!(FOREVER_OVERLAPS.load(Ordering::SeqCst), 0, "no two state functions ran at once");
+    assert!(FOREVER_ITEMS.lock().unwrap().is_empty(), "every state set up was torn down");
 }
 
 // ---- overlapping registrations ----

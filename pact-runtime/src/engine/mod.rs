@@ -60,6 +60,7 @@ use crate::report::{
 use crate::states::protocol::StateChange;
 use crate::states::MissingStates;
 use crate::states::{StateAction, StateRegistry};
+use crate::util::watch::Watch;
 
 /// How the engine reaches the provider and its state endpoint.
 #[derive(Debug, Clone)]
@@ -151,6 +152,147 @@ impl std::fmt::Debug for RunChecks<'_> {
     }
 }
 
+/// [`RunChecks`] owned, for [`Engine::verify_supervised`]: its runner threads hold them. The
+/// default checks nothing.
+#[derive(Default, Clone)]
+pub struct SupervisedChecks {
+    /// As [`RunChecks::registry`].
+    pub registry: Option<StateRegistry>,
+    /// As [`RunChecks::missing_states`].
+    pub missing_states: MissingStates,
+    /// As [`RunChecks::app_exit`].
+    pub app_exit: Option<Arc<dyn Fn() -> Option<String> + Send + Sync>>,
+    /// As [`RunChecks::serial`], held for the whole run.
+    pub serial: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// As [`RunChecks::hooks`].
+    pub hooks: Option<Hooks>,
+    /// As [`RunChecks::messages`].
+    pub messages: Option<MessageRegistry>,
+}
+
+impl std::fmt::Debug for SupervisedChecks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupervisedChecks")
+            .field("registry", &self.registry.is_some())
+            .field("missing_states", &self.missing_states)
+            .field("app_exit", &self.app_exit.is_some())
+            .field("serial", &self.serial.is_some())
+            .field("hooks", &self.hooks)
+            .field("messages", &self.messages.is_some())
+            .finish()
+    }
+}
+
+/// How often the supervisor of a run looks at its runner, and how long past its bound a
+/// function may still return before its runner is abandoned (an async function is cut off at
+/// its bound on the runner itself).
+const SUPERVISOR_TICK: Duration = Duration::from_millis(20);
+
+/// A supervised run, shared by its supervisor and its runner threads.
+struct SupervisedRun {
+    engine: Engine,
+    provider: String,
+    pacts: Arc<Vec<LoadedPact>>,
+    /// The interactions to verify, in order.
+    plan: Plan,
+    checks: SupervisedChecks,
+    /// The results so far, in plan order: the result of step `n` is the `n`th (until
+    /// `fail_fast` stops the run, after which steps are skipped instead).
+    results: std::sync::Mutex<Vec<InteractionResult>>,
+    /// The missing states so far, as the last interaction verified left them.
+    missing: std::sync::Mutex<Vec<MissingState>>,
+    /// The steps `fail_fast` skipped.
+    skipped: std::sync::Mutex<Vec<SkippedInteraction>>,
+}
+
+impl SupervisedRun {
+    /// Verifies the selected interactions from `from` on, on this thread.
+    async fn verify_from(&self, from: usize, watch: &Watch) {
+        let mut missing = lock(&self.missing).clone();
+        let app_exit = self.checks.app_exit.clone();
+        let mut probe = move || app_exit.as_ref().and_then(|probe| probe());
+        let mut checks = RunChecks {
+            registry: self.checks.registry.as_ref(),
+            missing_states: self.checks.missing_states,
+            app_exit: self.checks.app_exit.is_some().then_some(&mut probe as AppProbe<'_>),
+            serial: None,
+            hooks: self.checks.hooks.as_ref(),
+            messages: self.checks.messages.as_ref(),
+            progress: None,
+        };
+        for (position, planned) in self.plan.steps.iter().enumerate().skip(from) {
+            let loaded = &self.pacts[planned.pact];
+            let index = planned.interaction;
+            let interaction = loaded.interactions()[index].as_ref();
+            // An earlier step's result is at its position: no step before this one was skipped.
+            let original = planned.same_as.and_then(|earlier| lock(&self.results).get(earlier).cloned());
+            let result = match original {
+                Some(original) => self.engine.shared_result(&self.provider, loaded, index, interaction, &original),
+                None => {
+                    watch.begin(position);
+                    let result = self
+                        .engine
+                        .verify_interaction(&self.provider, loaded, index, interaction, &mut checks, &mut missing)
+                        .await;
+                    if !missing.is_empty() {
+                        lock(&self.missing).clone_from(&missing);
+                    }
+                    result
+                }
+            };
+            let stops = self.plan.fail_fast && result.fails_run();
+            lock(&self.results).push(result);
+            if stops {
+                self.skip_from(position + 1);
+                return;
+            }
+        }
+    }
+
+    /// Reports the steps from `from` on as skipped by `fail_fast`.
+    fn skip_from(&self, from: usize) {
+        let mut skipped = lock(&self.skipped);
+        for planned in &self.plan.steps[from..] {
+            let loaded = &self.pacts[planned.pact];
+            let interaction = loaded.interactions()[planned.interaction].as_ref();
+            skipped.push(self.engine.skipped(&self.provider, loaded, planned.interaction, interaction));
+        }
+    }
+
+    /// Starts a runner thread verifying from `from` on; answers its watch and what tells that it
+    /// finished.
+    fn start_runner(
+        run: &Arc<SupervisedRun>,
+        from: usize,
+    ) -> std::io::Result<(Arc<Watch>, tokio::sync::oneshot::Receiver<()>)> {
+        let watch = Arc::new(Watch::default());
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let (run, runner_watch, runtime) = (run.clone(), watch.clone(), tokio::runtime::Handle::current());
+        std::thread::Builder::new().name("pact-verification".to_string()).spawn(move || {
+            crate::util::watch::become_runner(runner_watch.clone());
+            // `Handle::block_on`: the run's runtime drives the client's connections and timers.
+            let completed = runtime.block_on(async {
+                tokio::select! {
+                    biased;
+                    () = runner_watch.abandoned() => false,
+                    () = run.verify_from(from, &runner_watch) => true,
+                }
+            });
+            // Before the supervisor hears of it: the run's engine (and its hold on the plugins)
+            // goes when the run ends, not some time after.
+            drop(run);
+            if completed {
+                let _ = done.send(());
+            }
+        })?;
+        Ok((watch, finished))
+    }
+}
+
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// An engine configuration that cannot work, such as a base URL that is not a URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EngineError(pub String);
@@ -191,6 +333,18 @@ fn mismatch_failure(mismatch: &Mismatch) -> Failure {
         expected,
         actual,
     }
+}
+
+/// Whether `generate_request` could change `request`: it has generators (provider-state
+/// expressions are `ProviderState` generators), or matching rules that carry some
+/// (`arrayContains` variants).
+fn has_generators(request: &pact_models::v4::http_parts::HttpRequest) -> bool {
+    request.generators.categories.values().any(|generators| !generators.is_empty())
+        || request
+            .matching_rules
+            .rules
+            .values()
+            .any(|category| category.rules.values().any(|list| list.rules.iter().any(|rule| rule.has_generators())))
 }
 
 /// A body as text for reports: UTF-8 as is, anything else as its size.
@@ -244,7 +398,7 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
 /// assert!(report.is_success(), "{}", report.failure_summary());
 /// # Ok(()) }
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
     /// Where requests go: the scheme, host, port and path of the provider base URL.
@@ -257,7 +411,7 @@ pub struct Engine {
     functions: Option<ProviderFunctions>,
     /// Where plugin transports reach the provider, and the plugins this engine holds.
     #[cfg(feature = "plugins")]
-    plugins: plugins::PluginTarget,
+    plugins: Arc<plugins::PluginTarget>,
 }
 
 impl Engine {
@@ -297,12 +451,12 @@ impl Engine {
             message_url: config.message_url,
             functions: config.functions,
             #[cfg(feature = "plugins")]
-            plugins: plugins::PluginTarget::new(
+            plugins: Arc::new(plugins::PluginTarget::new(
                 &host,
                 base.port_or_known_default(),
                 config.transport_ports,
                 config.request_timeout,
-            ),
+            )),
         })
     }
 
@@ -398,6 +552,7 @@ impl Engine {
             failures: original.failures.clone(),
             warnings: original.warnings.clone(),
             body_diff: original.body_diff.clone(),
+            exchange: original.exchange.clone(),
             duration: original.duration,
             shared_from: Some(original.pact_source.clone()),
             ..self.result(provider, loaded, interaction, Instant::now())
@@ -420,6 +575,128 @@ impl Engine {
             interaction_key: crate::pacts::interaction_key(interaction),
             index,
             pact_source: loaded.source.clone(),
+        }
+    }
+
+    /// [`Engine::verify`], with the provider's state, hook and message functions called on the
+    /// run's own thread instead of being handed to another thread each: this future supervises a
+    /// runner thread that verifies the interactions. A function that overruns its bound on the
+    /// runner fails its interaction; when it blocks the runner (a synchronous `fn` that never
+    /// returns), the supervisor fails that interaction, leaves the runner, and carries the run on
+    /// from the next interaction on a fresh runner thread. A function left behind runs on until it
+    /// returns, and its runner thread then ends without going on.
+    ///
+    /// `checks.serial` is held for the whole run; `progress` hears about results every
+    /// [`SUPERVISOR_TICK`]. An abandoned interaction's states are not torn down, and its
+    /// `#[after_each]` hooks do not run.
+    pub async fn verify_supervised(
+        &self,
+        provider: &str,
+        pacts: Arc<Vec<LoadedPact>>,
+        filter: &InteractionFilter,
+        checks: SupervisedChecks,
+        progress: Option<&mut Progress>,
+    ) -> VerificationReport {
+        let plan = Plan::selected_by(&pacts, |_, consumer, interaction| filter.selects(consumer, interaction));
+        self.verify_plan_supervised(provider, pacts, plan, checks, progress).await
+    }
+
+    /// [`Engine::verify_plan`] on supervised runner threads, as [`Engine::verify_supervised`].
+    pub(crate) async fn verify_plan_supervised(
+        &self,
+        provider: &str,
+        pacts: Arc<Vec<LoadedPact>>,
+        plan: Plan,
+        checks: SupervisedChecks,
+        mut progress: Option<&mut Progress>,
+    ) -> VerificationReport {
+        let started = Instant::now();
+        if let Some(progress) = progress.as_deref_mut() {
+            progress.start(plan.steps.len());
+        }
+        let _serial = match &checks.serial {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let run = Arc::new(SupervisedRun {
+            engine: self.clone(),
+            provider: provider.to_string(),
+            pacts,
+            plan,
+            checks,
+            results: std::sync::Mutex::new(Vec::new()),
+            missing: std::sync::Mutex::new(Vec::new()),
+            skipped: std::sync::Mutex::new(Vec::new()),
+        });
+        let mut errors = Vec::new();
+        let mut reported = 0;
+        let mut runner = SupervisedRun::start_runner(&run, 0);
+        loop {
+            let (watch, finished) = match &mut runner {
+                Ok(runner) => (&runner.0, &mut runner.1),
+                Err(error) => {
+                    // No thread to run on: verify the rest here, each function handed off.
+                    let error = std::mem::replace(error, std::io::Error::other(""));
+                    let from = lock(&run.results).len();
+                    let note = format!("cannot start a thread for the run ({error}): it went on without one");
+                    run.verify_from(from, &Watch::default()).await;
+                    errors.push(note);
+                    break;
+                }
+            };
+            let ended = tokio::select! {
+                ended = finished => Some(ended.is_ok()),
+                () = tokio::time::sleep(SUPERVISOR_TICK) => None,
+            };
+            if let Some(progress) = progress.as_deref_mut() {
+                for result in &lock(&run.results)[reported..] {
+                    progress.completed(result);
+                }
+            }
+            reported = lock(&run.results).len();
+            match ended {
+                Some(true) => break,
+                Some(false) => {
+                    errors.push(format!(
+                        "the run's thread ended before its end, after {reported} of {} interactions",
+                        run.plan.steps.len()
+                    ));
+                    break;
+                }
+                None => {}
+            }
+            if let Some(overdue) = watch.abandon_if_overdue(SUPERVISOR_TICK) {
+                let planned = run.plan.steps[overdue.position];
+                let loaded = &run.pacts[planned.pact];
+                let interaction = loaded.interactions()[planned.interaction].as_ref();
+                let mut result = self.result(provider, loaded, interaction, overdue.started);
+                result.index = planned.interaction;
+                result.failures.push(overdue.failure);
+                let stops = run.plan.fail_fast && result.fails_run();
+                lock(&run.results).push(result);
+                if stops {
+                    run.skip_from(overdue.position + 1);
+                    break;
+                }
+                runner = SupervisedRun::start_runner(&run, overdue.position + 1);
+            }
+        }
+        if let Some(progress) = progress {
+            for result in &lock(&run.results)[reported..] {
+                progress.completed(result);
+            }
+        }
+        let results = std::mem::take(&mut *lock(&run.results));
+        let missing_states = lock(&run.missing).clone();
+        let skipped = std::mem::take(&mut *lock(&run.skipped));
+        VerificationReport {
+            provider: provider.to_string(),
+            results,
+            missing_states,
+            errors,
+            skipped,
+            duration: started.elapsed(),
+            ..VerificationReport::default()
         }
     }
 
@@ -684,11 +961,14 @@ impl Engine {
                 ),
             }];
         };
-        let generator_context: HashMap<&str, Value> =
-            context.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
-        let request =
-            pact_matching::generate_request(&http.request, &GeneratorTestMode::Provider, &generator_context).await;
-        let mut request = request;
+        let mut request = if has_generators(&http.request) {
+            let generator_context: HashMap<&str, Value> =
+                context.iter().map(|(key, value)| (key.as_str(), value.clone())).collect();
+            pact_matching::generate_request(&http.request, &GeneratorTestMode::Provider, &generator_context).await
+        } else {
+            // What `generate_request` answers for a request it has nothing to generate in.
+            http.request.clone()
+        };
         for (name, value) in &self.custom_headers {
             let headers = request.headers.get_or_insert_with(HashMap::new);
             headers.retain(|key, _| !key.eq_ignore_ascii_case(name));

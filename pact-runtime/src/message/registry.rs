@@ -11,6 +11,7 @@ use serde_json::Value;
 use pact_syntax::pattern::StatePattern;
 
 use super::{FromMessageRequest, Message, MessageError, MessageRequest};
+use crate::report::Failure;
 use crate::states::arguments::FromStatePlaceholder;
 use crate::states::SourceLocation;
 use crate::util::suggest::{alike, content_words, edit_distance, function_name, normalise, write_help};
@@ -266,9 +267,18 @@ impl MessageRegistry {
         let limit = self.max_body_bytes.unwrap_or(crate::util::DEFAULT_MAX_BODY_BYTES);
         let raise = "raise `max_body_bytes` (PACT_MAX_BODY_BYTES) if messages this large are expected";
         // (what the endpoint answers, what a run reports after naming the function)
+        let timed_out = {
+            let description = description.clone();
+            move || Failure::Producer {
+                message: format!("it timed out after {timeout:?} (`state_timeout_ms`, PACT_STATE_TIMEOUT_MS)"),
+                description,
+                function: function.to_string(),
+            }
+        };
         let (endpoint, producer) = match run_bounded(
             (registration.handler)(request),
             timeout.saturating_sub(started.elapsed()),
+            timed_out,
         )
         .await
         {

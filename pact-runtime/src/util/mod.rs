@@ -3,6 +3,7 @@
 
 pub mod redact;
 pub mod suggest;
+pub(crate) mod watch;
 
 /// The default of `max_body_bytes`: 16 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 16 * 1024 * 1024;
@@ -59,7 +60,8 @@ pub enum Bounded<T> {
     NotStarted(String),
 }
 
-/// Runs a user function's future on a thread of its own, within `timeout`.
+/// Runs a user function's future within `timeout`, on a thread of its own (or, on a supervised
+/// run's runner thread, on that thread: see below).
 ///
 /// The macros wrap `fn` and `async fn` alike in a future, so a synchronous function that
 /// blocks (`std::thread::sleep`, a blocking client, a lock) would block a runtime worker and
@@ -67,10 +69,18 @@ pub enum Bounded<T> {
 /// itself. Not `spawn_blocking`: the runtime waits for those when it shuts down, so one that
 /// never returns would hang the test after its report. The threads are reused (see
 /// [`on_worker_thread`]): a new thread per call would cost more than the call.
+///
+/// On the runner thread of a supervised run (see [`watch`]) the function runs on that thread
+/// instead, with no hand-off; if it blocks past `timeout`, the supervisor fails its interaction
+/// with `timed_out` and carries the run on from a fresh thread.
 pub async fn run_bounded<T: Send + 'static>(
     future: impl std::future::Future<Output = T> + Send + 'static,
     timeout: std::time::Duration,
+    timed_out: impl FnOnce() -> crate::report::Failure + Send + 'static,
 ) -> Bounded<T> {
+    if let Some(watch) = watch::current() {
+        return watch::run_inline(&watch, future, timeout, timed_out).await;
+    }
     let runtime = tokio::runtime::Handle::current();
     let (done, outcome) = tokio::sync::oneshot::channel();
     // Dropped when the bound passes (or this future is dropped): the function's future is then
@@ -145,12 +155,17 @@ fn on_worker_thread(job: Job) -> std::io::Result<()> {
 mod tests {
     use super::*;
 
+    /// The failure of a supervised run's interaction; these tests run none.
+    fn unused_failure() -> crate::report::Failure {
+        crate::report::Failure::Unsupported { message: String::new() }
+    }
+
     /// A thread that could not be started was reported as the function having panicked: it is
     /// reported as not run, with the cause.
     #[tokio::test]
     async fn a_thread_that_cannot_start_is_not_a_panic() {
         NO_THREADS_HERE.with(|refuse| refuse.set(true));
-        let outcome = run_bounded(async {}, std::time::Duration::from_secs(5)).await;
+        let outcome = run_bounded(async {}, std::time::Duration::from_secs(5), unused_failure).await;
         NO_THREADS_HERE.with(|refuse| refuse.set(false));
         match outcome {
             Bounded::NotStarted(cause) => assert_eq!(cause, "cannot start a thread to run it: no threads here"),
@@ -180,6 +195,7 @@ mod tests {
                 tokio::time::sleep(std::time::Duration::from_secs(60)).await;
             },
             std::time::Duration::from_millis(50),
+            unused_failure,
         )
         .await;
         assert!(matches!(outcome, Bounded::TimedOut), "{outcome:?}");

@@ -1,0 +1,128 @@
+//! The watchdog of a supervised run (see `Engine::verify_supervised`): the provider's functions
+//! run on the run's own thread, with no hand-off, and the supervisor abandons that thread when
+//! one of them overruns its bound, carrying the run on from a fresh thread.
+//!
+//! A runner thread marks each function call in its [`Watch`] (two uncontended lock operations);
+//! the supervisor looks at the mark every tick. Whoever takes the mark first decides: the runner
+//! when the function returned, the supervisor when it is overdue. An abandoned runner that gets
+//! its function back never goes on (see [`run_inline`]).
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures::FutureExt;
+
+use super::{panic_message, Bounded};
+use crate::report::Failure;
+
+/// What a runner thread is doing, shared with its supervisor.
+#[derive(Default)]
+pub(crate) struct Watch {
+    state: Mutex<WatchState>,
+    /// Told when the runner finds it was abandoned: its thread then ends.
+    abandoned: tokio::sync::Notify,
+}
+
+#[derive(Default)]
+struct WatchState {
+    /// The position in the run of the interaction the runner verifies now, and when it began.
+    at: Option<(usize, Instant)>,
+    /// The function running now: when its bound passes, and the failure it then causes.
+    busy: Option<Busy>,
+    abandoned: bool,
+}
+
+/// The interaction an abandoned runner was verifying, and why it failed.
+pub(crate) struct Overdue {
+    /// Its position in the run.
+    pub(crate) position: usize,
+    /// When the runner began it.
+    pub(crate) started: Instant,
+    pub(crate) failure: Failure,
+}
+
+struct Busy {
+    deadline: Instant,
+    timed_out: Box<dyn FnOnce() -> Failure + Send>,
+}
+
+impl Watch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WatchState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The runner begins the interaction at `position` of its run.
+    pub(crate) fn begin(&self, position: usize) {
+        self.lock().at = Some((position, Instant::now()));
+    }
+
+    /// When the function running now is more than `grace` past its bound, abandons the runner
+    /// and answers its interaction's failure.
+    pub(crate) fn abandon_if_overdue(&self, grace: Duration) -> Option<Overdue> {
+        let mut state = self.lock();
+        if state.busy.as_ref().is_none_or(|busy| Instant::now() < busy.deadline + grace) {
+            return None;
+        }
+        let (position, started) = state.at?;
+        let busy = state.busy.take()?;
+        state.abandoned = true;
+        Some(Overdue { position, started, failure: (busy.timed_out)() })
+    }
+
+    /// Resolves once the runner found that it was abandoned.
+    pub(crate) async fn abandoned(&self) {
+        self.abandoned.notified().await;
+    }
+}
+
+thread_local! {
+    /// The watch of the runner thread this is, if it is one.
+    static RUNNER: std::cell::RefCell<Option<Arc<Watch>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes this thread a runner watched by `watch`: from now on [`super::run_bounded`] runs the
+/// provider's functions on it.
+pub(crate) fn become_runner(watch: Arc<Watch>) {
+    RUNNER.with(|runner| *runner.borrow_mut() = Some(watch));
+}
+
+/// Whether this thread is a runner. A runner is its run's only caller of the provider's
+/// functions (its supervisor holds the provider's lock for the whole run), and one abandoned
+/// with a lock would hold it forever: the functions' own lock is not taken on it.
+pub(crate) fn on_runner() -> bool {
+    RUNNER.with(|runner| runner.borrow().is_some())
+}
+
+/// The watch of this thread, when it is a runner.
+pub(super) fn current() -> Option<Arc<Watch>> {
+    RUNNER.with(|runner| runner.borrow().clone())
+}
+
+/// Runs `future` here, within `timeout`: an async function that overruns is dropped at its
+/// bound, and one that blocks its thread is left to the supervisor, which fails its interaction
+/// with `timed_out` and carries the run on elsewhere. If that happened, this never returns: the
+/// runner's thread ends instead of going on beside its successor.
+pub(super) async fn run_inline<T>(
+    watch: &Watch,
+    future: impl Future<Output = T>,
+    timeout: Duration,
+    timed_out: impl FnOnce() -> Failure + Send + 'static,
+) -> Bounded<T> {
+    watch.lock().busy = Some(Busy { deadline: Instant::now() + timeout, timed_out: Box::new(timed_out) });
+    let outcome = std::panic::AssertUnwindSafe(tokio::time::timeout(timeout, future)).catch_unwind().await;
+    let abandoned = {
+        let mut state = watch.lock();
+        state.busy = None;
+        state.abandoned
+    };
+    if abandoned {
+        watch.abandoned.notify_one();
+        return std::future::pending().await;
+    }
+    match outcome {
+        Ok(Ok(value)) => Bounded::Finished(value),
+        Ok(Err(_)) => Bounded::TimedOut,
+        Err(panic) => Bounded::Panicked(panic_message(panic.as_ref())),
+    }
+}
