@@ -159,7 +159,8 @@ impl Session {
                 )
             },
             self.client.clone(),
-        )?;
+        )?
+        .keeping_exchanges(settings.html_report.is_some());
         Ok(Live {
             engine,
             registry,

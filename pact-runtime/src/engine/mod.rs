@@ -412,6 +412,9 @@ pub struct Engine {
     /// Where plugin transports reach the provider, and the plugins this engine holds.
     #[cfg(feature = "plugins")]
     plugins: Arc<plugins::PluginTarget>,
+    /// Whether each HTTP interaction keeps what it sent and got ([`Exchange`]): only the HTML
+    /// report reads it, so other runs build none of it.
+    keeps_exchanges: bool,
 }
 
 impl Engine {
@@ -419,6 +422,12 @@ impl Engine {
     pub fn new(config: EngineConfig) -> Result<Engine, EngineError> {
         let client = http_client_with(config.request_timeout, config.follow_redirects)?;
         Self::with_client(config, client)
+    }
+
+    /// This engine, keeping each HTTP interaction's request and responses for the HTML report
+    /// when `keep` is set.
+    pub(crate) fn keeping_exchanges(self, keep: bool) -> Engine {
+        Engine { keeps_exchanges: keep, ..self }
     }
 
     /// Builds the engine around an existing client (clones share its connection pool). The
@@ -457,6 +466,7 @@ impl Engine {
                 config.transport_ports,
                 config.request_timeout,
             )),
+            keeps_exchanges: false,
         })
     }
 
@@ -981,23 +991,26 @@ impl Engine {
             },
             None => request,
         };
-        let seen = exchange.insert(Box::new(self.exchange_record(&request, &http.response)));
+        let mut seen =
+            self.keeps_exchanges.then(|| exchange.insert(Box::new(self.exchange_record(&request, &http.response))));
         let actual = match self.send(&request).await {
             Ok(actual) => actual,
             Err(message) => {
                 return vec![Failure::Request { message: format!("{} {}: {message}", request.method, request.path) }]
             }
         };
-        seen.actual_status = Some(actual.status);
-        seen.actual_headers = self.header_list(actual.headers.as_ref());
-        seen.actual_body = Exchange::body(&body_text(&actual.body));
+        if let Some(seen) = seen.as_deref_mut() {
+            seen.actual_status = Some(actual.status);
+            seen.actual_headers = self.header_list(actual.headers.as_ref());
+            seen.actual_body = Exchange::body(&body_text(&actual.body));
+        }
         // Bodies are reference-counted bytes: keeping them for a diff copies nothing.
         let actual_body = actual.body.clone();
         let expected_body = http.response.body.clone();
         let content_type = pact_models::http_parts::HttpPart::content_type(&http.response);
         match match_response(http.response, actual, pact, &interaction.boxed()).await {
             Ok(mismatches) => {
-                if mismatches.is_empty() {
+                if let (true, Some(seen)) = (mismatches.is_empty(), seen) {
                     // The HTML report shows a passing interaction's request and statuses only.
                     seen.actual_headers = Vec::new();
                     (seen.expected_body, seen.actual_body) = (String::new(), String::new());
@@ -1095,8 +1108,6 @@ impl Engine {
         mismatches.iter().map(mismatch_failure).collect()
     }
 
-    /// Sends `request` to the provider and reads its response, the body up to
-    /// `max_body_bytes`; the error says what failed, with its cause.
     /// The request as sent and the response the pact expects, for the HTML report.
     fn exchange_record(
         &self,
@@ -1137,6 +1148,8 @@ impl Engine {
         list
     }
 
+    /// Sends `request` to the provider and reads its response, the body up to
+    /// `max_body_bytes`; the error says what failed, with its cause.
     async fn send(
         &self,
         request: &pact_models::v4::http_parts::HttpRequest,
