@@ -193,8 +193,8 @@ fn install(dir: &Path) -> Result<PathBuf, String> {
     installed_executable(dir).ok_or_else(|| format!("no bin/pact in {}", dir.display()))
 }
 
-/// Removes ANSI colour codes.
-fn plain(text: &[u8]) -> String {
+/// Removes ANSI colour codes from a CLI's output (both Pact CLIs colour theirs).
+pub fn plain(text: &[u8]) -> String {
     let text = String::from_utf8_lossy(text);
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();

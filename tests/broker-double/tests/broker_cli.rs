@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
+use pact_broker_double::pact_cli::plain;
 use pact_broker_double::{BrokerDouble, BrokerOptions};
 use pact_verifier::pact_broker::{fetch_pacts_dynamically_from_broker, publish_verification_results, TestResult};
 use serde_json::{json, Value};
@@ -125,25 +126,6 @@ struct Run {
     success: bool,
     stdout: String,
     stderr: String,
-}
-
-/// Removes ANSI colour codes.
-fn plain(text: &[u8]) -> String {
-    let text = String::from_utf8_lossy(text);
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 async fn pact_broker(cli: &Path, args: &[&str]) -> Run {
