@@ -437,6 +437,50 @@ async fn a_function_blocking_forever_in_a_long_run_fails_only_its_interaction() 
     assert!(FOREVER_ITEMS.lock().unwrap().is_empty(), "every state set up was torn down");
 }
 
+// ---- what a state function spawns ----
+
+/// Told once the run is over; the task the state function spawned then answers on `SPAWNED_ANSWER`.
+static SPAWNED_ASK: tokio::sync::Notify = tokio::sync::Notify::const_new();
+static SPAWNED_ANSWER: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Spawns a task that outlives the function, as a state that starts a stub of a downstream
+/// service would, and waits on a tokio timer.
+#[provider_state("a background task runs", provider = "SpawningService")]
+async fn background_task_runs() {
+    tokio::spawn(async {
+        SPAWNED_ASK.notified().await;
+        SPAWNED_ANSWER.notify_one();
+    });
+    tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+/// The run's thread drives a runtime of its own (for its client), but state functions run in
+/// the test's: a task one spawns keeps running after the run ends, on the test's runtime, and
+/// its timers fire. Bound: 10 s for the run, 2 s for the task's answer.
+#[tokio::test]
+async fn a_task_a_state_function_spawns_outlives_the_run() {
+    let interactions = vec![json!({
+        "description": "a request while the task runs",
+        "providerStates": [{ "name": "a background task runs" }],
+        "request": { "method": "GET", "path": "/" },
+        "response": { "status": 200 }
+    })];
+    let file = pact_tests::write_pact(
+        "SpawningConsumer-SpawningService.json",
+        &pact_tests::things::pact("SpawningConsumer", "SpawningService", interactions),
+    );
+    let app = || async { Router::new().route("/", get(|| async { StatusCode::OK })) };
+    let settings = Settings::builder().pacts(&file).provider("SpawningService").build().unwrap();
+    let report = verify_within(Duration::from_secs(10), &settings, app).await.unwrap();
+    assert!(report.is_success(), "{}", report.failure_summary());
+
+    let answered = SPAWNED_ANSWER.notified();
+    SPAWNED_ASK.notify_one();
+    tokio::time::timeout(Duration::from_secs(2), answered)
+        .await
+        .expect("the task the state function spawned still runs after the run, on the test's runtime");
+}
+
 // ---- overlapping registrations ----
 
 #[provider_state("widget 1 exists", provider = "ConflictService")]

@@ -207,7 +207,7 @@ struct SupervisedRun {
 
 impl SupervisedRun {
     /// Verifies the selected interactions from `from` on, on this thread.
-    async fn verify_from(&self, from: usize, watch: &Watch) {
+    async fn verify_from(&self, engine: &Engine, from: usize, watch: &Watch) {
         let mut missing = lock(&self.missing).clone();
         let app_exit = self.checks.app_exit.clone();
         let mut probe = move || app_exit.as_ref().and_then(|probe| probe());
@@ -230,8 +230,7 @@ impl SupervisedRun {
                 Some(original) => self.engine.shared_result(&self.provider, loaded, index, interaction, &original),
                 None => {
                     watch.begin(position);
-                    let result = self
-                        .engine
+                    let result = engine
                         .verify_interaction(&self.provider, loaded, index, interaction, &mut checks, &mut missing)
                         .await;
                     if !missing.is_empty() {
@@ -265,19 +264,29 @@ impl SupervisedRun {
         run: &Arc<SupervisedRun>,
         from: usize,
     ) -> std::io::Result<(Arc<Watch>, tokio::sync::oneshot::Receiver<()>)> {
-        let watch = Arc::new(Watch::default());
+        let runtime = tokio::runtime::Handle::current();
+        let watch = Arc::new(Watch::apart_from(runtime.clone()));
         let (done, finished) = tokio::sync::oneshot::channel();
-        let (run, runner_watch, runtime) = (run.clone(), watch.clone(), tokio::runtime::Handle::current());
+        let (run, runner_watch) = (run.clone(), watch.clone());
         std::thread::Builder::new().name("pact-verification".to_string()).spawn(move || {
             crate::util::watch::become_runner(runner_watch.clone());
-            // `Handle::block_on`: the run's runtime drives the client's connections and timers.
-            let completed = runtime.block_on(async {
-                tokio::select! {
-                    biased;
-                    () = runner_watch.abandoned() => false,
-                    () = run.verify_from(from, &runner_watch) => true,
+            let verify = |engine: Engine| {
+                let (run, runner_watch) = (&run, &runner_watch);
+                async move {
+                    tokio::select! {
+                        biased;
+                        () = runner_watch.abandoned() => false,
+                        () = run.verify_from(&engine, from, runner_watch) => true,
+                    }
                 }
-            });
+            };
+            // A runtime of its own, and a client whose connections it drives: the app's answer
+            // wakes this thread, not a worker of the run's runtime that then wakes it.
+            let own = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            let completed = match own.ok().zip(run.engine.with_own_client().ok()) {
+                Some((own, engine)) => own.block_on(verify(engine)),
+                None => runtime.block_on(verify(run.engine.clone())),
+            };
             // Before the supervisor hears of it: the run's engine (and its hold on the plugins)
             // goes when the run ends, not some time after.
             drop(run);
@@ -401,6 +410,9 @@ pub fn http_client_with(timeout: Duration, follow_redirects: bool) -> Result<req
 #[derive(Debug, Clone)]
 pub struct Engine {
     client: reqwest::Client,
+    /// How `client` was built (its request timeout, whether it follows redirects), so that a
+    /// runner thread can build one of its own (see [`Engine::with_own_client`]).
+    client_recipe: (Duration, bool),
     /// Where requests go: the scheme, host, port and path of the provider base URL.
     base_url: String,
     max_body_bytes: u64,
@@ -453,6 +465,7 @@ impl Engine {
         custom_headers.sort();
         Ok(Engine {
             client,
+            client_recipe: (config.request_timeout, config.follow_redirects),
             base_url,
             max_body_bytes: config.max_body_bytes,
             state_change_url: config.state_change_url,
@@ -468,6 +481,13 @@ impl Engine {
             )),
             keeps_exchanges: false,
         })
+    }
+
+    /// This engine with a client of its own, built as its client was: its connections belong to
+    /// the runtime that first uses them.
+    fn with_own_client(&self) -> Result<Engine, EngineError> {
+        let (timeout, follow_redirects) = self.client_recipe;
+        Ok(Engine { client: http_client_with(timeout, follow_redirects)?, ..self.clone() })
     }
 
     /// The pooled client, reused for every request of the run (and usable to fetch pacts).
@@ -596,6 +616,11 @@ impl Engine {
     /// from the next interaction on a fresh runner thread. A function left behind runs on until it
     /// returns, and its runner thread then ends without going on.
     ///
+    /// A runner drives a current-thread runtime of its own, with a client of its own built as the
+    /// engine's: the app's answer wakes the runner itself, not a worker of this runtime that then
+    /// wakes it. The provider's functions are polled in this future's runtime, so what they spawn,
+    /// and their timers and sockets, outlive the runner as they would in the test's own code.
+    ///
     /// `checks.serial` is held for the whole run; `progress` hears about results every
     /// [`SUPERVISOR_TICK`]. An abandoned interaction's states are not torn down, and its
     /// `#[after_each]` hooks do not run.
@@ -649,7 +674,7 @@ impl Engine {
                     let error = std::mem::replace(error, std::io::Error::other(""));
                     let from = lock(&run.results).len();
                     let note = format!("cannot start a thread for the run ({error}): it went on without one");
-                    run.verify_from(from, &Watch::default()).await;
+                    run.verify_from(self, from, &Watch::default()).await;
                     errors.push(note);
                     break;
                 }

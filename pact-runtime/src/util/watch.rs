@@ -22,6 +22,9 @@ pub(crate) struct Watch {
     state: Mutex<WatchState>,
     /// Told when the runner finds it was abandoned: its thread then ends.
     abandoned: tokio::sync::Notify,
+    /// The run's runtime, when the runner drives a runtime of its own: the provider's functions
+    /// and the plugins are polled in it (see [`on_run_runtime`]).
+    run_runtime: Option<tokio::runtime::Handle>,
 }
 
 #[derive(Default)]
@@ -48,6 +51,11 @@ struct Busy {
 }
 
 impl Watch {
+    /// The watch of a runner that drives a runtime of its own, apart from the run's `runtime`.
+    pub(crate) fn apart_from(runtime: tokio::runtime::Handle) -> Watch {
+        Watch { run_runtime: Some(runtime), ..Watch::default() }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, WatchState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -99,6 +107,23 @@ pub(super) fn current() -> Option<Arc<Watch>> {
     RUNNER.with(|runner| runner.borrow().clone())
 }
 
+/// Polls `future` with the run's runtime entered, when this is a runner that drives a runtime of
+/// its own: what the future spawns, and the timers and sockets it makes, belong to the run's
+/// runtime, which outlives the runner, as they would in the test's own `async fn`.
+pub(crate) async fn on_run_runtime<T>(future: impl Future<Output = T>) -> T {
+    match current().and_then(|watch| watch.run_runtime.clone()) {
+        Some(runtime) => {
+            let mut future = std::pin::pin!(future);
+            std::future::poll_fn(move |cx| {
+                let _entered = runtime.enter();
+                future.as_mut().poll(cx)
+            })
+            .await
+        }
+        None => future.await,
+    }
+}
+
 /// Runs `future` here, within `timeout`: an async function that overruns is dropped at its
 /// bound, and one that blocks its thread is left to the supervisor, which fails its interaction
 /// with `timed_out` and carries the run on elsewhere. If that happened, this never returns: the
@@ -110,7 +135,8 @@ pub(super) async fn run_inline<T>(
     timed_out: impl FnOnce() -> Failure + Send + 'static,
 ) -> Bounded<T> {
     watch.lock().busy = Some(Busy { deadline: Instant::now() + timeout, timed_out: Box::new(timed_out) });
-    let outcome = std::panic::AssertUnwindSafe(tokio::time::timeout(timeout, future)).catch_unwind().await;
+    let outcome =
+        std::panic::AssertUnwindSafe(tokio::time::timeout(timeout, on_run_runtime(future))).catch_unwind().await;
     let abandoned = {
         let mut state = watch.lock();
         state.busy = None;
