@@ -1180,7 +1180,8 @@ impl Engine {
         request: &pact_models::v4::http_parts::HttpRequest,
     ) -> Result<pact_models::v4::http_parts::HttpResponse, String> {
         let native = http::native_request(&self.client, &self.base_url, request)?;
-        let response = native.send().await.map_err(|err| crate::util::redact::error(&err))?;
+        let response =
+            crate::util::watch::app_answer(native.send()).await.map_err(|err| crate::util::redact::error(&err))?;
         http::pact_response(response, self.max_body_bytes).await.map_err(|error| error.describe("the response body"))
     }
 
