@@ -445,7 +445,6 @@ impl Engine {
     /// Builds the engine around an existing client (clones share its connection pool). The
     /// client's redirect policy must agree with `config.follow_redirects`.
     pub fn with_client(config: EngineConfig, client: reqwest::Client) -> Result<Engine, EngineError> {
-        pact_matching::matchingrules::configure_core_catalogue();
         let base = url::Url::parse(&config.provider_base_url).map_err(|err| {
             EngineError(format!("provider base URL `{}` is not a URL: {err}", config.provider_base_url))
         })?;
