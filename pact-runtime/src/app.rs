@@ -273,7 +273,9 @@ async fn serve_grpc(
     router: tonic::transport::server::Router,
 ) -> Result<(std::net::SocketAddr, JoinHandle<Result<(), String>>), AppError> {
     let (listener, address) = bind_loopback().await?;
-    let incoming = tonic::transport::server::TcpIncoming::from(listener);
+    // TCP_NODELAY, as tonic's own `Server::serve` sets it; it sets none on an incoming it is
+    // given, and then an answer written in parts can wait for the client's delayed ACK.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
     let server = tokio::spawn(async move { router.serve_with_incoming(incoming).await.map_err(|err| err.to_string()) });
     Ok((address, server))
 }

@@ -326,10 +326,9 @@ async fn run_grpc_pact_verifier(pact: &Path, count: usize) -> Duration {
     let endpoint = pact_runtime::StateServer::start(GRPC_PROVIDER).await.expect("the gRPC state endpoint starts");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("gRPC app binds");
     let port = listener.local_addr().expect("gRPC app address").port();
-    let server = tokio::spawn(
-        grpc_provider::app(GRPC_STORE.clone())
-            .serve_with_incoming(tonic::transport::server::TcpIncoming::from(listener)),
-    );
+    // TCP_NODELAY as our run serves the app, so both verifiers call the same server.
+    let incoming = tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true));
+    let server = tokio::spawn(grpc_provider::app(GRPC_STORE.clone()).serve_with_incoming(incoming));
     let provider = ProviderInfo {
         name: GRPC_PROVIDER.to_string(),
         host: "127.0.0.1".to_string(),
