@@ -23,7 +23,7 @@ pub(crate) struct Watch {
     /// Told when the runner finds it was abandoned: its thread then ends.
     abandoned: tokio::sync::Notify,
     /// The run's runtime, when the runner drives a runtime of its own: the provider's functions
-    /// and the plugins are polled in it (see [`on_run_runtime`]).
+    /// are polled in it (see [`on_run_runtime`]).
     run_runtime: Option<tokio::runtime::Handle>,
 }
 
@@ -110,7 +110,7 @@ pub(super) fn current() -> Option<Arc<Watch>> {
 /// Polls `future` with the run's runtime entered, when this is a runner that drives a runtime of
 /// its own: what the future spawns, and the timers and sockets it makes, belong to the run's
 /// runtime, which outlives the runner, as they would in the test's own `async fn`.
-pub(crate) async fn on_run_runtime<T>(future: impl Future<Output = T>) -> T {
+async fn on_run_runtime<T>(future: impl Future<Output = T>) -> T {
     match current().and_then(|watch| watch.run_runtime.clone()) {
         Some(runtime) => {
             let mut future = std::pin::pin!(future);
@@ -186,5 +186,49 @@ pub(super) async fn run_inline<T>(
         Ok(Ok(value)) => Bounded::Finished(value),
         Ok(Err(_)) => Bounded::TimedOut,
         Err(panic) => Bounded::Panicked(panic_message(panic.as_ref())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `test` as a runner thread does: on a thread of its own, in a current-thread runtime.
+    fn on_a_runner(test: impl Future<Output = ()> + Send + 'static) {
+        std::thread::spawn(move || {
+            become_runner(Arc::new(Watch::default()));
+            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(test);
+        })
+        .join()
+        .expect("the runner's test passed");
+    }
+
+    /// A slow answer turns busy-polling off; the next answer that comes in time turns it on again.
+    #[test]
+    fn a_slow_answer_stops_busy_polling_until_one_comes_in_time() {
+        on_a_runner(async {
+            assert!(APP_ANSWERS_QUICKLY.get());
+            app_answer(tokio::time::sleep(BUSY_POLL * 20)).await;
+            assert!(!APP_ANSWERS_QUICKLY.get(), "a slow answer turns busy-polling off");
+            app_answer(std::future::ready(())).await;
+            assert!(APP_ANSWERS_QUICKLY.get(), "an answer in time turns it on again");
+        });
+    }
+
+    /// Busy-polling yields to the runner's runtime: an answer that a task on the same thread
+    /// must produce (as the client's connection task does) still comes, within the poll.
+    #[test]
+    fn busy_polling_lets_the_runners_other_tasks_run() {
+        on_a_runner(async {
+            let (answer, answered) = tokio::sync::oneshot::channel();
+            tokio::spawn(async move {
+                tokio::task::yield_now().await;
+                let _ = answer.send(42);
+            });
+            let started = Instant::now();
+            assert_eq!(app_answer(answered).await.unwrap(), 42);
+            assert!(started.elapsed() < Duration::from_secs(5));
+            assert!(APP_ANSWERS_QUICKLY.get());
+        });
     }
 }
