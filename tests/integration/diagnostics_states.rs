@@ -454,17 +454,38 @@ async fn background_task_runs() {
     tokio::time::sleep(Duration::from_millis(1)).await;
 }
 
+/// A synchronous state function that runs async code the way sync code does in a tokio app.
+#[provider_state("a blocking section runs", provider = "SpawningService")]
+fn blocking_section_runs() {
+    let answer = tokio::task::block_in_place(|| {
+        tokio::runtime::Handle::current().block_on(async {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            42
+        })
+    });
+    assert_eq!(answer, 42);
+}
+
 /// The run's thread drives a runtime of its own (for its client), but state functions run in
 /// the test's: a task one spawns keeps running after the run ends, on the test's runtime, and
-/// its timers fire. Bound: 10 s for the run, 2 s for the task's answer.
+/// its timers fire; a synchronous one may still `block_in_place`. Bound: 10 s for the run, 2 s
+/// for the task's answer.
 #[tokio::test]
 async fn a_task_a_state_function_spawns_outlives_the_run() {
-    let interactions = vec![json!({
-        "description": "a request while the task runs",
-        "providerStates": [{ "name": "a background task runs" }],
-        "request": { "method": "GET", "path": "/" },
-        "response": { "status": 200 }
-    })];
+    let interactions = vec![
+        json!({
+            "description": "a request while the task runs",
+            "providerStates": [{ "name": "a background task runs" }],
+            "request": { "method": "GET", "path": "/" },
+            "response": { "status": 200 }
+        }),
+        json!({
+            "description": "a request after a blocking section",
+            "providerStates": [{ "name": "a blocking section runs" }],
+            "request": { "method": "GET", "path": "/" },
+            "response": { "status": 200 }
+        }),
+    ];
     let file = pact_tests::write_pact(
         "SpawningConsumer-SpawningService.json",
         &pact_tests::things::pact("SpawningConsumer", "SpawningService", interactions),

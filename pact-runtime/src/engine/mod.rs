@@ -269,23 +269,36 @@ impl SupervisedRun {
         let (done, finished) = tokio::sync::oneshot::channel();
         let (run, runner_watch) = (run.clone(), watch.clone());
         std::thread::Builder::new().name("pact-verification".to_string()).spawn(move || {
-            crate::util::watch::become_runner(runner_watch.clone());
-            let verify = |engine: Engine| {
-                let (run, runner_watch) = (&run, &runner_watch);
-                async move {
-                    tokio::select! {
-                        biased;
-                        () = runner_watch.abandoned() => false,
-                        () = run.verify_from(&engine, from, runner_watch) => true,
-                    }
+            let verify = move |engine: Engine, run: Arc<SupervisedRun>, watch: Arc<Watch>| async move {
+                tokio::select! {
+                    biased;
+                    () = watch.abandoned() => false,
+                    () = run.verify_from(&engine, from, &watch) => true,
                 }
             };
             // A runtime of its own, and a client whose connections it drives: the app's answer
-            // wakes this thread, not a worker of the run's runtime that then wakes it.
-            let own = tokio::runtime::Builder::new_current_thread().enable_all().build();
+            // wakes the runtime's one worker, which verifies, instead of a worker of the run's
+            // runtime that then wakes the runner. Multi-thread, so that a function may still
+            // call `block_in_place`; every thread of it is a runner of this watch.
+            let own = {
+                let watch = runner_watch.clone();
+                tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("pact-verification")
+                    .on_thread_start(move || crate::util::watch::become_runner(watch.clone()))
+                    .enable_all()
+                    .build()
+            };
             let completed = match own.ok().zip(run.engine.with_own_client().ok()) {
-                Some((own, engine)) => own.block_on(verify(engine)),
-                None => runtime.block_on(verify(run.engine.clone())),
+                Some((own, engine)) => {
+                    let verifying = own.spawn(verify(engine, run.clone(), runner_watch.clone()));
+                    // A panic in the run ends it as a thread that ended would.
+                    own.block_on(verifying).unwrap_or(false)
+                }
+                None => {
+                    crate::util::watch::become_runner(runner_watch.clone());
+                    runtime.block_on(verify(run.engine.clone(), run.clone(), runner_watch.clone()))
+                }
             };
             // Before the supervisor hears of it: the run's engine (and its hold on the plugins)
             // goes when the run ends, not some time after.
@@ -615,7 +628,7 @@ impl Engine {
     /// from the next interaction on a fresh runner thread. A function left behind runs on until it
     /// returns, and its runner thread then ends without going on.
     ///
-    /// A runner drives a current-thread runtime of its own, with a client of its own built as the
+    /// A runner is a runtime of its own with one worker, with a client of its own built as the
     /// engine's: the app's answer wakes the runner itself, not a worker of this runtime that then
     /// wakes it. The provider's functions are polled in this future's runtime, so what they spawn,
     /// and their timers and sockets, outlive the runner as they would in the test's own code.

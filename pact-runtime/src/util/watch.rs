@@ -193,14 +193,16 @@ pub(super) async fn run_inline<T>(
 mod tests {
     use super::*;
 
-    /// Runs `test` as a runner thread does: on a thread of its own, in a current-thread runtime.
+    /// Runs `test` as a run's runner does: on the one worker of a runtime of its own.
     fn on_a_runner(test: impl Future<Output = ()> + Send + 'static) {
-        std::thread::spawn(move || {
-            become_runner(Arc::new(Watch::default()));
-            tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(test);
-        })
-        .join()
-        .expect("the runner's test passed");
+        let watch = Arc::new(Watch::default());
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .on_thread_start(move || become_runner(watch.clone()))
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(runtime.spawn(test)).expect("the runner's test passed");
     }
 
     /// A slow answer turns busy-polling off; the next answer that comes in time turns it on again.
