@@ -22,7 +22,8 @@ const PACT: &str =
 
 static DELETIONS: AtomicUsize = AtomicUsize::new(0);
 
-/// The tests count `DELETIONS`, so they take turns.
+/// The tests count `DELETIONS` and the process's listening sockets, so they take turns: one
+/// test's endpoint must not be counted as another's listener.
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 #[provider_state("all users are deleted", provider = "GuardedService")]
@@ -131,6 +132,7 @@ async fn closed_at(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_idle_connections_are_closed() {
     use tokio::io::AsyncWriteExt as _;
+    let _turn = SERIAL.lock().await;
     let endpoint = endpoint().await;
     let started = tokio::time::Instant::now();
     let deadline = started + CONNECTION_TIMEOUT + Duration::from_secs(5);
@@ -164,6 +166,7 @@ async fn slow_and_idle_connections_are_closed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_declared_body_over_the_limit_is_refused_at_once() {
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let _turn = SERIAL.lock().await;
     let endpoint = endpoint().await;
     let url = reqwest::Url::parse(endpoint.url()).unwrap();
     let mut stream = tokio::net::TcpStream::connect(endpoint.address()).await.unwrap();
