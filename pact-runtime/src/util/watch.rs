@@ -107,11 +107,11 @@ pub(super) fn current() -> Option<Arc<Watch>> {
     RUNNER.with(|runner| runner.borrow().clone())
 }
 
-/// Polls `future` with the run's runtime entered, when this is a runner that drives a runtime of
-/// its own: what the future spawns, and the timers and sockets it makes, belong to the run's
-/// runtime, which outlives the runner, as they would in the test's own `async fn`.
-async fn on_run_runtime<T>(future: impl Future<Output = T>) -> T {
-    match current().and_then(|watch| watch.run_runtime.clone()) {
+/// Polls `future` with the run's `runtime` entered, when the runner drives a runtime of its own:
+/// what the future spawns, and the timers and sockets it makes, belong to the run's runtime,
+/// which outlives the runner, as they would in the test's own `async fn`.
+async fn on_run_runtime<T>(runtime: Option<&tokio::runtime::Handle>, future: impl Future<Output = T>) -> T {
+    match runtime {
         Some(runtime) => {
             let mut future = std::pin::pin!(future);
             std::future::poll_fn(move |cx| {
@@ -172,7 +172,9 @@ pub(super) async fn run_inline<T>(
 ) -> Bounded<T> {
     watch.lock().busy = Some(Busy { deadline: Instant::now() + timeout, timed_out: Box::new(timed_out) });
     let outcome =
-        std::panic::AssertUnwindSafe(tokio::time::timeout(timeout, on_run_runtime(future))).catch_unwind().await;
+        std::panic::AssertUnwindSafe(tokio::time::timeout(timeout, on_run_runtime(watch.run_runtime.as_ref(), future)))
+            .catch_unwind()
+            .await;
     let abandoned = {
         let mut state = watch.lock();
         state.busy = None;
